@@ -1,0 +1,47 @@
+//! Event definitions: what a start, catch, boundary or end event waits for or throws.
+
+use crate::expression::{Expression, Text};
+
+/// The event definition of an event element (`messageEventDefinition`, ...), resolved against
+/// the document's root elements (`message`, `error`).
+#[derive(Debug, Clone)]
+pub enum EventTrigger {
+    /// No event definition.
+    None,
+    /// `terminateEventDefinition` (end events only).
+    Terminate,
+    /// `messageEventDefinition`.
+    Message(MessageRef),
+    /// `timerEventDefinition`.
+    Timer(TimerDefinition),
+    /// `errorEventDefinition`.
+    Error(ErrorRef),
+}
+
+/// A message, by name, with the correlation key expression that picks the instance.
+#[derive(Debug, Clone)]
+pub struct MessageRef {
+    /// The message's `name` (static, or an expression evaluated when the subscription opens).
+    pub name: Text,
+    /// `zeebe:subscription correlationKey` (evaluated when the subscription opens). Without one,
+    /// messages correlate by business key or instance id.
+    pub correlation_key: Option<Expression>,
+}
+
+/// An error, by code. On a catch event, `code: None` catches every error.
+#[derive(Debug, Clone)]
+pub struct ErrorRef {
+    /// The referenced `error` element's `errorCode`.
+    pub code: Option<String>,
+}
+
+/// A timer: an ISO 8601 date, duration or repeating cycle (or a cron expression for cycles).
+#[derive(Debug, Clone)]
+pub enum TimerDefinition {
+    /// `timeDate`: fires at that instant.
+    Date(Text),
+    /// `timeDuration`: fires that long after activation.
+    Duration(Text),
+    /// `timeCycle`: `R<n>/<start>/<duration>`, `R/<duration>` or cron.
+    Cycle(Text),
+}

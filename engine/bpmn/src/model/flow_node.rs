@@ -1,0 +1,184 @@
+//! Flow nodes: the closed set of element kinds the runtime executes.
+//!
+//! [`FlowNodeKind`] is a closed enum so every `match` over it in the runtime is exhaustive: a new
+//! kind does not compile until each behavior handles it.
+
+use super::{EventTrigger, FlowIdx, JobTask, NodeIdx, ScopeIdx, UserTask};
+use crate::diagnostic::Position;
+use crate::expression::Expression;
+
+/// One BPMN flow node.
+#[derive(Debug, Clone)]
+pub struct FlowNode {
+    /// BPMN id.
+    pub id: String,
+    /// BPMN name.
+    pub name: Option<String>,
+    /// The BPMN element it was parsed from.
+    pub element_type: ElementType,
+    /// What it does.
+    pub kind: FlowNodeKind,
+    /// The scope it lies in.
+    pub scope: ScopeIdx,
+    /// Incoming sequence flows.
+    pub incoming: Vec<FlowIdx>,
+    /// Outgoing sequence flows.
+    pub outgoing: Vec<FlowIdx>,
+    /// `default` flow of an exclusive or inclusive gateway (or an activity).
+    pub default_flow: Option<FlowIdx>,
+    /// Boundary events attached to this activity.
+    pub boundary_events: Vec<NodeIdx>,
+    /// Input mappings (`zeebe:input`, `camunda:inputParameter`), applied on activation into the
+    /// element's local scope.
+    pub inputs: Vec<Mapping>,
+    /// Output mappings, applied on completion into the enclosing scope.
+    pub outputs: Vec<Mapping>,
+    /// Where the element starts in the XML.
+    pub position: Position,
+}
+
+/// A variable mapping: `target` receives the value of `source`.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    /// Evaluated in the scope the mapping reads from.
+    pub source: Expression,
+    /// Variable name (a dotted path writes into a context).
+    pub target: String,
+}
+
+/// What a flow node does at run time.
+#[derive(Debug, Clone)]
+pub enum FlowNodeKind {
+    /// Starts its scope; `trigger` says what starts it.
+    StartEvent {
+        /// None, message, timer...
+        trigger: EventTrigger,
+    },
+    /// Ends a path; `result` is what the end event throws (none, terminate, error).
+    EndEvent {
+        /// What the end event does besides ending the path.
+        result: EventTrigger,
+    },
+    /// Waits for a message, a timer or another event.
+    IntermediateCatchEvent {
+        /// The event waited for.
+        trigger: EventTrigger,
+    },
+    /// Throws an event and continues (a none throw event is a pass-through).
+    IntermediateThrowEvent {
+        /// The event thrown.
+        trigger: EventTrigger,
+    },
+    /// An event attached to an activity.
+    BoundaryEvent {
+        /// The activity it is attached to.
+        attached_to: NodeIdx,
+        /// Interrupting (true) or not.
+        cancel_activity: bool,
+        /// The event caught.
+        trigger: EventTrigger,
+    },
+    /// A task with no automated behavior (`task`, `manualTask`): it completes at once.
+    Task,
+    /// A task done by a job worker or a built-in connector (service, send, business rule task).
+    JobTask(JobTask),
+    /// A task for a person.
+    UserTask(UserTask),
+    /// Takes the first flow whose condition is true, else the default flow.
+    ExclusiveGateway,
+    /// Forks to every outgoing flow; joins by waiting for every incoming flow.
+    ParallelGateway,
+    /// An embedded sub-process with its own scope.
+    SubProcess {
+        /// The scope of its nodes.
+        scope: ScopeIdx,
+    },
+    /// A BPMN element Keel recognises but does not execute yet (an inclusive gateway, a call
+    /// activity, a signal event...). Only non-executable processes can hold one without an
+    /// error; the runtime never meets it in a deployable process.
+    Unsupported {
+        /// What is not supported: the element's local name (`inclusiveGateway`), or the event
+        /// definition (`signalEventDefinition`), or a short description (`event subProcess`).
+        element: String,
+    },
+}
+
+/// The BPMN element a flow node was parsed from; `as_str` is the BPMN local name that the API
+/// reports as `element_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElementType {
+    /// `startEvent`
+    StartEvent,
+    /// `endEvent`
+    EndEvent,
+    /// `intermediateCatchEvent`
+    IntermediateCatchEvent,
+    /// `intermediateThrowEvent`
+    IntermediateThrowEvent,
+    /// `boundaryEvent`
+    BoundaryEvent,
+    /// `task`
+    Task,
+    /// `manualTask`
+    ManualTask,
+    /// `serviceTask`
+    ServiceTask,
+    /// `sendTask`
+    SendTask,
+    /// `businessRuleTask`
+    BusinessRuleTask,
+    /// `userTask`
+    UserTask,
+    /// `exclusiveGateway`
+    ExclusiveGateway,
+    /// `parallelGateway`
+    ParallelGateway,
+    /// `subProcess`
+    SubProcess,
+    /// `inclusiveGateway` (not executed yet)
+    InclusiveGateway,
+    /// `eventBasedGateway` (not executed yet)
+    EventBasedGateway,
+    /// `complexGateway` (not executed yet)
+    ComplexGateway,
+    /// `scriptTask` (not executed yet)
+    ScriptTask,
+    /// `receiveTask` (not executed yet)
+    ReceiveTask,
+    /// `callActivity` (not executed yet)
+    CallActivity,
+    /// `transaction` (not executed yet)
+    Transaction,
+    /// `adHocSubProcess` (not executed yet)
+    AdHocSubProcess,
+}
+
+impl ElementType {
+    /// The BPMN local element name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ElementType::StartEvent => "startEvent",
+            ElementType::EndEvent => "endEvent",
+            ElementType::IntermediateCatchEvent => "intermediateCatchEvent",
+            ElementType::IntermediateThrowEvent => "intermediateThrowEvent",
+            ElementType::BoundaryEvent => "boundaryEvent",
+            ElementType::Task => "task",
+            ElementType::ManualTask => "manualTask",
+            ElementType::ServiceTask => "serviceTask",
+            ElementType::SendTask => "sendTask",
+            ElementType::BusinessRuleTask => "businessRuleTask",
+            ElementType::UserTask => "userTask",
+            ElementType::ExclusiveGateway => "exclusiveGateway",
+            ElementType::ParallelGateway => "parallelGateway",
+            ElementType::SubProcess => "subProcess",
+            ElementType::InclusiveGateway => "inclusiveGateway",
+            ElementType::EventBasedGateway => "eventBasedGateway",
+            ElementType::ComplexGateway => "complexGateway",
+            ElementType::ScriptTask => "scriptTask",
+            ElementType::ReceiveTask => "receiveTask",
+            ElementType::CallActivity => "callActivity",
+            ElementType::Transaction => "transaction",
+            ElementType::AdHocSubProcess => "adHocSubProcess",
+        }
+    }
+}

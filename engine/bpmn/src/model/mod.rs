@@ -1,0 +1,112 @@
+//! The executable process model: pure data, immutable after parsing.
+//!
+//! A [`ProcessDefinition`] holds every flow node and sequence flow of one BPMN process in flat
+//! vectors addressed by small indices ([`NodeIdx`], [`FlowIdx`], [`ScopeIdx`]); a [`Scope`] is
+//! the process itself or one embedded sub-process. The runtime's element-instance tree mirrors
+//! this scope tree one to one. Nothing here performs I/O or evaluates expressions.
+
+mod event;
+mod flow_node;
+mod task;
+
+use std::collections::HashMap;
+
+pub use event::{ErrorRef, EventTrigger, MessageRef, TimerDefinition};
+pub use flow_node::{ElementType, FlowNode, FlowNodeKind, Mapping};
+pub use task::{JobTask, UserTask};
+
+use crate::expression::Expression;
+
+/// Index of a flow node in [`ProcessDefinition::nodes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeIdx(pub u32);
+
+/// Index of a sequence flow in [`ProcessDefinition::flows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowIdx(pub u32);
+
+/// Index of a scope in [`ProcessDefinition::scopes`]; `ScopeIdx::ROOT` is the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeIdx(pub u32);
+
+impl ScopeIdx {
+    /// The process's own scope.
+    pub const ROOT: ScopeIdx = ScopeIdx(0);
+}
+
+/// One executable BPMN process, as deployed.
+#[derive(Debug, Clone)]
+pub struct ProcessDefinition {
+    /// The process element's `id`: the definition key.
+    pub key: String,
+    /// The process element's `name`.
+    pub name: Option<String>,
+    /// `isExecutable` (absent counts as executable).
+    pub is_executable: bool,
+    /// Every flow node of every scope.
+    pub nodes: Vec<FlowNode>,
+    /// Every sequence flow of every scope.
+    pub flows: Vec<SequenceFlow>,
+    /// `scopes[0]` is the process; one more per embedded sub-process.
+    pub scopes: Vec<Scope>,
+    /// Node ids to indices.
+    pub node_ids: HashMap<String, NodeIdx>,
+}
+
+impl ProcessDefinition {
+    /// The node at `idx`. Indices come from this definition, so they are always in range;
+    /// an out-of-range index (a bug) yields the first node rather than a panic.
+    pub fn node(&self, idx: NodeIdx) -> &FlowNode {
+        let i = idx.0 as usize;
+        match self.nodes.get(i) {
+            Some(n) => n,
+            None => &self.nodes[0],
+        }
+    }
+
+    /// The node at `idx`, if it exists.
+    pub fn get_node(&self, idx: NodeIdx) -> Option<&FlowNode> {
+        self.nodes.get(idx.0 as usize)
+    }
+
+    /// The sequence flow at `idx`, if it exists.
+    pub fn get_flow(&self, idx: FlowIdx) -> Option<&SequenceFlow> {
+        self.flows.get(idx.0 as usize)
+    }
+
+    /// The scope at `idx`, if it exists.
+    pub fn get_scope(&self, idx: ScopeIdx) -> Option<&Scope> {
+        self.scopes.get(idx.0 as usize)
+    }
+
+    /// Looks a node up by its BPMN id.
+    pub fn node_by_id(&self, id: &str) -> Option<NodeIdx> {
+        self.node_ids.get(id).copied()
+    }
+}
+
+/// The nodes of the process or of one embedded sub-process.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The sub-process node that owns this scope; `None` for the process.
+    pub owner: Option<NodeIdx>,
+    /// The none start event that starts this scope.
+    pub none_start: Option<NodeIdx>,
+    /// Every start event directly in this scope.
+    pub start_events: Vec<NodeIdx>,
+    /// Every flow node directly in this scope (boundary events included).
+    pub nodes: Vec<NodeIdx>,
+}
+
+/// A sequence flow between two nodes of the same scope.
+#[derive(Debug, Clone)]
+pub struct SequenceFlow {
+    /// BPMN id.
+    pub id: String,
+    /// `sourceRef`.
+    pub source: NodeIdx,
+    /// `targetRef`.
+    pub target: NodeIdx,
+    /// `conditionExpression`, parsed at deploy.
+    pub condition: Option<Expression>,
+}

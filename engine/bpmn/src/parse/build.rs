@@ -1,0 +1,339 @@
+//! Raw tree → model: one [`ProcessDefinition`] per `process`, its scopes, nodes and flows.
+//!
+//! Owns walking `definitions`/`process`/`subProcess` and creating flow nodes (delegating events
+//! to `events` and tasks to `extensions`); references are resolved by `resolve` and rules
+//! checked by `validate` once every node exists. Diagnostics go through [`Ctx`]: dangling
+//! references and duplicate ids are always errors; execution rules only for executable
+//! processes. Every element it does not know is skipped, never fatal.
+
+use std::collections::HashMap;
+
+use super::context::{Ctx, Doc};
+use super::tree::{Element, Ns, Tree};
+use super::{events, extensions, validate};
+use crate::diagnostic::Diagnostic;
+use crate::model::{
+    ElementType, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition, Scope, ScopeIdx, SequenceFlow,
+};
+
+/// Flow nodes recognised but not executed yet, with their element type.
+const UNSUPPORTED: [(&str, ElementType); 8] = [
+    ("inclusiveGateway", ElementType::InclusiveGateway),
+    ("eventBasedGateway", ElementType::EventBasedGateway),
+    ("complexGateway", ElementType::ComplexGateway),
+    ("scriptTask", ElementType::ScriptTask),
+    ("receiveTask", ElementType::ReceiveTask),
+    ("callActivity", ElementType::CallActivity),
+    ("transaction", ElementType::Transaction),
+    ("adHocSubProcess", ElementType::AdHocSubProcess),
+];
+
+/// Builds every process of the document in `tree`.
+pub(crate) fn build(tree: &Tree, diags: &mut Vec<Diagnostic>) -> Vec<ProcessDefinition> {
+    let Some(root) = tree.root() else {
+        return Vec::new();
+    };
+    if !root.is(&Ns::Bpmn, "definitions") {
+        let ns = match &root.ns {
+            Ns::Other(uri) => format!(" in namespace {uri}"),
+            Ns::None => " without a namespace".to_owned(),
+            _ => String::new(),
+        };
+        diags.push(Diagnostic::error(
+            root.pos,
+            root.id(),
+            format!(
+                "root element <{}>{ns} is not a bpmn definitions element (namespace {})",
+                root.local,
+                super::tree::BPMN_NS
+            ),
+        ));
+        return Vec::new();
+    }
+    check_duplicate_ids(tree, diags);
+    let doc = Doc::new(tree, root);
+    let mut out = Vec::new();
+    let mut any = false;
+    for p in tree.children_named(root, &Ns::Bpmn, "process") {
+        any = true;
+        let exec = p.flag("isExecutable") != Some(false);
+        let mut ctx = Ctx::new(&doc, exec, &mut *diags);
+        let Some(key) = p.id() else {
+            ctx.error(p, "process has no id");
+            continue;
+        };
+        out.push(Builder::new(ctx).process(p, key));
+    }
+    if !any {
+        diags.push(Diagnostic::error(
+            root.pos,
+            root.id(),
+            "definitions contains no process",
+        ));
+    }
+    out
+}
+
+/// Every `id` of a BPMN element must be unique in the document.
+fn check_duplicate_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &Element> = HashMap::new();
+    for e in tree.elements.iter().filter(|e| e.ns == Ns::Bpmn) {
+        let Some(id) = e.id() else { continue };
+        if let Some(first) = seen.get(id) {
+            diags.push(Diagnostic::error(
+                e.pos,
+                Some(id),
+                format!(
+                    "duplicate id \"{id}\" (first used at line {})",
+                    first.pos.line
+                ),
+            ));
+        } else {
+            seen.insert(id, e);
+        }
+    }
+}
+
+/// Builds one process: nodes and flows in flat vectors, with the elements they came from.
+pub(crate) struct Builder<'t, 'd> {
+    /// Diagnostics and lookups.
+    pub ctx: Ctx<'t, 'd>,
+    /// Flow nodes built so far.
+    pub nodes: Vec<FlowNode>,
+    /// The element of each node (same index).
+    pub node_elems: Vec<&'t Element>,
+    /// Sequence flows resolved so far.
+    pub flows: Vec<SequenceFlow>,
+    /// The element of each flow (same index).
+    pub flow_elems: Vec<&'t Element>,
+    /// Scopes; `scopes[0]` is the process.
+    pub scopes: Vec<Scope>,
+    /// The element that owns each scope (process or sub-process).
+    pub scope_elems: Vec<&'t Element>,
+    /// Node ids to indices.
+    pub node_ids: HashMap<String, NodeIdx>,
+    /// Sequence flows seen by the walk, resolved once every node exists.
+    pub pending_flows: Vec<(&'t Element, ScopeIdx)>,
+}
+
+impl<'t, 'd> Builder<'t, 'd> {
+    fn new(ctx: Ctx<'t, 'd>) -> Self {
+        Builder {
+            ctx,
+            nodes: Vec::new(),
+            node_elems: Vec::new(),
+            flows: Vec::new(),
+            flow_elems: Vec::new(),
+            scopes: Vec::new(),
+            scope_elems: Vec::new(),
+            node_ids: HashMap::new(),
+            pending_flows: Vec::new(),
+        }
+    }
+
+    fn process(mut self, p: &'t Element, key: &str) -> ProcessDefinition {
+        extensions::check_common(&mut self.ctx, p);
+        let root = self.new_scope(p, None);
+        self.walk(p, root);
+        self.resolve_flows();
+        self.resolve_defaults();
+        self.resolve_attachments();
+        validate::run(&mut self);
+        ProcessDefinition {
+            key: key.to_owned(),
+            name: p.attr("name").map(str::to_owned),
+            is_executable: self.ctx.exec,
+            nodes: self.nodes,
+            flows: self.flows,
+            scopes: self.scopes,
+            node_ids: self.node_ids,
+        }
+    }
+
+    fn new_scope(&mut self, e: &'t Element, owner: Option<NodeIdx>) -> ScopeIdx {
+        let idx = ScopeIdx(index_u32(self.scopes.len()));
+        self.scopes.push(Scope {
+            owner,
+            ..Scope::default()
+        });
+        self.scope_elems.push(e);
+        idx
+    }
+
+    fn walk(&mut self, container: &'t Element, scope: ScopeIdx) {
+        let tree = self.ctx.doc.tree;
+        for child in tree.children(container).filter(|c| c.ns == Ns::Bpmn) {
+            let local = child.local.as_str();
+            if local == "sequenceFlow" {
+                self.pending_flows.push((child, scope));
+                continue;
+            }
+            if local == "subProcess" && child.flag("triggeredByEvent") != Some(true) {
+                self.sub_process(child, scope);
+                continue;
+            }
+            let in_sub = scope != ScopeIdx::ROOT;
+            let built = if let Some(b) = events::event(&mut self.ctx, child, in_sub) {
+                Some(b)
+            } else if local == "subProcess" {
+                Some((
+                    ElementType::SubProcess,
+                    self.unsupported(child, "event subProcess"),
+                ))
+            } else if let Some((_, ty)) = UNSUPPORTED.iter().find(|(n, _)| *n == local) {
+                Some((*ty, self.unsupported(child, local)))
+            } else {
+                self.task_or_gateway(child)
+            };
+            if let Some((ty, kind)) = built {
+                self.add_node(child, scope, ty, kind);
+            }
+        }
+    }
+
+    fn task_or_gateway(&mut self, e: &'t Element) -> Option<(ElementType, FlowNodeKind)> {
+        let built = match e.local.as_str() {
+            "task" => (ElementType::Task, FlowNodeKind::Task),
+            "manualTask" => (ElementType::ManualTask, FlowNodeKind::Task),
+            "serviceTask" => (
+                ElementType::ServiceTask,
+                extensions::job_task(&mut self.ctx, e),
+            ),
+            "sendTask" => (
+                ElementType::SendTask,
+                extensions::job_task(&mut self.ctx, e),
+            ),
+            "businessRuleTask" => (
+                ElementType::BusinessRuleTask,
+                extensions::job_task(&mut self.ctx, e),
+            ),
+            "userTask" => (
+                ElementType::UserTask,
+                FlowNodeKind::UserTask(extensions::user_task(&mut self.ctx, e)),
+            ),
+            "exclusiveGateway" => (
+                ElementType::ExclusiveGateway,
+                FlowNodeKind::ExclusiveGateway,
+            ),
+            "parallelGateway" => (ElementType::ParallelGateway, FlowNodeKind::ParallelGateway),
+            _ => return None,
+        };
+        Some(built)
+    }
+
+    fn unsupported(&mut self, e: &Element, what: &str) -> FlowNodeKind {
+        self.ctx
+            .exec_error(e, format!("{what} is not supported yet"));
+        FlowNodeKind::Unsupported {
+            element: what.to_owned(),
+        }
+    }
+
+    fn sub_process(&mut self, e: &'t Element, scope: ScopeIdx) {
+        let inner = ScopeIdx(index_u32(self.scopes.len()));
+        let Some(idx) = self.add_node(
+            e,
+            scope,
+            ElementType::SubProcess,
+            FlowNodeKind::SubProcess { scope: inner },
+        ) else {
+            return;
+        };
+        // `add_node` creates no scope, so the new scope gets exactly the index `inner`.
+        let inner = self.new_scope(e, Some(idx));
+        self.walk(e, inner);
+    }
+
+    fn add_node(
+        &mut self,
+        e: &'t Element,
+        scope: ScopeIdx,
+        element_type: ElementType,
+        kind: FlowNodeKind,
+    ) -> Option<NodeIdx> {
+        let Some(id) = e.id() else {
+            self.ctx.error(e, format!("{} has no id", e.local));
+            return None;
+        };
+        if self.node_ids.contains_key(id) {
+            // Reported once for the whole document by `check_duplicate_ids`.
+            return None;
+        }
+        if is_activity(element_type) {
+            self.check_activity(e);
+        }
+        extensions::check_common(&mut self.ctx, e);
+        let (inputs, outputs) = extensions::io_mappings(&mut self.ctx, e);
+        let idx = NodeIdx(index_u32(self.nodes.len()));
+        if let Some(s) = self.scopes.get_mut(scope.0 as usize) {
+            s.nodes.push(idx);
+            if let FlowNodeKind::StartEvent { trigger } = &kind {
+                s.start_events.push(idx);
+                if matches!(trigger, crate::model::EventTrigger::None) && s.none_start.is_none() {
+                    s.none_start = Some(idx);
+                }
+            }
+        }
+        self.nodes.push(FlowNode {
+            id: id.to_owned(),
+            name: e.attr("name").map(str::to_owned),
+            element_type,
+            kind,
+            scope,
+            incoming: Vec::new(),
+            outgoing: Vec::new(),
+            default_flow: None,
+            boundary_events: Vec::new(),
+            inputs,
+            outputs,
+            position: e.pos,
+        });
+        self.node_elems.push(e);
+        self.node_ids.insert(id.to_owned(), idx);
+        Some(idx)
+    }
+
+    /// Activity markers that change how it runs and are not executed yet.
+    fn check_activity(&mut self, e: &Element) {
+        let tree = self.ctx.doc.tree;
+        for c in tree.children(e).filter(|c| c.ns == Ns::Bpmn) {
+            if matches!(
+                c.local.as_str(),
+                "multiInstanceLoopCharacteristics" | "standardLoopCharacteristics"
+            ) {
+                self.ctx
+                    .exec_error(e, format!("{} is not supported yet", c.local));
+            }
+        }
+        if e.flag("isForCompensation") == Some(true) {
+            self.ctx.exec_error(
+                e,
+                "compensation handlers (isForCompensation) are not supported yet",
+            );
+        }
+    }
+}
+
+/// Activities: the elements that can carry boundary events and loop markers.
+pub(crate) fn is_activity(t: ElementType) -> bool {
+    matches!(
+        t,
+        ElementType::Task
+            | ElementType::ManualTask
+            | ElementType::ServiceTask
+            | ElementType::SendTask
+            | ElementType::BusinessRuleTask
+            | ElementType::UserTask
+            | ElementType::SubProcess
+            | ElementType::ScriptTask
+            | ElementType::ReceiveTask
+            | ElementType::CallActivity
+            | ElementType::Transaction
+            | ElementType::AdHocSubProcess
+    )
+}
+
+/// An index as `u32` (documents never hold 4 billion elements; saturates instead of panicking).
+pub(crate) fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}

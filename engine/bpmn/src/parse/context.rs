@@ -1,0 +1,101 @@
+//! What every builder step shares: document-level lookups ([`Doc`]) and the diagnostic sink
+//! of one process ([`Ctx`]).
+//!
+//! Owns resolving `messageRef`/`errorRef` (ids, possibly prefixed with a namespace prefix) and
+//! the rule for which diagnostics a process gets: errors about invalid BPMN always, execution
+//! errors and warnings only for executable processes. It never builds model objects.
+
+use std::collections::HashMap;
+
+use super::tree::{Element, Ns, Tree};
+use crate::diagnostic::Diagnostic;
+
+/// Document-level lookups shared by every process.
+pub(crate) struct Doc<'t> {
+    /// The raw tree.
+    pub tree: &'t Tree,
+    messages: HashMap<&'t str, &'t Element>,
+    errors: HashMap<&'t str, &'t Element>,
+    /// `definitions expressionLanguage`: the language of formal expressions without one.
+    pub expression_language: Option<&'t str>,
+}
+
+impl<'t> Doc<'t> {
+    /// Indexes the root elements of `definitions`.
+    pub(crate) fn new(tree: &'t Tree, root: &'t Element) -> Self {
+        let mut messages = HashMap::new();
+        let mut errors = HashMap::new();
+        for c in tree.children(root).filter(|c| c.ns == Ns::Bpmn) {
+            let Some(id) = c.id() else { continue };
+            match c.local.as_str() {
+                "message" => messages.entry(id).or_insert(c),
+                "error" => errors.entry(id).or_insert(c),
+                _ => continue,
+            };
+        }
+        Doc {
+            tree,
+            messages,
+            errors,
+            expression_language: root.attr("expressionLanguage"),
+        }
+    }
+
+    /// The `message` a `messageRef` (an id, possibly prefixed) names.
+    pub(crate) fn message(&self, qref: &str) -> Option<&'t Element> {
+        lookup(&self.messages, qref)
+    }
+
+    /// The `error` an `errorRef` names.
+    pub(crate) fn error(&self, qref: &str) -> Option<&'t Element> {
+        lookup(&self.errors, qref)
+    }
+}
+
+fn lookup<'t>(map: &HashMap<&'t str, &'t Element>, qref: &str) -> Option<&'t Element> {
+    let qref = qref.trim();
+    map.get(qref).copied().or_else(|| {
+        let (_, local) = qref.split_once(':')?;
+        map.get(local).copied()
+    })
+}
+
+/// Where diagnostics go, and whether execution rules apply.
+pub(crate) struct Ctx<'t, 'd> {
+    /// Document lookups.
+    pub doc: &'d Doc<'t>,
+    /// True for an executable process: execution rules and warnings apply.
+    pub exec: bool,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+impl<'t, 'd> Ctx<'t, 'd> {
+    /// A sink for one process.
+    pub(crate) fn new(doc: &'d Doc<'t>, exec: bool, diags: &'d mut Vec<Diagnostic>) -> Self {
+        Ctx { doc, exec, diags }
+    }
+
+    /// An error whatever the process (invalid BPMN).
+    pub(crate) fn error(&mut self, e: &Element, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(e.pos, e.id(), msg));
+    }
+
+    /// An error that only matters when the process is executable.
+    pub(crate) fn exec_error(&mut self, e: &Element, msg: impl Into<String>) {
+        if self.exec {
+            self.error(e, msg);
+        }
+    }
+
+    /// A warning, for executable processes only.
+    pub(crate) fn warning(&mut self, e: &Element, msg: impl Into<String>) {
+        if self.exec {
+            self.diags.push(Diagnostic::warning(e.pos, e.id(), msg));
+        }
+    }
+
+    /// The value, or `None` after reporting the message as an execution error at `e`.
+    pub(crate) fn ok<T>(&mut self, e: &Element, r: Result<T, String>) -> Option<T> {
+        r.map_err(|m| self.exec_error(e, m)).ok()
+    }
+}

@@ -1,0 +1,347 @@
+//! Event elements → [`FlowNodeKind`]: which event definition each event carries, resolved
+//! against the document's `message` and `error` elements, and which combinations run.
+//!
+//! Owns the event matrix: start (none; message/timer not yet), end (none, terminate, error),
+//! intermediate catch (message, timer), intermediate throw (none), boundary (error, timer,
+//! message). Other definitions are recognised and refused as "not supported yet"; impossible
+//! combinations are errors. A dangling `messageRef`/`errorRef` is always an error. Timer values
+//! are checked for shape only; nothing is scheduled or evaluated here.
+
+use super::context::Ctx;
+use super::expr;
+use super::extensions;
+use super::tree::{Element, Ns};
+use crate::expression::Text;
+use crate::model::{
+    ElementType, ErrorRef, EventTrigger, FlowNodeKind, MessageRef, NodeIdx, TimerDefinition,
+};
+
+/// The kind of an event element, or `None` when `e` is not an event.
+pub(crate) fn event(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Element,
+    in_sub_process: bool,
+) -> Option<(ElementType, FlowNodeKind)> {
+    let ty = match e.local.as_str() {
+        "startEvent" => ElementType::StartEvent,
+        "endEvent" => ElementType::EndEvent,
+        "intermediateCatchEvent" => ElementType::IntermediateCatchEvent,
+        "intermediateThrowEvent" => ElementType::IntermediateThrowEvent,
+        "boundaryEvent" => ElementType::BoundaryEvent,
+        _ => return None,
+    };
+    let tree = ctx.doc.tree;
+    let defs: Vec<&Element> = tree
+        .children(e)
+        .filter(|c| {
+            c.ns == Ns::Bpmn
+                && (c.local.ends_with("EventDefinition") || c.local == "eventDefinitionRef")
+        })
+        .collect();
+    let trigger = match defs.as_slice() {
+        [] => EventTrigger::None,
+        [d] => match definition(ctx, e, d) {
+            Some(t) => t,
+            None => return Some((ty, unsupported(ctx, e, &d.local))),
+        },
+        _ => {
+            return Some((
+                ty,
+                unsupported(ctx, e, "an event with several event definitions"),
+            ));
+        }
+    };
+    let kind = match ty {
+        ElementType::StartEvent => start(ctx, e, trigger, in_sub_process),
+        ElementType::EndEvent => end(ctx, e, trigger),
+        ElementType::IntermediateCatchEvent => catch(ctx, e, trigger),
+        ElementType::IntermediateThrowEvent => throw(ctx, e, trigger),
+        _ => boundary(ctx, e, trigger),
+    };
+    Some((ty, kind))
+}
+
+fn unsupported(ctx: &mut Ctx<'_, '_>, e: &Element, what: &str) -> FlowNodeKind {
+    ctx.exec_error(e, format!("{what} is not supported yet"));
+    FlowNodeKind::Unsupported {
+        element: what.to_owned(),
+    }
+}
+
+fn name(t: &EventTrigger) -> &'static str {
+    match t {
+        EventTrigger::None => "none",
+        EventTrigger::Terminate => "terminate",
+        EventTrigger::Message(_) => "message",
+        EventTrigger::Timer(_) => "timer",
+        EventTrigger::Error(_) => "error",
+    }
+}
+
+fn start(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger, in_sub: bool) -> FlowNodeKind {
+    match &trigger {
+        EventTrigger::None => {}
+        _ if in_sub => ctx.exec_error(
+            e,
+            "the start event of an embedded sub-process must be a none start event",
+        ),
+        EventTrigger::Message(_) | EventTrigger::Timer(_) => {
+            ctx.exec_error(
+                e,
+                format!("{} start event is not supported yet", name(&trigger)),
+            );
+        }
+        _ => ctx.exec_error(
+            e,
+            format!(
+                "a start event cannot have a {}EventDefinition",
+                name(&trigger)
+            ),
+        ),
+    }
+    FlowNodeKind::StartEvent { trigger }
+}
+
+fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind {
+    match &result {
+        EventTrigger::None | EventTrigger::Terminate => {}
+        EventTrigger::Error(ErrorRef { code: Some(_) }) => {}
+        EventTrigger::Error(ErrorRef { code: None }) => {
+            ctx.exec_error(
+                e,
+                "error end event needs an errorRef to an error with an errorCode",
+            );
+        }
+        EventTrigger::Message(_) => ctx.exec_error(e, "message end event is not supported yet"),
+        EventTrigger::Timer(_) => {
+            ctx.exec_error(e, "an end event cannot have a timerEventDefinition")
+        }
+    }
+    FlowNodeKind::EndEvent { result }
+}
+
+fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
+    match &trigger {
+        EventTrigger::Message(_) | EventTrigger::Timer(_) => {}
+        EventTrigger::None => {
+            ctx.exec_error(
+                e,
+                "an intermediate catch event needs a message or timer event definition",
+            );
+        }
+        _ => ctx.exec_error(
+            e,
+            format!(
+                "an intermediate catch event cannot have a {}EventDefinition",
+                name(&trigger)
+            ),
+        ),
+    }
+    FlowNodeKind::IntermediateCatchEvent { trigger }
+}
+
+fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
+    match &trigger {
+        EventTrigger::None => {}
+        EventTrigger::Message(_) => {
+            ctx.exec_error(e, "message intermediate throw event is not supported yet")
+        }
+        _ => ctx.exec_error(
+            e,
+            format!(
+                "an intermediate throw event cannot have a {}EventDefinition",
+                name(&trigger)
+            ),
+        ),
+    }
+    FlowNodeKind::IntermediateThrowEvent { trigger }
+}
+
+fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
+    let cancel_activity = e.flag("cancelActivity") != Some(false);
+    match &trigger {
+        EventTrigger::Timer(_) | EventTrigger::Message(_) => {}
+        EventTrigger::Error(_) if !cancel_activity => {
+            ctx.exec_error(
+                e,
+                "an error boundary event must be interrupting (cancelActivity=\"true\")",
+            );
+        }
+        EventTrigger::Error(_) => {}
+        EventTrigger::None => ctx.exec_error(e, "a boundary event needs an event definition"),
+        EventTrigger::Terminate => {
+            ctx.exec_error(e, "a boundary event cannot have a terminateEventDefinition")
+        }
+    }
+    FlowNodeKind::BoundaryEvent {
+        // Resolved by the builder once every node exists.
+        attached_to: NodeIdx(u32::MAX),
+        cancel_activity,
+        trigger,
+    }
+}
+
+/// The trigger of one event definition; `None` when the definition is not supported.
+fn definition(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<EventTrigger> {
+    let t = match d.local.as_str() {
+        "terminateEventDefinition" => EventTrigger::Terminate,
+        "messageEventDefinition" => EventTrigger::Message(message(ctx, e, d)),
+        "errorEventDefinition" => EventTrigger::Error(error(ctx, e, d)),
+        "timerEventDefinition" => EventTrigger::Timer(timer(ctx, e, d)),
+        _ => return None,
+    };
+    Some(t)
+}
+
+fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> MessageRef {
+    let mut out = MessageRef {
+        name: Text::Static(String::new()),
+        correlation_key: None,
+    };
+    let Some(r) = d.attr("messageRef") else {
+        ctx.exec_error(e, "messageEventDefinition has no messageRef");
+        return out;
+    };
+    let Some(m) = ctx.doc.message(r) else {
+        ctx.error(e, format!("messageRef \"{r}\" does not name a message"));
+        return out;
+    };
+    let mid = m.id().unwrap_or(r);
+    match m.attr("name").map(str::trim).filter(|n| !n.is_empty()) {
+        None => ctx.exec_error(e, format!("message \"{mid}\" has no name")),
+        Some(n) => {
+            let what = format!("the name of message \"{mid}\"");
+            if let Some(t) = ctx.ok(e, expr::zeebe_text(n, &what)) {
+                out.name = t;
+            }
+        }
+    }
+    out.correlation_key = extensions::correlation_key(ctx, e, m);
+    out
+}
+
+fn error(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> ErrorRef {
+    let Some(r) = d.attr("errorRef") else {
+        return ErrorRef { code: None };
+    };
+    let Some(err) = ctx.doc.error(r) else {
+        ctx.error(e, format!("errorRef \"{r}\" does not name an error"));
+        return ErrorRef { code: None };
+    };
+    let code = err
+        .attr("errorCode")
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if code.is_some_and(expr::is_camunda7) {
+        ctx.exec_error(
+            e,
+            format!("errorCode of error \"{r}\": {}", expr::CAMUNDA7_EXPR),
+        );
+    }
+    ErrorRef {
+        code: code.map(str::to_owned),
+    }
+}
+
+fn timer(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> TimerDefinition {
+    let tree = ctx.doc.tree;
+    let parts: Vec<&Element> = tree
+        .children(d)
+        .filter(|c| {
+            c.ns == Ns::Bpmn
+                && matches!(c.local.as_str(), "timeDate" | "timeDuration" | "timeCycle")
+        })
+        .collect();
+    let fallback = TimerDefinition::Duration(Text::Static(String::new()));
+    let [part] = parts.as_slice() else {
+        let msg = if parts.is_empty() {
+            "timerEventDefinition needs a timeDate, timeDuration or timeCycle"
+        } else {
+            "timerEventDefinition must have only one of timeDate, timeDuration and timeCycle"
+        };
+        ctx.exec_error(e, msg);
+        return fallback;
+    };
+    let body = part.text.trim();
+    let what = part.local.as_str();
+    let text = if body.is_empty() {
+        Err(format!("{what} is empty"))
+    } else if let Some(src) = body.strip_prefix('=') {
+        expr::feel(src, what).map(Text::Expr)
+    } else if expr::is_camunda7(body) {
+        Err(format!("{what}: {}", expr::CAMUNDA7_EXPR))
+    } else {
+        check_static_timer(what, body).map(|()| Text::Static(body.to_owned()))
+    };
+    let Some(text) = ctx.ok(e, text) else {
+        return fallback;
+    };
+    match what {
+        "timeDate" => TimerDefinition::Date(text),
+        "timeDuration" => TimerDefinition::Duration(text),
+        _ => TimerDefinition::Cycle(text),
+    }
+}
+
+/// Shape checks for static timer values (ISO 8601 date-time, duration, repeating interval, or
+/// a cron expression for cycles).
+fn check_static_timer(what: &str, v: &str) -> Result<(), String> {
+    let ok = match what {
+        "timeDate" => is_date_time(v),
+        "timeDuration" => is_duration(v),
+        _ => is_cycle(v),
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match what {
+        "timeDate" => "an iso 8601 date-time like 2030-01-31T09:00:00Z",
+        "timeDuration" => "an iso 8601 duration like PT5M",
+        _ => "an iso 8601 repeating interval like R3/PT10M or a cron expression",
+    };
+    Err(format!("{what} \"{v}\" is not {expected}"))
+}
+
+fn is_duration(v: &str) -> bool {
+    v.starts_with(['P', 'p', '-', '+']) && v.parse::<jiff::Span>().is_ok()
+}
+
+fn is_date_time(v: &str) -> bool {
+    v.parse::<jiff::Timestamp>().is_ok()
+        || v.parse::<jiff::Zoned>().is_ok()
+        || v.parse::<jiff::civil::DateTime>().is_ok()
+}
+
+fn is_cycle(v: &str) -> bool {
+    if let Some(rest) = v.strip_prefix('R') {
+        let mut parts = rest.split('/');
+        let count = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        return count.bytes().all(|b| b.is_ascii_digit())
+            && (1..=2).contains(&rest.len())
+            && rest.iter().any(|p| is_duration(p))
+            && rest.iter().all(|p| is_duration(p) || is_date_time(p));
+    }
+    (5..=7).contains(&v.split_whitespace().count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timer_shapes() {
+        assert!(is_duration("PT5M"));
+        assert!(is_duration("P1DT2H"));
+        assert!(!is_duration("5 minutes"));
+        assert!(is_date_time("2030-01-31T09:00:00Z"));
+        assert!(is_date_time("2030-01-31T09:00:00"));
+        assert!(!is_date_time("tomorrow"));
+        assert!(is_cycle("R3/PT10M"));
+        assert!(is_cycle("R/PT1H"));
+        assert!(is_cycle("R2/2030-01-31T09:00:00Z/P1D"));
+        assert!(is_cycle("0 0 9 * * MON-FRI"));
+        assert!(!is_cycle("R3"));
+        assert!(!is_cycle("every day"));
+    }
+}

@@ -1,0 +1,155 @@
+//! Reference resolution for one process: `sourceRef`/`targetRef` (with conditions),
+//! `default` and `attachedToRef`.
+//!
+//! Owns turning id references into indices and filling `incoming`/`outgoing`,
+//! `default_flow` and `boundary_events` from them (never from `<incoming>`/`<outgoing>`
+//! children). A missing or dangling reference is always an error (invalid BPMN), whatever the
+//! process; a flow without an id gets a synthetic one, `sequenceFlow@LINE:COLUMN`, which can
+//! never clash with an XML id. It never reorders nodes or flows.
+
+use super::build::{Builder, index_u32};
+use super::expr;
+use super::tree::{Element, Ns};
+use crate::expression::Expression;
+use crate::model::{FlowIdx, FlowNodeKind, NodeIdx, SequenceFlow};
+
+impl Builder<'_, '_> {
+    /// Resolves a node reference; reports a missing or dangling one (always an error).
+    pub(crate) fn node_ref(&mut self, e: &Element, attr: &str) -> Option<NodeIdx> {
+        let Some(r) = e.attr(attr).map(str::trim) else {
+            self.ctx.error(e, format!("{} has no {attr}", e.local));
+            return None;
+        };
+        let found = self.node_ids.get(r).copied();
+        if found.is_none() {
+            self.ctx.error(
+                e,
+                format!(
+                    "{attr} \"{r}\" of {} does not name a flow node of this process",
+                    e.local
+                ),
+            );
+        }
+        found
+    }
+
+    /// See the module documentation.
+    pub(crate) fn resolve_flows(&mut self) {
+        let pending = std::mem::take(&mut self.pending_flows);
+        for (e, scope) in pending {
+            let id = match e.id() {
+                Some(id) => id.to_owned(),
+                None => format!("sequenceFlow@{}:{}", e.pos.line, e.pos.column),
+            };
+            let source = self.node_ref(e, "sourceRef");
+            let target = self.node_ref(e, "targetRef");
+            let (Some(source), Some(target)) = (source, target) else {
+                continue;
+            };
+            let mut misplaced = false;
+            for n in [source, target] {
+                let Some(node) = self.nodes.get(n.0 as usize) else {
+                    continue;
+                };
+                if node.scope != scope {
+                    misplaced = true;
+                    let msg = format!(
+                        "sequence flow {id} connects \"{}\", which lies in another (sub-)process",
+                        node.id
+                    );
+                    self.ctx.error(e, msg);
+                }
+            }
+            if misplaced {
+                continue;
+            }
+            let condition = self.condition(e);
+            let idx = FlowIdx(index_u32(self.flows.len()));
+            if let Some(n) = self.nodes.get_mut(source.0 as usize) {
+                n.outgoing.push(idx);
+            }
+            if let Some(n) = self.nodes.get_mut(target.0 as usize) {
+                n.incoming.push(idx);
+            }
+            self.flows.push(SequenceFlow {
+                id,
+                source,
+                target,
+                condition,
+            });
+            self.flow_elems.push(e);
+        }
+    }
+
+    fn condition(&mut self, e: &Element) -> Option<Expression> {
+        let c = self
+            .ctx
+            .doc
+            .tree
+            .child(e, &Ns::Bpmn, "conditionExpression")?;
+        if c.text.trim().is_empty() {
+            if c.ns_attr(&Ns::Camunda, "resource").is_some() {
+                self.ctx.exec_error(e, "external condition scripts (camunda:resource) are not supported; use FEEL (=...)");
+            }
+            return None;
+        }
+        let r = expr::condition(
+            &c.text,
+            c.attr("language").or(self.ctx.doc.expression_language),
+            "conditionExpression",
+        );
+        self.ctx.ok(e, r)
+    }
+
+    /// See the module documentation.
+    pub(crate) fn resolve_defaults(&mut self) {
+        for i in 0..self.nodes.len() {
+            let Some(&e) = self.node_elems.get(i) else {
+                continue;
+            };
+            let Some(r) = e.attr("default").map(str::trim) else {
+                continue;
+            };
+            let found = self
+                .flow_elems
+                .iter()
+                .position(|f| f.id().map(str::trim) == Some(r));
+            match found {
+                Some(f) => {
+                    if let Some(n) = self.nodes.get_mut(i) {
+                        n.default_flow = Some(FlowIdx(index_u32(f)));
+                    }
+                }
+                None => self.ctx.error(
+                    e,
+                    format!("default \"{r}\" does not name a sequence flow of this process"),
+                ),
+            }
+        }
+    }
+
+    /// See the module documentation.
+    pub(crate) fn resolve_attachments(&mut self) {
+        for i in 0..self.nodes.len() {
+            let Some(&e) = self.node_elems.get(i) else {
+                continue;
+            };
+            let Some(FlowNodeKind::BoundaryEvent { .. }) = self.nodes.get(i).map(|n| &n.kind)
+            else {
+                continue;
+            };
+            let Some(target) = self.node_ref(e, "attachedToRef") else {
+                continue;
+            };
+            let me = NodeIdx(index_u32(i));
+            if let Some(FlowNodeKind::BoundaryEvent { attached_to, .. }) =
+                self.nodes.get_mut(i).map(|n| &mut n.kind)
+            {
+                *attached_to = target;
+            }
+            if let Some(host) = self.nodes.get_mut(target.0 as usize) {
+                host.boundary_events.push(me);
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Structural rules over one built process (after references are resolved).
+//!
+//! Owns the rules that need the whole graph: start events per scope, `default` flows,
+//! exclusive-gateway conditions, conditions elsewhere, boundary attachment and outgoing flows,
+//! flows into start events and out of end events, and the warnings about dead ends and
+//! unreachable nodes. Rules apply to executable processes only (a `default` that is not an
+//! outgoing flow is invalid BPMN and always reported). It reports; it never changes the model.
+
+use super::build::{Builder, index_u32, is_activity};
+use crate::model::{ElementType, FlowIdx, FlowNodeKind};
+
+/// Runs every rule and reports through the builder's context.
+pub(crate) fn run(b: &mut Builder<'_, '_>) {
+    starts(b);
+    defaults(b);
+    conditions(b);
+    boundaries(b);
+    ends_and_dead_ends(b);
+}
+
+/// An executable process has exactly one none start event at its root; each embedded
+/// sub-process has exactly one none start event.
+fn starts(b: &mut Builder<'_, '_>) {
+    for s in 0..b.scopes.len() {
+        let (Some(scope), Some(&e)) = (b.scopes.get(s), b.scope_elems.get(s)) else {
+            continue;
+        };
+        let nones: Vec<&str> = scope
+            .start_events
+            .iter()
+            .filter_map(|&n| b.nodes.get(n.0 as usize))
+            .filter(|n| {
+                matches!(
+                    &n.kind,
+                    FlowNodeKind::StartEvent {
+                        trigger: crate::model::EventTrigger::None
+                    }
+                )
+            })
+            .map(|n| n.id.as_str())
+            .collect();
+        let what = if s == 0 { "process" } else { "sub-process" };
+        let msg = match nones.as_slice() {
+            [_] => continue,
+            [] => format!("{what} has no none start event (a startEvent without event definition)"),
+            many => format!(
+                "{what} has {} none start events ({}); exactly one is allowed",
+                many.len(),
+                many.join(", ")
+            ),
+        };
+        b.ctx.exec_error(e, msg);
+    }
+}
+
+/// A `default` flow must leave its node and have no condition.
+fn defaults(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        let Some(d) = node.default_flow else { continue };
+        let Some(flow) = b.flows.get(d.0 as usize) else {
+            continue;
+        };
+        if flow.source.0 as usize != i {
+            let msg = format!(
+                "default flow \"{}\" is not an outgoing flow of {}",
+                flow.id, node.id
+            );
+            b.ctx.error(e, msg);
+        } else if flow.condition.is_some() {
+            let msg = format!("default flow \"{}\" must not have a condition", flow.id);
+            b.ctx.exec_error(e, msg);
+        }
+    }
+}
+
+/// Conditions: every non-default flow out of an exclusive gateway with several outgoing flows
+/// needs one; flows out of other nodes must not have one.
+fn conditions(b: &mut Builder<'_, '_>) {
+    for f in 0..b.flows.len() {
+        let (Some(flow), Some(&e)) = (b.flows.get(f), b.flow_elems.get(f)) else {
+            continue;
+        };
+        let Some(source) = b.nodes.get(flow.source.0 as usize) else {
+            continue;
+        };
+        let is_default = source.default_flow == Some(FlowIdx(index_u32(f)));
+        let msg = match source.element_type {
+            ElementType::ExclusiveGateway => {
+                if flow.condition.is_some() || is_default || source.outgoing.len() < 2 {
+                    continue;
+                }
+                if has_condition_element(b, e) {
+                    continue; // the condition was reported as invalid already
+                }
+                format!(
+                    "sequence flow {} leaves exclusive gateway {} without a condition; only its default flow may have none",
+                    flow.id, source.id
+                )
+            }
+            ElementType::ParallelGateway if flow.condition.is_some() => {
+                let msg = format!(
+                    "the condition of sequence flow {} is ignored: it leaves a parallel gateway",
+                    flow.id
+                );
+                b.ctx.warning(e, msg);
+                continue;
+            }
+            ElementType::InclusiveGateway
+            | ElementType::ComplexGateway
+            | ElementType::ParallelGateway => continue,
+            _ if flow.condition.is_some() => format!(
+                "conditional sequence flow {} from {} is not supported yet; use an exclusive gateway",
+                flow.id, source.id
+            ),
+            _ => continue,
+        };
+        b.ctx.exec_error(e, msg);
+    }
+}
+
+fn has_condition_element(b: &Builder<'_, '_>, e: &super::tree::Element) -> bool {
+    b.ctx
+        .doc
+        .tree
+        .child(e, &super::tree::Ns::Bpmn, "conditionExpression")
+        .is_some_and(|c| !c.text.trim().is_empty())
+}
+
+/// A boundary event is attached to an activity of its own scope and has exactly one outgoing
+/// flow and no incoming flow.
+fn boundaries(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        let FlowNodeKind::BoundaryEvent { attached_to, .. } = node.kind else {
+            continue;
+        };
+        let mut problems = Vec::new();
+        if let Some(host) = b.nodes.get(attached_to.0 as usize) {
+            if !is_activity(host.element_type) {
+                problems.push(format!(
+                    "boundary event {} is attached to {} ({}), which is not an activity",
+                    node.id,
+                    host.id,
+                    host.element_type.as_str()
+                ));
+            } else if host.scope != node.scope {
+                problems.push(format!(
+                    "boundary event {} and the activity {} it is attached to lie in different scopes",
+                    node.id, host.id
+                ));
+            }
+        }
+        if node.outgoing.len() != 1 {
+            problems.push(format!(
+                "boundary event {} needs exactly one outgoing sequence flow (it has {})",
+                node.id,
+                node.outgoing.len()
+            ));
+        }
+        if !node.incoming.is_empty() {
+            problems.push(format!(
+                "boundary event {} cannot have incoming sequence flows",
+                node.id
+            ));
+        }
+        for p in problems {
+            b.ctx.exec_error(e, p);
+        }
+    }
+}
+
+/// Start events have no incoming flow, end events no outgoing flow; other nodes without an
+/// incoming flow are unreachable and nodes without an outgoing flow end their path (warnings).
+fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        let id = node.id.clone();
+        let ty = node.element_type;
+        let (incoming, outgoing) = (node.incoming.len(), node.outgoing.len());
+        let event_sub = matches!(&node.kind, FlowNodeKind::Unsupported { element } if element == "event subProcess");
+        let compensation = e.flag("isForCompensation") == Some(true);
+        match ty {
+            ElementType::StartEvent if incoming > 0 => {
+                b.ctx.exec_error(
+                    e,
+                    format!("start event {id} cannot have incoming sequence flows"),
+                );
+            }
+            ElementType::EndEvent if outgoing > 0 => {
+                b.ctx.exec_error(
+                    e,
+                    format!("end event {id} cannot have outgoing sequence flows"),
+                );
+            }
+            _ => {}
+        }
+        let exempt = event_sub || compensation;
+        if incoming == 0
+            && !exempt
+            && !matches!(ty, ElementType::StartEvent | ElementType::BoundaryEvent)
+        {
+            b.ctx.warning(
+                e,
+                format!("{id} has no incoming sequence flow and is never reached"),
+            );
+        }
+        if outgoing == 0
+            && !exempt
+            && !matches!(ty, ElementType::EndEvent | ElementType::BoundaryEvent)
+        {
+            b.ctx.warning(
+                e,
+                format!("{id} has no outgoing sequence flow: the path ends there"),
+            );
+        }
+    }
+}

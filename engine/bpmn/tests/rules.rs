@@ -1,0 +1,308 @@
+//! Structural validation rules: one test (or more) per rule, each checking message, element id
+//! and that every problem is reported.
+
+mod common;
+
+use common::{around, defs, dump, error_with, errors, parse_str, process, warnings};
+
+const START_END: &str =
+    r#"<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/>"#;
+
+#[test]
+fn duplicate_ids_are_errors_at_the_second_element() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/>
+<endEvent id="e"/><task id="s"/>"#,
+    ));
+    let d = error_with(&parsed, "duplicate id \"s\"");
+    assert_eq!(d.element_id.as_deref(), Some("s"));
+    assert_eq!(d.line, 4);
+}
+
+#[test]
+fn executable_process_needs_exactly_one_none_start_event() {
+    let parsed = parse_str(&process(r#"<task id="t"/>"#));
+    let d = error_with(&parsed, "process has no none start event");
+    assert_eq!(d.element_id.as_deref(), Some("p"));
+    let parsed = parse_str(&process(&format!(
+        r#"{START_END}<startEvent id="s2"/><sequenceFlow id="f2" sourceRef="s2" targetRef="e"/>"#
+    )));
+    error_with(&parsed, "process has 2 none start events (s, s2)");
+}
+
+#[test]
+fn other_start_kinds_are_not_supported_yet() {
+    let parsed = parse_str(&defs(
+        r#"<message id="m" name="go"/><process id="p"><startEvent id="ms"><messageEventDefinition messageRef="m"/></startEvent>
+<sequenceFlow id="f" sourceRef="ms" targetRef="e"/><endEvent id="e"/></process>"#,
+    ));
+    let d = error_with(&parsed, "message start event is not supported yet");
+    assert_eq!(d.element_id.as_deref(), Some("ms"));
+    error_with(&parsed, "process has no none start event");
+}
+
+#[test]
+fn non_executable_processes_skip_execution_rules() {
+    let parsed = parse_str(&defs(
+        r#"<process id="p" isExecutable="false"><task id="t"/><scriptTask id="st"/><serviceTask id="svc"/>
+<sequenceFlow id="f" sourceRef="t" targetRef="st"><conditionExpression language="javascript">x == 1</conditionExpression></sequenceFlow></process>"#,
+    ));
+    assert!(parsed.diagnostics.is_empty(), "{}", dump(&parsed));
+    // Dangling references are invalid BPMN whatever the process.
+    let errs = errors(&defs(
+        r#"<process id="p" isExecutable="false"><task id="t"/><sequenceFlow id="f" sourceRef="t" targetRef="nowhere"/></process>"#,
+    ));
+    assert_eq!(
+        errs,
+        ["targetRef \"nowhere\" of sequenceFlow does not name a flow node of this process"]
+    );
+}
+
+#[test]
+fn sub_process_needs_one_none_start_event() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
+<subProcess id="sub"><task id="t"/></subProcess>
+<sequenceFlow id="f2" sourceRef="sub" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    let d = error_with(&parsed, "sub-process has no none start event");
+    assert_eq!(d.element_id.as_deref(), Some("sub"));
+    let parsed = parse_str(&defs(
+        r#"<message id="m" name="x"/><process id="p"><startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
+<subProcess id="sub"><startEvent id="in"><messageEventDefinition messageRef="m"/></startEvent><sequenceFlow id="g" sourceRef="in" targetRef="ie"/><endEvent id="ie"/></subProcess>
+<sequenceFlow id="f2" sourceRef="sub" targetRef="e"/><endEvent id="e"/></process>"#,
+    ));
+    error_with(
+        &parsed,
+        "the start event of an embedded sub-process must be a none start event",
+    );
+}
+
+#[test]
+fn flows_must_exist_and_stay_in_their_scope() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="inner"/>
+<subProcess id="sub"><startEvent id="s2"/><sequenceFlow id="g" sourceRef="s2" targetRef="inner"/><task id="inner"/></subProcess>
+<sequenceFlow id="f2" sourceRef="ghost" targetRef="sub"/><sequenceFlow id="f3" targetRef="sub"/><endEvent id="e"/>"#,
+    ));
+    let d = error_with(&parsed, "sequence flow f1 connects \"inner\"");
+    assert_eq!(d.element_id.as_deref(), Some("f1"));
+    error_with(
+        &parsed,
+        "sourceRef \"ghost\" of sequenceFlow does not name a flow node",
+    );
+    error_with(&parsed, "sequenceFlow has no sourceRef");
+}
+
+#[test]
+fn default_flow_rules() {
+    let gw = |default: &str, cond_on_default: bool| {
+        let cond = if cond_on_default {
+            "<conditionExpression>=y</conditionExpression>"
+        } else {
+            ""
+        };
+        process(&format!(
+            r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g" default="{default}"/>
+<sequenceFlow id="f1" sourceRef="g" targetRef="e"><conditionExpression>=x</conditionExpression></sequenceFlow>
+<sequenceFlow id="f2" sourceRef="g" targetRef="e">{cond}</sequenceFlow><endEvent id="e"/>"#
+        ))
+    };
+    assert!(errors(&gw("f2", false)).is_empty());
+    error_with(
+        &parse_str(&gw("f0", false)),
+        "default flow \"f0\" is not an outgoing flow of g",
+    );
+    error_with(
+        &parse_str(&gw("zz", false)),
+        "default \"zz\" does not name a sequence flow",
+    );
+    error_with(
+        &parse_str(&gw("f2", true)),
+        "default flow \"f2\" must not have a condition",
+    );
+}
+
+#[test]
+fn exclusive_gateway_flows_need_conditions() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/>
+<sequenceFlow id="f1" sourceRef="g" targetRef="e"><conditionExpression>=x</conditionExpression></sequenceFlow>
+<sequenceFlow id="f2" sourceRef="g" targetRef="e"/><sequenceFlow id="f3" sourceRef="g" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    let d = error_with(
+        &parsed,
+        "sequence flow f2 leaves exclusive gateway g without a condition",
+    );
+    assert_eq!(d.element_id.as_deref(), Some("f2"));
+    error_with(&parsed, "sequence flow f3 leaves exclusive gateway g");
+    // A single outgoing flow needs no condition (a merging gateway).
+    assert!(errors(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="f1" sourceRef="g" targetRef="e"/><endEvent id="e"/>"#
+    ))
+    .is_empty());
+}
+
+#[test]
+fn conditions_outside_exclusive_gateways() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="t"/><task id="t"/>
+<sequenceFlow id="f1" sourceRef="t" targetRef="g"><conditionExpression>=x</conditionExpression></sequenceFlow>
+<parallelGateway id="g"/><sequenceFlow id="f2" sourceRef="g" targetRef="e"><conditionExpression>=y</conditionExpression></sequenceFlow><endEvent id="e"/>"#,
+    ));
+    error_with(
+        &parsed,
+        "conditional sequence flow f1 from t is not supported yet",
+    );
+    assert!(warnings(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><parallelGateway id="g"/><sequenceFlow id="f2" sourceRef="g" targetRef="e"><conditionExpression>=y</conditionExpression></sequenceFlow><endEvent id="e"/>"#
+    ))
+    .iter()
+    .any(|w| w.contains("is ignored: it leaves a parallel gateway")));
+}
+
+#[test]
+fn boundary_event_rules() {
+    let parsed = parse_str(&defs(
+        r#"<error id="er" errorCode="E"/><process id="p"><startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+<task id="t"/><sequenceFlow id="f2" sourceRef="t" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="f3" sourceRef="g" targetRef="e"/><endEvent id="e"/>
+<boundaryEvent id="none" attachedToRef="t"/>
+<boundaryEvent id="gw" attachedToRef="g"><errorEventDefinition/></boundaryEvent>
+<boundaryEvent id="ghost" attachedToRef="nope"><errorEventDefinition/></boundaryEvent>
+<boundaryEvent id="missing"><errorEventDefinition/></boundaryEvent>
+<boundaryEvent id="nonint" attachedToRef="t" cancelActivity="false"><errorEventDefinition errorRef="er"/></boundaryEvent>
+<boundaryEvent id="two" attachedToRef="t"><timerEventDefinition><timeDuration>PT1M</timeDuration></timerEventDefinition></boundaryEvent>
+<sequenceFlow id="b1" sourceRef="two" targetRef="e"/><sequenceFlow id="b2" sourceRef="two" targetRef="e"/>
+<sequenceFlow id="b3" sourceRef="gw" targetRef="e"/><sequenceFlow id="b4" sourceRef="nonint" targetRef="e"/><sequenceFlow id="b5" sourceRef="none" targetRef="e"/>
+<sequenceFlow id="b6" sourceRef="ghost" targetRef="e"/><sequenceFlow id="b7" sourceRef="missing" targetRef="e"/>
+</process>"#,
+    ));
+    error_with(&parsed, "a boundary event needs an event definition");
+    error_with(
+        &parsed,
+        "boundary event gw is attached to g (exclusiveGateway), which is not an activity",
+    );
+    error_with(
+        &parsed,
+        "attachedToRef \"nope\" of boundaryEvent does not name a flow node",
+    );
+    error_with(&parsed, "boundaryEvent has no attachedToRef");
+    error_with(&parsed, "an error boundary event must be interrupting");
+    error_with(
+        &parsed,
+        "boundary event two needs exactly one outgoing sequence flow (it has 2)",
+    );
+}
+
+#[test]
+fn boundary_event_must_share_the_scope_of_its_activity() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
+<subProcess id="sub"><startEvent id="s2"/><sequenceFlow id="g1" sourceRef="s2" targetRef="t"/><task id="t"/><sequenceFlow id="g2" sourceRef="t" targetRef="e2"/><endEvent id="e2"/></subProcess>
+<sequenceFlow id="f2" sourceRef="sub" targetRef="e"/><endEvent id="e"/>
+<boundaryEvent id="b" attachedToRef="t"><timerEventDefinition><timeDuration>PT1M</timeDuration></timerEventDefinition></boundaryEvent>
+<sequenceFlow id="f3" sourceRef="b" targetRef="e"/>"#,
+    ));
+    error_with(
+        &parsed,
+        "boundary event b and the activity t it is attached to lie in different scopes",
+    );
+}
+
+#[test]
+fn start_and_end_events_keep_their_direction() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/>
+<sequenceFlow id="back" sourceRef="e" targetRef="s"/>"#,
+    ));
+    error_with(&parsed, "start event s cannot have incoming sequence flows");
+    error_with(&parsed, "end event e cannot have outgoing sequence flows");
+}
+
+#[test]
+fn dead_ends_and_unreachable_nodes_are_warnings() {
+    let parsed = parse_str(&process(&format!(r#"{START_END}<task id="lonely"/>"#)));
+    assert!(!parsed.has_errors(), "{}", dump(&parsed));
+    let ws: Vec<&str> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        ws,
+        [
+            "lonely has no incoming sequence flow and is never reached",
+            "lonely has no outgoing sequence flow: the path ends there"
+        ]
+    );
+    assert!(
+        parsed
+            .diagnostics
+            .iter()
+            .all(|d| d.element_id.as_deref() == Some("lonely"))
+    );
+}
+
+#[test]
+fn unsupported_elements_are_named_with_their_id() {
+    for (xml, what) in [
+        (r#"<inclusiveGateway id="a"/>"#, "inclusiveGateway"),
+        (r#"<eventBasedGateway id="a"/>"#, "eventBasedGateway"),
+        (r#"<complexGateway id="a"/>"#, "complexGateway"),
+        (r#"<scriptTask id="a"/>"#, "scriptTask"),
+        (r#"<receiveTask id="a"/>"#, "receiveTask"),
+        (r#"<callActivity id="a"/>"#, "callActivity"),
+        (r#"<transaction id="a"/>"#, "transaction"),
+        (r#"<adHocSubProcess id="a"/>"#, "adHocSubProcess"),
+        (
+            r#"<task id="a"><multiInstanceLoopCharacteristics/></task>"#,
+            "multiInstanceLoopCharacteristics",
+        ),
+        (
+            r#"<task id="a"><standardLoopCharacteristics/></task>"#,
+            "standardLoopCharacteristics",
+        ),
+        (
+            r#"<intermediateThrowEvent id="a"><signalEventDefinition/></intermediateThrowEvent>"#,
+            "signalEventDefinition",
+        ),
+        (
+            r#"<intermediateThrowEvent id="a"><escalationEventDefinition/></intermediateThrowEvent>"#,
+            "escalationEventDefinition",
+        ),
+        (
+            r#"<intermediateCatchEvent id="a"><conditionalEventDefinition/></intermediateCatchEvent>"#,
+            "conditionalEventDefinition",
+        ),
+        (
+            r#"<intermediateCatchEvent id="a"><linkEventDefinition/></intermediateCatchEvent>"#,
+            "linkEventDefinition",
+        ),
+        (
+            r#"<intermediateThrowEvent id="a"><compensateEventDefinition/></intermediateThrowEvent>"#,
+            "compensateEventDefinition",
+        ),
+    ] {
+        let parsed = parse_str(&around(xml));
+        let d = error_with(&parsed, &format!("{what} is not supported yet"));
+        assert_eq!(d.element_id.as_deref(), Some("a"), "{what}");
+        assert_eq!(parsed.errors().count(), 1, "{what}: {}", dump(&parsed));
+    }
+    let parsed = parse_str(&around(
+        r#"<subProcess id="a"/><subProcess id="ev" triggeredByEvent="true"><startEvent id="es"><signalEventDefinition/></startEvent></subProcess>"#,
+    ));
+    let d = error_with(&parsed, "event subProcess is not supported yet");
+    assert_eq!(d.element_id.as_deref(), Some("ev"));
+}
+
+#[test]
+fn every_problem_is_reported_in_document_order() {
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/>
+<sequenceFlow id="f1" sourceRef="s" targetRef="x1"/>
+<sequenceFlow id="f2" sourceRef="s" targetRef="x2"/>
+<scriptTask id="st"/>"#,
+    ));
+    let lines: Vec<u32> = parsed.errors().map(|d| d.line).collect();
+    assert_eq!(lines, [4, 5, 6], "{}", dump(&parsed));
+}

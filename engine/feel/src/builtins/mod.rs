@@ -1,0 +1,204 @@
+//! FEEL built-in functions (DMN 1.5, 10.3.4) plus Camunda's `is defined` and `get or else`.
+//! Owns the signature table (parameter names for named invocation, overloads, arity) and the
+//! dispatch; each group lives in its own file. Built-ins never touch I/O or the system clock.
+
+mod context;
+mod conversion;
+mod list;
+mod numeric;
+mod range;
+mod string;
+mod temporal;
+
+use crate::EvalError;
+use crate::eval::{ArgVals, Evaluator};
+use crate::value::Value;
+
+/// One signature: name, parameter names, number of required parameters, variadic tail.
+struct Sig(&'static str, &'static [&'static str], usize, bool);
+
+const LIST: &[&str] = &["list"];
+const STRING: &[&str] = &["string"];
+const STRING_MATCH: &[&str] = &["string", "match"];
+const N_SCALE: &[&str] = &["n", "scale"];
+const NUMBER: &[&str] = &["number"];
+const DATE: &[&str] = &["date"];
+
+const INTERVAL_FNS: &[&str] = &[
+    "before", "after", "meets", "met by", "overlaps", "overlaps before", "overlaps after", "finishes",
+    "finished by", "includes", "during", "starts", "started by", "coincides",
+];
+
+static SIGS: &[Sig] = &[
+    Sig("not", &["negand"], 1, false),
+    Sig("is defined", &["value"], 1, false),
+    Sig("get or else", &["value", "default"], 2, false),
+    Sig("string", &["from"], 1, false),
+    Sig("number", &["from", "grouping separator", "decimal separator"], 1, false),
+    Sig("date", &["from"], 1, false),
+    Sig("date", &["year", "month", "day"], 3, false),
+    Sig("time", &["from"], 1, false),
+    Sig("time", &["hour", "minute", "second", "offset"], 3, false),
+    Sig("date and time", &["from"], 1, false),
+    Sig("date and time", &["date", "time"], 2, false),
+    Sig("duration", &["from"], 1, false),
+    Sig("years and months duration", &["from", "to"], 2, false),
+    Sig("substring", &["string", "start position", "length"], 2, false),
+    Sig("string length", STRING, 1, false),
+    Sig("upper case", STRING, 1, false),
+    Sig("lower case", STRING, 1, false),
+    Sig("substring before", STRING_MATCH, 2, false),
+    Sig("substring after", STRING_MATCH, 2, false),
+    Sig("contains", STRING_MATCH, 2, false),
+    Sig("starts with", STRING_MATCH, 2, false),
+    Sig("ends with", STRING_MATCH, 2, false),
+    Sig("matches", &["input", "pattern", "flags"], 2, false),
+    Sig("replace", &["input", "pattern", "replacement", "flags"], 3, false),
+    Sig("split", &["string", "delimiter"], 2, false),
+    Sig("string join", &["list", "delimiter"], 1, false),
+    Sig("list contains", &["list", "element"], 2, false),
+    Sig("count", LIST, 1, false),
+    Sig("min", LIST, 0, true),
+    Sig("max", LIST, 0, true),
+    Sig("sum", LIST, 0, true),
+    Sig("mean", LIST, 0, true),
+    Sig("median", LIST, 0, true),
+    Sig("stddev", LIST, 0, true),
+    Sig("mode", LIST, 0, true),
+    Sig("product", LIST, 0, true),
+    Sig("all", LIST, 0, true),
+    Sig("any", LIST, 0, true),
+    Sig("sublist", &["list", "start position", "length"], 2, false),
+    Sig("append", &["list", "item"], 1, true),
+    Sig("concatenate", LIST, 0, true),
+    Sig("insert before", &["list", "position", "newItem"], 3, false),
+    Sig("remove", &["list", "position"], 2, false),
+    Sig("reverse", LIST, 1, false),
+    Sig("index of", &["list", "match"], 2, false),
+    Sig("union", LIST, 0, true),
+    Sig("distinct values", LIST, 1, false),
+    Sig("flatten", LIST, 1, false),
+    Sig("sort", &["list", "precedes"], 1, false),
+    Sig("list replace", &["list", "position", "newItem"], 3, false),
+    Sig("list replace", &["list", "match", "newItem"], 3, false),
+    Sig("decimal", N_SCALE, 2, false),
+    Sig("floor", N_SCALE, 1, false),
+    Sig("ceiling", N_SCALE, 1, false),
+    Sig("round up", N_SCALE, 1, false),
+    Sig("round down", N_SCALE, 1, false),
+    Sig("round half up", N_SCALE, 1, false),
+    Sig("round half down", N_SCALE, 1, false),
+    Sig("round half even", N_SCALE, 1, false),
+    Sig("abs", &["n"], 1, false),
+    Sig("modulo", &["dividend", "divisor"], 2, false),
+    Sig("sqrt", NUMBER, 1, false),
+    Sig("log", NUMBER, 1, false),
+    Sig("exp", NUMBER, 1, false),
+    Sig("odd", NUMBER, 1, false),
+    Sig("even", NUMBER, 1, false),
+    Sig("get value", &["m", "key"], 2, false),
+    Sig("get entries", &["m"], 1, false),
+    Sig("context", &["entries"], 1, false),
+    Sig("context put", &["context", "key", "value"], 3, false),
+    Sig("context put", &["context", "keys", "value"], 3, false),
+    Sig("context merge", &["contexts"], 1, false),
+    Sig("now", &[], 0, false),
+    Sig("today", &[], 0, false),
+    Sig("day of week", DATE, 1, false),
+    Sig("day of year", DATE, 1, false),
+    Sig("week of year", DATE, 1, false),
+    Sig("month of year", DATE, 1, false),
+    Sig("is", &["value1", "value2"], 2, false),
+    Sig("range", &["from"], 1, false),
+];
+
+const INTERVAL_PARAMS: &[&[&str]] =
+    &[&["point1", "point2"], &["point", "range"], &["range", "point"], &["range1", "range2"]];
+
+/// The canonical (static) name of a built-in function, if `name` is one.
+pub fn lookup(name: &str) -> Option<&'static str> {
+    SIGS.iter()
+        .map(|s| s.0)
+        .chain(INTERVAL_FNS.iter().copied())
+        .find(|n| *n == name)
+}
+
+fn signatures(name: &str) -> Vec<(&'static [&'static str], usize, bool)> {
+    if INTERVAL_FNS.contains(&name) {
+        return INTERVAL_PARAMS.iter().map(|p| (*p, 2, false)).collect();
+    }
+    SIGS.iter().filter(|s| s.0 == name).map(|s| (s.1, s.2, s.3)).collect()
+}
+
+/// Maps named or positional arguments onto a signature; `None` when no signature fits.
+fn bind(name: &str, args: ArgVals) -> Option<Vec<Value>> {
+    let sigs = signatures(name);
+    match args {
+        ArgVals::Positional(vals) => {
+            let n = vals.len();
+            sigs.iter().any(|(p, req, var)| n >= *req && (*var || n <= p.len())).then_some(vals)
+        }
+        ArgVals::Named(pairs) => {
+            let (params, req, _) = sigs
+                .iter()
+                .find(|(p, _, _)| pairs.iter().all(|(k, _)| p.contains(&k.as_str())))?;
+            let mut out: Vec<Value> = Vec::new();
+            for (k, v) in pairs {
+                let i = params.iter().position(|p| *p == k)?;
+                if out.len() <= i {
+                    out.resize(i + 1, Value::Null);
+                }
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = v;
+                }
+            }
+            if out.len() < *req {
+                out.resize(*req, Value::Null);
+            }
+            Some(out)
+        }
+    }
+}
+
+/// Invokes built-in `name`. Wrong arity or argument types give null.
+pub fn call(ev: &mut Evaluator<'_, '_>, name: &str, args: ArgVals) -> Result<Value, EvalError> {
+    let Some(a) = bind(name, args) else { return Ok(Value::Null) };
+    ev.charge(a.len() as u64 + 1)?;
+    if let Some(r) = string::call(name, &a) {
+        return r;
+    }
+    if let Some(r) = list::call(ev, name, &a) {
+        return r;
+    }
+    if let Some(v) = numeric::call(name, &a) {
+        return Ok(v);
+    }
+    if let Some(v) = conversion::call(name, &a) {
+        return Ok(v);
+    }
+    if let Some(v) = context::call(name, &a) {
+        return Ok(v);
+    }
+    if let Some(v) = temporal::call(ev, name, &a) {
+        return Ok(v);
+    }
+    if let Some(v) = range::call(name, &a) {
+        return Ok(v);
+    }
+    Ok(Value::Null)
+}
+
+/// The argument at `i`, or null.
+fn arg(a: &[Value], i: usize) -> &Value {
+    a.get(i).unwrap_or(&Value::Null)
+}
+
+/// Varargs helper: a single list argument, or the arguments themselves.
+fn list_or_varargs(a: &[Value]) -> Option<Vec<Value>> {
+    match a {
+        [Value::List(items)] => Some(items.clone()),
+        [Value::Null] => None,
+        [] => None,
+        items => Some(items.to_vec()),
+    }
+}

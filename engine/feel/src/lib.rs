@@ -1,0 +1,161 @@
+//! `keel-feel`: Keel's own parser and evaluator for FEEL, the DMN 1.5 "Friendly Enough
+//! Expression Language" (chapter 10 of the DMN specification).
+//!
+//! What this crate owns: FEEL text → AST (`Expression::parse`, `UnaryTests::parse`), printing
+//! the AST back to FEEL, and evaluating it over [`Value`]s with variables supplied by the engine
+//! through [`Variables`]. What it must never do: touch I/O, read the system clock (`now()` and
+//! `today()` come from [`Env::now`]), call host code, or panic on any input. Hostile input is
+//! bounded: parser nesting depth, an evaluation step budget, a recursion limit and a cap on
+//! the size of generated lists and strings (see [`limits`]).
+//!
+//! Numbers: FEEL numbers are decimal128-like. We implement them ourselves in [`number`]
+//! (`u128` coefficient + decimal exponent, 34 significant digits, round half even) rather than
+//! using `rust_decimal` (only 28 digits) or `fastnum` (its decimal types trap, i.e. panic, on
+//! exceptional conditions in debug builds). Wide intermediates use `num-bigint`.
+//!
+//! Names with spaces: the lexer joins consecutive words into one name (`Full Name`,
+//! `string length`) unless a word is a FEEL keyword; the multi-word built-ins that contain a
+//! keyword (`date and time`, `years and months duration`) are known to the parser. Names with
+//! other characters (`Loan-to-Value`, `a.b`) are recognised when passed to
+//! [`Expression::parse_with_names`].
+
+pub mod ast;
+mod builtins;
+mod error;
+mod eval;
+mod lexer;
+pub mod limits;
+pub mod number;
+mod parser;
+pub mod temporal;
+mod names;
+mod ops;
+mod types;
+mod value;
+
+pub use error::{EvalError, ParseError};
+pub use number::Number;
+pub use temporal::{Date, DateTime, DayTimeDuration, Time, YearMonthDuration, Zone};
+pub use value::{Bound, Closure, Context, Function, Range, Value};
+
+/// Variable resolution supplied by the engine.
+pub trait Variables {
+    /// The value of variable `name`, or `None` when it is not defined.
+    fn lookup(&self, name: &str) -> Option<Value>;
+}
+
+impl Variables for serde_json::Map<String, serde_json::Value> {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        self.get(name).map(Value::from_json)
+    }
+}
+
+impl Variables for Context {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        self.get(name).cloned()
+    }
+}
+
+/// No variables at all.
+impl Variables for () {
+    fn lookup(&self, _name: &str) -> Option<Value> {
+        None
+    }
+}
+
+/// The evaluation environment: variables and the current instant.
+pub struct Env<'a> {
+    /// Variable resolution.
+    pub variables: &'a dyn Variables,
+    /// The current instant and zone, used by `now()` and `today()`.
+    pub now: jiff::Zoned,
+}
+
+/// A parsed FEEL expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expression {
+    source: String,
+    expr: ast::Expr,
+}
+
+impl Expression {
+    /// Parses FEEL text.
+    pub fn parse(src: &str) -> Result<Expression, ParseError> {
+        Expression::parse_with_names(src, &[])
+    }
+
+    /// Parses FEEL text, recognising the given variable names even when they contain spaces
+    /// around keywords or the characters `+ - * / . '` (the DMN "known names" rule).
+    pub fn parse_with_names(src: &str, known_names: &[&str]) -> Result<Expression, ParseError> {
+        let expr = parser::parse_expression(src, known_names)?;
+        Ok(Expression { source: src.to_string(), expr })
+    }
+
+    /// The text the expression was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The syntax tree.
+    pub fn ast(&self) -> &ast::Expr {
+        &self.expr
+    }
+
+    /// Evaluates the expression. FEEL type errors yield `Ok(Value::Null)`; `Err` means a hard
+    /// error (a limit was exceeded).
+    pub fn evaluate(&self, env: &Env<'_>) -> Result<Value, EvalError> {
+        eval::evaluate(&self.expr, env)
+    }
+
+    /// Prints the expression as FEEL text; parsing the result gives the same tree.
+    pub fn to_feel_string(&self) -> String {
+        let mut out = String::new();
+        self.expr.print(&mut out);
+        out
+    }
+
+    /// Free variable names (first path segment), best effort, without duplicates, in order of
+    /// first appearance. Built-in function names that are called are not included.
+    pub fn referenced_names(&self) -> Vec<String> {
+        eval::free_names(&self.expr)
+    }
+}
+
+/// Parsed unary tests, e.g. the input entry of a decision table: `> 5, < 2`, `[1..10]`, `-`,
+/// `not(3)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnaryTests {
+    source: String,
+    tests: ast::Tests,
+}
+
+impl UnaryTests {
+    /// Parses unary tests.
+    pub fn parse(src: &str) -> Result<UnaryTests, ParseError> {
+        UnaryTests::parse_with_names(src, &[])
+    }
+
+    /// Parses unary tests with known variable names (see [`Expression::parse_with_names`]).
+    pub fn parse_with_names(src: &str, known_names: &[&str]) -> Result<UnaryTests, ParseError> {
+        let tests = parser::parse_unary_tests(src, known_names)?;
+        Ok(UnaryTests { source: src.to_string(), tests })
+    }
+
+    /// The text the tests were parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Tests `input`: `Bool(true)` when it matches, `Bool(false)` when not, `Null` when a test
+    /// can not be decided.
+    pub fn evaluate(&self, input: &Value, env: &Env<'_>) -> Result<Value, EvalError> {
+        eval::evaluate_tests(&self.tests, input, env)
+    }
+
+    /// Prints the tests as FEEL text.
+    pub fn to_feel_string(&self) -> String {
+        let mut out = String::new();
+        self.tests.print(&mut out);
+        out
+    }
+}

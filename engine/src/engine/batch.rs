@@ -1,0 +1,367 @@
+//! One batch of commands inside one write transaction: loads instances, applies runtime steps,
+//! turns their effects into rows, appends audit records to both chains, and keeps an overlay so
+//! later commands of the batch see what earlier ones did before anything is flushed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use keel_bpmn::ProcessDefinition;
+use serde_json::{Map, Value as Json, json};
+use sqlx::SqliteConnection;
+
+use crate::audit::{Actor, AuditRecord, ENCODING_VERSION, GENESIS_HASH, audit_value};
+use crate::clock::format_ms;
+use crate::definitions::DefinitionCache;
+use crate::error::{Error, Result};
+use crate::runtime::{self, Effect, InstanceState, Outcome, StepContext, Trigger};
+use crate::store::WriteSet;
+use crate::store::rows::{
+    HistoryRow, IncidentRow, InstanceRow, JobRow, SubscriptionRow, TaskRow, TimerRow,
+};
+
+/// Everything one trigger application needs besides the trigger.
+#[derive(Debug, Clone)]
+pub struct ApplyCtx {
+    /// Who caused it.
+    pub actor: Actor,
+    /// Element the audit record names (the task, the timer event...).
+    pub element_id: Option<String>,
+    /// Extra audit data (request arguments).
+    pub data: Map<String, Json>,
+    /// The job behind the trigger, for incidents.
+    pub job_id: Option<String>,
+    /// Audit kind override (default: the trigger's kind).
+    pub kind: Option<&'static str>,
+}
+
+impl ApplyCtx {
+    /// A context with just an actor.
+    pub fn new(actor: Actor) -> Self {
+        ApplyCtx {
+            actor,
+            element_id: None,
+            data: Map::new(),
+            job_id: None,
+            kind: None,
+        }
+    }
+}
+
+/// The batch in progress.
+pub struct Batch<'c> {
+    pub conn: &'c mut SqliteConnection,
+    pub writes: WriteSet,
+    pub now: Timestamp,
+    pub now_ms: i64,
+    pub step_budget: u32,
+    head_seq: i64,
+    head_hash: String,
+    defs: &'c DefinitionCache,
+    /// Element instances whose work this batch deleted: (instance id, element key).
+    removed: HashSet<(String, i64)>,
+    /// Timers fired in this batch.
+    pub fired_timers: HashSet<String>,
+    /// Definitions deployed in this batch, cached only after commit.
+    pub deployed: Vec<(String, Arc<ProcessDefinition>)>,
+    /// New jobs were created (wake long-polling workers after commit).
+    pub jobs_created: bool,
+}
+
+impl<'c> Batch<'c> {
+    /// Starts a batch on `conn` (inside `BEGIN IMMEDIATE`).
+    pub async fn begin(
+        conn: &'c mut SqliteConnection,
+        defs: &'c DefinitionCache,
+        now: Timestamp,
+        step_budget: u32,
+    ) -> Result<Batch<'c>> {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+        let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+        Ok(Batch {
+            conn,
+            writes: WriteSet::default(),
+            now,
+            now_ms: now.as_millisecond(),
+            step_budget,
+            head_seq,
+            head_hash,
+            defs,
+            removed: HashSet::new(),
+            fired_timers: HashSet::new(),
+            deployed: Vec::new(),
+            jobs_created: false,
+        })
+    }
+
+    /// A new time-ordered id.
+    pub fn new_id(&self) -> String {
+        uuid::Uuid::now_v7().to_string()
+    }
+
+    /// The instance row as this batch sees it.
+    pub async fn instance(&mut self, id: &str) -> Result<Option<InstanceRow>> {
+        if let Some(row) = self.writes.instance(id) {
+            return Ok(Some(row.clone()));
+        }
+        Ok(sqlx::query_as("SELECT * FROM instances WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.conn)
+            .await?)
+    }
+
+    /// True when this batch already deleted the work of that element instance.
+    pub fn is_removed(&self, instance_id: &str, element_key: i64) -> bool {
+        self.removed.contains(&(instance_id.to_owned(), element_key))
+    }
+
+    /// The parsed definition `id` (deployed earlier, or in this very batch).
+    pub async fn definition(&mut self, id: &str) -> Result<Arc<ProcessDefinition>> {
+        if let Some((_, def)) = self.deployed.iter().find(|(d, _)| d == id) {
+            return Ok(def.clone());
+        }
+        if let Some(def) = self.defs.cached(id) {
+            return Ok(def);
+        }
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT key, xml FROM definitions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.conn)
+                .await?;
+        let (key, xml) = row.ok_or_else(|| Error::NotFound(format!("definition {id}")))?;
+        let def = keel_bpmn::parse(&xml)
+            .processes
+            .into_iter()
+            .find(|p| p.key == key)
+            .ok_or_else(|| Error::NotFound(format!("process {key} in definition {id}")))?;
+        let def = Arc::new(def);
+        self.defs.insert(id, def.clone());
+        Ok(def)
+    }
+
+    /// Applies `trigger` to the instance `row`, records everything, and returns the updated row
+    /// and what the step did. Nothing is recorded when the step fails.
+    pub async fn apply(
+        &mut self,
+        mut row: InstanceRow,
+        trigger: Trigger,
+        ctx: ApplyCtx,
+    ) -> Result<(InstanceRow, InstanceState, Outcome)> {
+        let def = self.definition(&row.definition_id).await?;
+        let mut state: InstanceState = serde_json::from_str(&row.body).map_err(|e| {
+            crate::store::Error::Corrupt {
+                table: "instances",
+                message: format!("instance {}: {e}", row.id),
+            }
+        })?;
+        let kind = ctx.kind.unwrap_or_else(|| trigger.audit_kind());
+        let step_ctx = StepContext {
+            now: self.now,
+            step_budget: self.step_budget,
+        };
+        let outcome = runtime::step(&def, &mut state, trigger, &step_ctx)
+            .map_err(|e| Error::Conflict(e.to_string()))?;
+        let mut data = ctx.data.clone();
+        if !outcome.variables_set.is_empty() {
+            data.insert(
+                "variables".into(),
+                audit_value(&Json::Object(outcome.variables_set.clone())),
+            );
+        }
+        let transitions: Vec<Json> = outcome
+            .transitions
+            .iter()
+            .map(|t| json!({"element_id": t.element_id, "element_type": t.element_type, "event": t.kind.as_str()}))
+            .collect();
+        data.insert("transitions".into(), Json::Array(transitions));
+        let seq = self.append_audit(Some(&mut row), kind, ctx.element_id.clone(), ctx.actor.clone(), Json::Object(data));
+        for t in &outcome.transitions {
+            self.writes.history.push(HistoryRow {
+                instance_id: row.id.clone(),
+                element_key: i64::from(t.key),
+                element_id: t.element_id.clone(),
+                element_type: t.element_type.to_owned(),
+                event: t.kind.as_str().to_owned(),
+                at: self.now_ms,
+                audit_seq: seq,
+            });
+        }
+        self.translate(&row, &outcome, &ctx)?;
+        row.state = state.status.as_str().to_owned();
+        if state.status.is_ended() && row.ended_at.is_none() {
+            row.ended_at = Some(self.now_ms);
+        }
+        row.incidents = i64::try_from(state.open_incidents()).unwrap_or(i64::MAX);
+        row.version += 1;
+        row.body = serde_json::to_string(&state).map_err(|e| crate::store::Error::Corrupt {
+            table: "instances",
+            message: e.to_string(),
+        })?;
+        self.writes.put_instance(row.clone());
+        Ok((row, state, outcome))
+    }
+
+    fn translate(&mut self, row: &InstanceRow, outcome: &Outcome, ctx: &ApplyCtx) -> Result<()> {
+        for effect in &outcome.effects {
+            match effect {
+                Effect::CreateJob {
+                    key,
+                    element_id,
+                    job_type,
+                    retries,
+                    headers,
+                } => {
+                    let headers: Map<String, Json> = headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                        .collect();
+                    self.writes.jobs.push(JobRow {
+                        id: self.new_id(),
+                        instance_id: row.id.clone(),
+                        element_key: i64::from(*key),
+                        element_id: element_id.clone(),
+                        job_type: job_type.clone(),
+                        state: "ready".into(),
+                        retries: *retries,
+                        available_at: self.now_ms,
+                        lock_owner: None,
+                        error_message: None,
+                        headers: Json::Object(headers).to_string(),
+                        created_at: self.now_ms,
+                        version: 0,
+                    });
+                    self.jobs_created = true;
+                }
+                Effect::CreateUserTask(spec) => {
+                    let id = self.new_id();
+                    for u in &spec.candidate_users {
+                        self.writes.candidates.push((id.clone(), "user", u.clone()));
+                    }
+                    for g in &spec.candidate_groups {
+                        self.writes.candidates.push((id.clone(), "group", g.clone()));
+                    }
+                    self.writes.tasks.push(TaskRow {
+                        id,
+                        instance_id: row.id.clone(),
+                        element_key: i64::from(spec.key),
+                        element_id: spec.element_id.clone(),
+                        name: spec.name.clone(),
+                        assignee: spec.assignee.clone(),
+                        state: "open".into(),
+                        created_at: self.now_ms,
+                        due_at: spec.due_at_ms,
+                        follow_up_at: spec.follow_up_at_ms,
+                        priority: spec.priority,
+                        form_key: spec.form_key.clone(),
+                        completed_by: None,
+                        completed_at: None,
+                        candidate_users: json!(spec.candidate_users).to_string(),
+                        candidate_groups: json!(spec.candidate_groups).to_string(),
+                    });
+                }
+                Effect::ScheduleTimer {
+                    key,
+                    element_id,
+                    due_at_ms,
+                } => self.writes.timers.push(TimerRow {
+                    id: self.new_id(),
+                    instance_id: row.id.clone(),
+                    element_key: i64::from(*key),
+                    element_id: element_id.clone(),
+                    due_at: *due_at_ms,
+                    created_at: self.now_ms,
+                }),
+                Effect::OpenSubscription {
+                    key,
+                    element_id,
+                    message_name,
+                    correlation_key,
+                } => self.writes.subscriptions.push(SubscriptionRow {
+                    id: self.new_id(),
+                    instance_id: row.id.clone(),
+                    element_key: i64::from(*key),
+                    element_id: element_id.clone(),
+                    message_name: message_name.clone(),
+                    correlation_key: correlation_key.clone(),
+                    business_key: row.business_key.clone(),
+                    created_at: self.now_ms,
+                }),
+                Effect::CancelWork { key } => {
+                    let k = i64::from(*key);
+                    self.writes.cancelled.push((row.id.clone(), k));
+                    self.removed.insert((row.id.clone(), k));
+                }
+                Effect::RaiseIncident {
+                    key,
+                    element_id,
+                    kind,
+                    message,
+                } => self.writes.incidents.push(IncidentRow {
+                    id: self.new_id(),
+                    instance_id: row.id.clone(),
+                    element_key: i64::from(*key),
+                    element_id: element_id.clone(),
+                    kind: kind.clone(),
+                    message: message.clone(),
+                    state: "open".into(),
+                    job_id: ctx.job_id.clone(),
+                    created_at: self.now_ms,
+                    resolved_at: None,
+                }),
+                Effect::ResolveIncident { key } => {
+                    self.writes
+                        .resolved
+                        .push((row.id.clone(), i64::from(*key), self.now_ms));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends an audit record: to the global chain, and to `instance`'s chain when given.
+    /// Returns its `seq`.
+    pub fn append_audit(
+        &mut self,
+        instance: Option<&mut InstanceRow>,
+        kind: &str,
+        element_id: Option<String>,
+        actor: Actor,
+        data: Json,
+    ) -> i64 {
+        let seq = self.head_seq + 1;
+        let (instance_id, instance_seq, instance_prev_hash) = match &instance {
+            Some(row) => (
+                Some(row.id.clone()),
+                Some(row.audit_seq + 1),
+                Some(row.audit_hash.clone()),
+            ),
+            None => (None, None, None),
+        };
+        let record = AuditRecord {
+            v: ENCODING_VERSION,
+            seq,
+            at: format_ms(self.now_ms),
+            instance_id,
+            instance_seq,
+            element_id,
+            kind: kind.to_owned(),
+            actor,
+            data,
+            prev_hash: self.head_hash.clone(),
+            instance_prev_hash,
+            hash: String::new(),
+        }
+        .seal();
+        if let Some(row) = instance {
+            row.audit_seq += 1;
+            row.audit_hash = record.hash.clone();
+        }
+        self.head_seq = seq;
+        self.head_hash = record.hash.clone();
+        self.writes.audit.push(record);
+        seq
+    }
+}

@@ -1,0 +1,294 @@
+//! Process instances: start (idempotent with a key), cancel, set variables, and the queries.
+
+use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
+
+use super::batch::{ApplyCtx, Batch};
+use super::writer::{Op, Reply};
+use super::Engine;
+use crate::audit::{Actor, AuditRecord, GENESIS_HASH};
+use crate::error::{Error, Result};
+use crate::principal::Principal;
+use crate::runtime::{InstanceState, Trigger};
+use crate::store::rows::{AuditRow, InstanceRow};
+use crate::views::{InstanceView, Page};
+
+/// A request to start an instance.
+#[derive(Debug, Clone, Default)]
+pub struct StartRequest {
+    /// Definition key.
+    pub definition_key: String,
+    /// Version; latest when `None`.
+    pub version: Option<i64>,
+    /// Start variables.
+    pub variables: Map<String, Json>,
+    /// Business key.
+    pub business_key: Option<String>,
+    /// `Idempotency-Key` header.
+    pub idempotency_key: Option<String>,
+}
+
+/// Filters for listing instances.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    /// Only this definition key.
+    pub definition_key: Option<String>,
+    /// Only this state.
+    pub state: Option<String>,
+    /// Only this business key.
+    pub business_key: Option<String>,
+    /// Only instances started by this user id (callers without operator rights).
+    pub started_by: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Page start.
+    pub offset: i64,
+}
+
+pub(crate) struct StartOp {
+    request: StartRequest,
+    request_hash: String,
+    caller_id: String,
+    actor: Actor,
+}
+
+pub(crate) struct CancelOp {
+    instance_id: String,
+    reason: Option<String>,
+    actor: Actor,
+}
+
+pub(crate) struct SetVariablesOp {
+    instance_id: String,
+    variables: Map<String, Json>,
+    actor: Actor,
+}
+
+impl Engine {
+    /// Starts an instance and runs it to its first wait state.
+    pub async fn start_instance(&self, request: StartRequest, caller: &Principal) -> Result<InstanceView> {
+        let request_hash = {
+            let body = json!({
+                "key": request.definition_key,
+                "version": request.version,
+                "variables": request.variables,
+                "business_key": request.business_key,
+            });
+            hex::encode(Sha256::digest(crate::audit::canonical::to_string(&body).as_bytes()))
+        };
+        let op = StartOp {
+            request,
+            request_hash,
+            caller_id: caller.user_id.clone(),
+            actor: caller.actor(),
+        };
+        match self.send(Op::Start(op)).await? {
+            Reply::Instance(v) => Ok(*v),
+            _ => Err(Error::Unavailable),
+        }
+    }
+
+    /// Cancels a running instance.
+    pub async fn cancel_instance(&self, id: &str, reason: Option<String>, caller: &Principal) -> Result<InstanceView> {
+        let op = CancelOp {
+            instance_id: id.to_owned(),
+            reason,
+            actor: caller.actor(),
+        };
+        match self.send(Op::Cancel(op)).await? {
+            Reply::Instance(v) => Ok(*v),
+            _ => Err(Error::Unavailable),
+        }
+    }
+
+    /// Sets process-scope variables (an operator fixing data before resolving an incident).
+    pub async fn set_variables(&self, id: &str, variables: Map<String, Json>, caller: &Principal) -> Result<InstanceView> {
+        let op = SetVariablesOp {
+            instance_id: id.to_owned(),
+            variables,
+            actor: caller.actor(),
+        };
+        match self.send(Op::SetVariables(op)).await? {
+            Reply::Instance(v) => Ok(*v),
+            _ => Err(Error::Unavailable),
+        }
+    }
+
+    /// One instance.
+    pub async fn instance(&self, id: &str) -> Result<InstanceView> {
+        let row: Option<InstanceRow> = sqlx::query_as("SELECT * FROM instances WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?;
+        let row = row.ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+        self.view(&row).await
+    }
+
+    pub(crate) async fn view(&self, row: &InstanceRow) -> Result<InstanceView> {
+        let def = self.shared.defs.get(self.read(), &row.definition_id).await?;
+        Ok(InstanceView::from_row(row, |id| element_type(&def, id)))
+    }
+
+    /// Instances matching `filter`, newest first.
+    pub async fn list_instances(&self, filter: &InstanceFilter) -> Result<Page<InstanceView>> {
+        const WHERE: &str = "WHERE ($1 IS NULL OR definition_key = $1) AND ($2 IS NULL OR state = $2) \
+             AND ($3 IS NULL OR business_key = $3) AND ($4 IS NULL OR started_by = $4)";
+        let rows: Vec<InstanceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM instances {WHERE} ORDER BY started_at DESC, id DESC LIMIT $5 OFFSET $6"
+        )))
+        .bind(&filter.definition_key)
+        .bind(&filter.state)
+        .bind(&filter.business_key)
+        .bind(&filter.started_by)
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(self.read())
+        .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM instances {WHERE}")))
+            .bind(&filter.definition_key)
+            .bind(&filter.state)
+            .bind(&filter.business_key)
+            .bind(&filter.started_by)
+            .fetch_one(self.read())
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            items.push(self.view(row).await?);
+        }
+        Ok(Page { items, total })
+    }
+
+    /// The audit records of one instance, oldest first.
+    pub async fn instance_audit(&self, id: &str) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<AuditRow> =
+            sqlx::query_as("SELECT * FROM audit WHERE instance_id = $1 ORDER BY instance_seq")
+                .bind(id)
+                .fetch_all(self.read())
+                .await?;
+        rows.iter().map(super::users::record_from_row).collect()
+    }
+}
+
+/// BPMN local name of element `id` in `def` (`unknown` if absent).
+pub(crate) fn element_type(def: &keel_bpmn::ProcessDefinition, id: &str) -> String {
+    def.node_by_id(id)
+        .map(|n| def.node(n).element_type.as_str().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+pub(crate) async fn view_in_batch(batch: &mut Batch<'_>, row: &InstanceRow) -> Result<InstanceView> {
+    let def = batch.definition(&row.definition_id).await?;
+    Ok(InstanceView::from_row(row, |id| element_type(&def, id)))
+}
+
+pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
+    let request = op.request;
+    if let Some(key) = &request.idempotency_key {
+        let existing: Option<(String, String)> = sqlx::query_as(
+            "SELECT request_hash, instance_id FROM idempotency_keys WHERE caller = $1 AND key = $2",
+        )
+        .bind(&op.caller_id)
+        .bind(key)
+        .fetch_optional(&mut *batch.conn)
+        .await?;
+        if let Some((hash, instance_id)) = existing {
+            if hash != op.request_hash {
+                return Err(Error::Invalid {
+                    code: "idempotency_key_reused",
+                    message: format!("Idempotency-Key '{key}' was used with another request body"),
+                });
+            }
+            let row = batch
+                .instance(&instance_id)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("instance {instance_id}")))?;
+            return Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)));
+        }
+    }
+    let def: Option<(String, i64)> = sqlx::query_as(
+        "SELECT id, version FROM definitions WHERE key = $1 AND ($2 IS NULL OR version = $2) \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(&request.definition_key)
+    .bind(request.version)
+    .fetch_optional(&mut *batch.conn)
+    .await?;
+    let (definition_id, version) = def.ok_or_else(|| {
+        Error::NotFound(match request.version {
+            Some(v) => format!("definition {} version {v}", request.definition_key),
+            None => format!("definition {}", request.definition_key),
+        })
+    })?;
+    let state = InstanceState::new(request.variables.clone());
+    let row = InstanceRow {
+        id: batch.new_id(),
+        definition_id: definition_id.clone(),
+        definition_key: request.definition_key.clone(),
+        definition_version: version,
+        business_key: request.business_key.clone(),
+        state: "active".into(),
+        started_at: batch.now_ms,
+        ended_at: None,
+        started_by: Some(op.caller_id.clone()),
+        incidents: 0,
+        audit_seq: 0,
+        audit_hash: GENESIS_HASH.to_owned(),
+        version: 0,
+        body: serde_json::to_string(&state).unwrap_or_default(),
+    };
+    let mut data = Map::new();
+    data.insert("definition_id".into(), json!(definition_id));
+    data.insert("business_key".into(), json!(request.business_key));
+    data.insert(
+        "start_variables".into(),
+        crate::audit::audit_value(&Json::Object(request.variables)),
+    );
+    let ctx = ApplyCtx {
+        data,
+        ..ApplyCtx::new(op.actor)
+    };
+    let (row, _, _) = batch.apply(row, Trigger::Start, ctx).await?;
+    if let Some(key) = &request.idempotency_key {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (caller, key, request_hash, instance_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&op.caller_id)
+        .bind(key)
+        .bind(&op.request_hash)
+        .bind(&row.id)
+        .bind(batch.now_ms)
+        .execute(&mut *batch.conn)
+        .await?;
+    }
+    Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)))
+}
+
+pub(crate) async fn cancel(batch: &mut Batch<'_>, op: CancelOp) -> Result<Reply> {
+    let row = load_active(batch, &op.instance_id).await?;
+    let mut ctx = ApplyCtx::new(op.actor);
+    ctx.data.insert("reason".into(), json!(op.reason));
+    let (row, _, _) = batch.apply(row, Trigger::Cancel, ctx).await?;
+    Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)))
+}
+
+pub(crate) async fn set_variables(batch: &mut Batch<'_>, op: SetVariablesOp) -> Result<Reply> {
+    let row = load_active(batch, &op.instance_id).await?;
+    let ctx = ApplyCtx::new(op.actor);
+    let (row, _, _) = batch
+        .apply(row, Trigger::SetVariables { variables: op.variables }, ctx)
+        .await?;
+    Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)))
+}
+
+/// The instance row, which must exist and still be active.
+pub(crate) async fn load_active(batch: &mut Batch<'_>, id: &str) -> Result<InstanceRow> {
+    let row = batch
+        .instance(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+    if row.state != "active" {
+        return Err(Error::Conflict(format!("instance {id} is {}", row.state)));
+    }
+    Ok(row)
+}

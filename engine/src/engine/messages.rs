@@ -1,0 +1,208 @@
+//! Message correlation: a message continues every waiting subscription whose name and
+//! correlation key match (at most one per instance); with no match it is buffered for `ttl_ms`
+//! and correlates to the first matching subscription that opens. A repeated `message_id` is
+//! answered with the first result and changes nothing.
+
+use serde_json::{Map, Value as Json, json};
+
+use super::batch::{ApplyCtx, Batch};
+use super::writer::{Op, Reply};
+use super::Engine;
+use crate::audit::Actor;
+use crate::error::{Error, Result};
+use crate::principal::Principal;
+use crate::runtime::{ElementKey, Trigger};
+use crate::store::rows::SubscriptionRow;
+
+/// `POST /messages`.
+#[derive(Debug, Clone, Default)]
+pub struct CorrelateRequest {
+    /// Message name.
+    pub name: String,
+    /// Correlation key value.
+    pub correlation_key: Option<String>,
+    /// Correlate by business key (subscriptions without a correlation key).
+    pub business_key: Option<String>,
+    /// Correlate to this instance (subscriptions without a correlation key).
+    pub instance_id: Option<String>,
+    /// Variables the message carries.
+    pub variables: Map<String, Json>,
+    /// Deduplication id.
+    pub message_id: Option<String>,
+    /// Buffer this long when nothing matches.
+    pub ttl_ms: i64,
+}
+
+/// What a message did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CorrelateResult {
+    /// Instances it continued.
+    pub correlated: Vec<String>,
+    /// It was buffered.
+    pub buffered: bool,
+}
+
+pub(crate) struct CorrelateOp {
+    request: CorrelateRequest,
+    actor: Actor,
+}
+
+impl Engine {
+    /// Publishes a message.
+    pub async fn correlate_message(&self, request: CorrelateRequest, caller: &Principal) -> Result<CorrelateResult> {
+        let op = CorrelateOp {
+            request,
+            actor: caller.actor(),
+        };
+        match self.send(Op::Correlate(op)).await? {
+            Reply::Correlated(r) => Ok(r),
+            _ => Err(Error::Unavailable),
+        }
+    }
+}
+
+pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
+    let r = op.request;
+    if let Some(id) = &r.message_id {
+        let previous: Option<String> = sqlx::query_scalar(
+            "SELECT response FROM message_ids WHERE message_id = $1 AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(batch.now_ms)
+        .fetch_optional(&mut *batch.conn)
+        .await?;
+        if let Some(previous) = previous {
+            if let Ok(result) = serde_json::from_str::<CorrelateResult>(&previous) {
+                return Ok(Reply::Correlated(result));
+            }
+        }
+    }
+    let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(
+        "SELECT * FROM subscriptions WHERE message_name = $1 AND \
+         ((correlation_key IS NOT NULL AND correlation_key = $2) OR \
+          (correlation_key IS NULL AND ((business_key IS NOT NULL AND business_key = $3) OR instance_id = $4))) \
+         ORDER BY created_at, id",
+    )
+    .bind(&r.name)
+    .bind(&r.correlation_key)
+    .bind(&r.business_key)
+    .bind(&r.instance_id)
+    .fetch_all(&mut *batch.conn)
+    .await?;
+    let mut correlated: Vec<String> = Vec::new();
+    for sub in subscriptions {
+        if correlated.contains(&sub.instance_id) || batch.is_removed(&sub.instance_id, sub.element_key) {
+            continue;
+        }
+        let Some(instance) = batch.instance(&sub.instance_id).await? else {
+            continue;
+        };
+        if instance.state != "active" {
+            continue;
+        }
+        let mut ctx = ApplyCtx::new(op.actor.clone());
+        ctx.element_id = Some(sub.element_id.clone());
+        ctx.data.insert("message_name".into(), json!(r.name));
+        ctx.data.insert("correlation_key".into(), json!(r.correlation_key));
+        ctx.data.insert("message_id".into(), json!(r.message_id));
+        let trigger = Trigger::MessageCorrelated {
+            key: ElementKey::try_from(sub.element_key).unwrap_or(0),
+            element_id: sub.element_id.clone(),
+            variables: r.variables.clone(),
+        };
+        match batch.apply(instance, trigger, ctx).await {
+            Ok(_) => correlated.push(sub.instance_id.clone()),
+            Err(Error::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let mut buffered = false;
+    if correlated.is_empty() {
+        if r.ttl_ms <= 0 {
+            return Err(Error::NoSubscription(r.name));
+        }
+        sqlx::query(
+            "INSERT INTO buffered_messages (id, name, correlation_key, business_key, instance_id, \
+             variables, message_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(batch.new_id())
+        .bind(&r.name)
+        .bind(&r.correlation_key)
+        .bind(&r.business_key)
+        .bind(&r.instance_id)
+        .bind(Json::Object(r.variables.clone()).to_string())
+        .bind(&r.message_id)
+        .bind(batch.now_ms.saturating_add(r.ttl_ms))
+        .bind(batch.now_ms)
+        .execute(&mut *batch.conn)
+        .await?;
+        buffered = true;
+    }
+    let result = CorrelateResult { correlated, buffered };
+    if let Some(id) = &r.message_id {
+        let ttl = r.ttl_ms.max(24 * 3600 * 1000);
+        sqlx::query("INSERT OR REPLACE INTO message_ids (message_id, response, expires_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(serde_json::to_string(&result).unwrap_or_default())
+            .bind(batch.now_ms.saturating_add(ttl))
+            .execute(&mut *batch.conn)
+            .await?;
+    }
+    Ok(Reply::Correlated(result))
+}
+
+/// After subscriptions opened in this batch, hands each the oldest live buffered message that
+/// matches it. Called by the writer after every applied command.
+pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Result<()> {
+    let mut index = from;
+    while index < batch.writes.subscriptions.len() {
+        let sub = batch.writes.subscriptions[index].clone();
+        index += 1;
+        if batch.is_removed(&sub.instance_id, sub.element_key) {
+            continue;
+        }
+        let message: Option<(String, String)> = sqlx::query_as(
+            "SELECT id, variables FROM buffered_messages WHERE name = $1 AND expires_at > $2 AND \
+             ((correlation_key IS NOT NULL AND correlation_key = $3) OR \
+              (($3 IS NULL) AND ((business_key IS NOT NULL AND business_key = $4) OR instance_id = $5))) \
+             ORDER BY created_at LIMIT 1",
+        )
+        .bind(&sub.message_name)
+        .bind(batch.now_ms)
+        .bind(&sub.correlation_key)
+        .bind(&sub.business_key)
+        .bind(&sub.instance_id)
+        .fetch_optional(&mut *batch.conn)
+        .await?;
+        let Some((message_id, variables)) = message else {
+            continue;
+        };
+        let Some(instance) = batch.instance(&sub.instance_id).await? else {
+            continue;
+        };
+        let variables = match serde_json::from_str(&variables) {
+            Ok(Json::Object(m)) => m,
+            _ => Map::new(),
+        };
+        let mut ctx = ApplyCtx::new(Actor::system());
+        ctx.element_id = Some(sub.element_id.clone());
+        ctx.data.insert("message_name".into(), json!(sub.message_name));
+        ctx.data.insert("buffered_message".into(), json!(message_id));
+        let trigger = Trigger::MessageCorrelated {
+            key: ElementKey::try_from(sub.element_key).unwrap_or(0),
+            element_id: sub.element_id.clone(),
+            variables,
+        };
+        match batch.apply(instance, trigger, ctx).await {
+            Ok(_) => {
+                sqlx::query("DELETE FROM buffered_messages WHERE id = $1")
+                    .bind(&message_id)
+                    .execute(&mut *batch.conn)
+                    .await?;
+            }
+            Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

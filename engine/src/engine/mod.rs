@@ -1,0 +1,152 @@
+//! The `Engine` façade: the only surface the API, the CLI and the tests use.
+//!
+//! Every state change is a command sent to the single writer task (`writer.rs`), which applies
+//! commands in batches: one `BEGIN IMMEDIATE` transaction per batch, one commit (one fsync) for
+//! many triggers from many instances, each caller answered only after that commit. Reads go to
+//! the read pool and never block the writer.
+
+mod batch;
+mod deploy;
+mod incidents;
+mod instances;
+mod jobs;
+mod messages;
+mod tasks;
+mod timers;
+mod users;
+mod writer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, oneshot};
+
+pub use deploy::DeployFile;
+pub use instances::{InstanceFilter, StartRequest};
+pub use jobs::{ActivateRequest, FailRequest, ThrowErrorRequest};
+pub use messages::{CorrelateRequest, CorrelateResult};
+pub use tasks::TaskFilter;
+pub use users::{AuditFilter, NewUser, UserView};
+
+use crate::clock::Clock;
+use crate::definitions::DefinitionCache;
+use crate::error::{Error, Result};
+use crate::store::{Db, Durability};
+use writer::{Command, Op, Reply};
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// `sqlite://PATH`.
+    pub db_url: String,
+    /// SQLite durability (default FULL).
+    pub durability: Durability,
+    /// Element steps per trigger before a `step_budget` incident.
+    pub step_budget: u32,
+    /// Most commands per write transaction.
+    pub max_batch: usize,
+    /// Where time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// How often due timers are looked for when none is known to be due sooner.
+    pub timer_poll: Duration,
+}
+
+impl EngineConfig {
+    /// Defaults for `db_url`: FULL durability, step budget 1000, batches of up to 256 commands.
+    pub fn new(db_url: &str) -> Self {
+        EngineConfig {
+            db_url: db_url.to_owned(),
+            durability: Durability::Full,
+            step_budget: 1000,
+            max_batch: 256,
+            clock: Arc::new(crate::clock::SystemClock),
+            timer_poll: Duration::from_millis(200),
+        }
+    }
+}
+
+/// State shared by the façade and the writer.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub db: Db,
+    pub defs: DefinitionCache,
+    pub config: EngineConfig,
+    /// Signalled after a commit that created jobs (wakes long-polling workers).
+    pub jobs_notify: Notify,
+}
+
+/// The engine. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    writer: mpsc::Sender<Command>,
+}
+
+impl Engine {
+    /// Opens the database (creating and migrating it) and starts the writer task.
+    pub async fn open(config: EngineConfig) -> Result<Engine> {
+        let db = Db::open(&config.db_url, config.durability).await?;
+        let shared = Arc::new(Shared {
+            db,
+            defs: DefinitionCache::default(),
+            config,
+            jobs_notify: Notify::new(),
+        });
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(writer::run(shared.clone(), rx));
+        Ok(Engine { shared, writer: tx })
+    }
+
+    /// The database path (for messages).
+    pub fn db_path(&self) -> &str {
+        &self.shared.db.path
+    }
+
+    /// The engine's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.shared.config.clock.now().as_millisecond()
+    }
+
+    /// Stops accepting commands once in-flight ones are done, and closes the database.
+    pub async fn close(self) {
+        drop(self.writer);
+        self.shared.db.close().await;
+    }
+
+    async fn send(&self, op: Op) -> Result<Reply> {
+        let (reply, rx) = oneshot::channel();
+        self.writer
+            .send(Command { op, reply })
+            .await
+            .map_err(|_| Error::Unavailable)?;
+        rx.await.map_err(|_| Error::Unavailable)?
+    }
+
+    pub(crate) fn read(&self) -> &sqlx::SqlitePool {
+        &self.shared.db.read
+    }
+
+    /// Runs the timer loop until `shutdown` resolves: fires due timers in batches.
+    pub async fn run_timers(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let fired = match self.fire_due_timers(500).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "firing timers failed");
+                    0
+                }
+            };
+            if fired > 0 {
+                continue;
+            }
+            let wait = self.shared.config.timer_poll;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => return,
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+}

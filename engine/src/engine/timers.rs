@@ -1,0 +1,57 @@
+//! Timers: due timer rows fire in batches; each fires once (its row is deleted in the same
+//! transaction as the trigger it caused).
+
+use super::batch::{ApplyCtx, Batch};
+use super::writer::{Op, Reply};
+use super::Engine;
+use crate::audit::Actor;
+use crate::error::{Error, Result};
+use crate::runtime::{ElementKey, Trigger};
+use crate::store::rows::TimerRow;
+
+impl Engine {
+    /// Fires up to `limit` due timers; returns how many fired.
+    pub async fn fire_due_timers(&self, limit: usize) -> Result<usize> {
+        match self.send(Op::FireTimers(limit)).await? {
+            Reply::Count(n) => Ok(n),
+            _ => Err(Error::Unavailable),
+        }
+    }
+}
+
+pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
+    let timers: Vec<TimerRow> =
+        sqlx::query_as("SELECT * FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2")
+            .bind(batch.now_ms)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *batch.conn)
+            .await?;
+    let mut fired = 0;
+    for timer in timers {
+        if batch.fired_timers.contains(&timer.id) || batch.is_removed(&timer.instance_id, timer.element_key) {
+            continue;
+        }
+        batch.fired_timers.insert(timer.id.clone());
+        batch.writes.deleted_timers.push(timer.id.clone());
+        let Some(instance) = batch.instance(&timer.instance_id).await? else {
+            continue;
+        };
+        if instance.state != "active" {
+            continue;
+        }
+        let mut ctx = ApplyCtx::new(Actor::system());
+        ctx.element_id = Some(timer.element_id.clone());
+        ctx.data.insert("timer_id".into(), serde_json::json!(timer.id));
+        let trigger = Trigger::TimerFired {
+            key: ElementKey::try_from(timer.element_key).unwrap_or(0),
+            element_id: timer.element_id.clone(),
+        };
+        match batch.apply(instance, trigger, ctx).await {
+            Ok(_) => fired += 1,
+            // The element no longer waits for it: drop the stale timer.
+            Err(Error::Conflict(e)) => tracing::debug!(timer = %timer.id, error = %e, "stale timer dropped"),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Reply::Count(fired))
+}

@@ -1,0 +1,161 @@
+//! The single writer: receives commands, applies them in batches inside one `BEGIN IMMEDIATE`
+//! transaction, flushes the batch's rows, commits once, then answers every caller.
+//!
+//! A command that is rejected (404, 409, 422...) changes nothing and the batch goes on; a
+//! storage error aborts the whole batch (rollback) and every caller in it gets the error, so an
+//! answer is never sent for work that was not committed.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::batch::Batch;
+use super::{Shared, deploy, incidents, instances, jobs, messages, tasks, timers, users};
+use crate::error::{Error, Result};
+use crate::views::{DeploymentView, InstanceView, JobView, TaskView};
+
+/// One request to the writer.
+pub(crate) struct Command {
+    pub op: Op,
+    pub reply: oneshot::Sender<Result<Reply>>,
+}
+
+/// What the writer can do.
+pub(crate) enum Op {
+    Deploy(deploy::DeployOp),
+    Start(instances::StartOp),
+    Cancel(instances::CancelOp),
+    SetVariables(instances::SetVariablesOp),
+    Activate(jobs::ActivateOp),
+    CompleteJob(jobs::CompleteOp),
+    FailJob(jobs::FailOp),
+    ThrowError(jobs::ThrowOp),
+    Task(tasks::TaskOp),
+    Correlate(messages::CorrelateOp),
+    Resolve(incidents::ResolveOp),
+    FireTimers(usize),
+    AddUser(users::AddUserOp),
+}
+
+/// What the writer answers.
+pub(crate) enum Reply {
+    Deployment(DeploymentView),
+    Instance(Box<InstanceView>),
+    Jobs(Vec<JobView>),
+    Task(Box<TaskView>),
+    Correlated(messages::CorrelateResult),
+    Count(usize),
+    User(users::UserView, String),
+    Empty,
+}
+
+/// The writer task.
+pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
+    let max = shared.config.max_batch.max(1);
+    while let Some(first) = rx.recv().await {
+        let mut commands = vec![first];
+        while commands.len() < max {
+            match rx.try_recv() {
+                Ok(c) => commands.push(c),
+                Err(_) => break,
+            }
+        }
+        process(&shared, commands).await;
+    }
+}
+
+async fn process(shared: &Shared, commands: Vec<Command>) {
+    let size = commands.len();
+    metrics::histogram!("keel_batch_size").record(size as f64);
+    let mut results: Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)> = Vec::with_capacity(size);
+    let outcome = run_batch(shared, commands, &mut results).await;
+    match outcome {
+        Ok(effects) => {
+            for (def_id, def) in effects.deployed {
+                shared.defs.insert(&def_id, def);
+            }
+            if effects.jobs_created {
+                shared.jobs_notify.notify_waiters();
+            }
+            for (reply, result) in results {
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
+            let message = e.to_string();
+            for (reply, _) in results {
+                let _ = reply.send(Err(Error::Store(crate::store::Error::Locked(format!(
+                    "the write was rolled back: {message}"
+                )))));
+            }
+        }
+    }
+}
+
+/// What survives a committed batch.
+struct Committed {
+    deployed: Vec<(String, Arc<keel_bpmn::ProcessDefinition>)>,
+    jobs_created: bool,
+}
+
+async fn run_batch(
+    shared: &Shared,
+    commands: Vec<Command>,
+    results: &mut Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)>,
+) -> Result<Committed> {
+    let mut tx = shared.db.write.begin_with("BEGIN IMMEDIATE").await?;
+    let now = shared.config.clock.now();
+    let committed = {
+        let mut batch = Batch::begin(&mut tx, &shared.defs, now, shared.config.step_budget).await?;
+        let mut failure = None;
+        for command in commands {
+            if failure.is_some() {
+                results.push((command.reply, Err(Error::Unavailable)));
+                continue;
+            }
+            let subscriptions_before = batch.writes.subscriptions.len();
+            let mut result = execute(&mut batch, command.op).await;
+            if result.is_ok() {
+                if let Err(e) = messages::deliver_buffered(&mut batch, subscriptions_before).await {
+                    result = Err(e);
+                }
+            }
+            match result {
+                Err(Error::Store(e)) => {
+                    failure = Some(e);
+                    results.push((command.reply, Err(Error::Unavailable)));
+                }
+                other => results.push((command.reply, other)),
+            }
+        }
+        if let Some(e) = failure {
+            return Err(Error::Store(e));
+        }
+        batch.writes.flush(batch.conn).await?;
+        Committed {
+            deployed: std::mem::take(&mut batch.deployed),
+            jobs_created: batch.jobs_created,
+        }
+    };
+    tx.commit().await?;
+    Ok(committed)
+}
+
+async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
+    match op {
+        Op::Deploy(op) => deploy::execute(batch, op).await,
+        Op::Start(op) => instances::start(batch, op).await,
+        Op::Cancel(op) => instances::cancel(batch, op).await,
+        Op::SetVariables(op) => instances::set_variables(batch, op).await,
+        Op::Activate(op) => jobs::activate(batch, op).await,
+        Op::CompleteJob(op) => jobs::complete(batch, op).await,
+        Op::FailJob(op) => jobs::fail(batch, op).await,
+        Op::ThrowError(op) => jobs::throw_error(batch, op).await,
+        Op::Task(op) => tasks::execute(batch, op).await,
+        Op::Correlate(op) => messages::correlate(batch, op).await,
+        Op::Resolve(op) => incidents::resolve(batch, op).await,
+        Op::FireTimers(limit) => timers::fire(batch, limit).await,
+        Op::AddUser(op) => users::add(batch, op).await,
+    }
+}

@@ -1,0 +1,49 @@
+//! End events: none (ends the path), terminate (ends every path of its scope) and error (throws
+//! a BPMN error to the nearest matching catch event).
+
+use keel_bpmn::EventTrigger;
+
+use super::{Activation, boundary_event};
+use crate::runtime::eval::Failure;
+use crate::runtime::flow::Run;
+use crate::runtime::state::ElementKey;
+
+/// Activates an end event.
+pub fn activate(run: &mut Run<'_>, key: ElementKey, result: &EventTrigger) -> Result<Activation, Failure> {
+    match result {
+        EventTrigger::Terminate => {
+            let scope = run.parent_of(key);
+            let siblings: Vec<ElementKey> = run
+                .state
+                .children(scope)
+                .into_iter()
+                .filter(|k| *k != key)
+                .collect();
+            for sibling in siblings {
+                run.terminate(sibling);
+            }
+            if let Some(instance) = run.state.elements.get_mut(&scope) {
+                instance.joins.clear();
+            }
+            run.state.agenda.retain(|a| {
+                !matches!(a, crate::runtime::state::Action::Activate { scope: s, .. } if *s == scope)
+            });
+            run.mark_terminated(scope);
+            Ok(Activation::Complete)
+        }
+        EventTrigger::Error(error) => {
+            let code = error.code.clone().unwrap_or_default();
+            if boundary_event::throw_error(run, key, &code, serde_json::Map::new()) {
+                Ok(Activation::Done)
+            } else {
+                Err(Failure {
+                    kind: "unhandled_error",
+                    message: format!("error '{code}' thrown by an end event was not caught"),
+                })
+            }
+        }
+        EventTrigger::None
+        | EventTrigger::Message(_)
+        | EventTrigger::Timer(_) => Ok(Activation::Complete),
+    }
+}

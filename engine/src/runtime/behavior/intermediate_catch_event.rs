@@ -1,0 +1,87 @@
+//! Intermediate catch events: wait for a message or a timer, then continue. The subscription and
+//! timer helpers here are shared with boundary events.
+
+use keel_bpmn::{EventTrigger, FlowNode, MessageRef, TimerDefinition};
+
+use super::Activation;
+use crate::runtime::eval::{self, Failure};
+use crate::runtime::flow::Run;
+use crate::runtime::state::ElementKey;
+use crate::runtime::timer::{self, TimerKind};
+use crate::runtime::Effect;
+
+/// Activates an intermediate catch event.
+pub fn activate(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    node: &FlowNode,
+    trigger: &EventTrigger,
+) -> Result<Activation, Failure> {
+    match trigger {
+        EventTrigger::Message(message) => {
+            open_subscription(run, key, &node.id, message)?;
+            Ok(Activation::Wait)
+        }
+        EventTrigger::Timer(timer) => {
+            schedule_timer(run, key, &node.id, timer)?;
+            Ok(Activation::Wait)
+        }
+        EventTrigger::None
+        | EventTrigger::Terminate
+        | EventTrigger::Error(_) => Ok(Activation::Complete),
+    }
+}
+
+/// Opens a message subscription owned by element instance `owner` for event `element_id`;
+/// name and correlation key are evaluated in `owner`'s scope.
+pub fn open_subscription(
+    run: &mut Run<'_>,
+    owner: ElementKey,
+    element_id: &str,
+    message: &MessageRef,
+) -> Result<(), Failure> {
+    let message_name = eval::text(run.state, owner, &run.now, &message.name, "message name")?;
+    let correlation_key = match &message.correlation_key {
+        None => None,
+        Some(expr) => {
+            let value = eval::evaluate(run.state, owner, &run.now, expr)?.to_json();
+            if value.is_null() {
+                return Err(Failure::expression(format!(
+                    "correlation key expression '{}' of '{element_id}' evaluated to null",
+                    expr.source()
+                )));
+            }
+            Some(eval::scalar_text(&value))
+        }
+    };
+    run.out.effects.push(Effect::OpenSubscription {
+        key: owner,
+        element_id: element_id.to_owned(),
+        message_name,
+        correlation_key,
+    });
+    Ok(())
+}
+
+/// Schedules a timer owned by element instance `owner` for event `element_id`.
+pub fn schedule_timer(
+    run: &mut Run<'_>,
+    owner: ElementKey,
+    element_id: &str,
+    timer_definition: &TimerDefinition,
+) -> Result<(), Failure> {
+    let (kind, text) = match timer_definition {
+        TimerDefinition::Date(t) => (TimerKind::Date, t),
+        TimerDefinition::Duration(t) => (TimerKind::Duration, t),
+        TimerDefinition::Cycle(t) => (TimerKind::Cycle, t),
+    };
+    let value = eval::text(run.state, owner, &run.now, text, "timer")?;
+    let due_at_ms = timer::parse_due(kind, &value, &run.now)
+        .map_err(|e| Failure::expression(format!("timer of '{element_id}': {e}")))?;
+    run.out.effects.push(Effect::ScheduleTimer {
+        key: owner,
+        element_id: element_id.to_owned(),
+        due_at_ms,
+    });
+    Ok(())
+}

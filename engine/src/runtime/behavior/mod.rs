@@ -1,0 +1,169 @@
+//! Element behaviors: what each BPMN element kind does when activated and which flows it takes
+//! when it completes. One file per element kind; dispatch is an exhaustive `match` over
+//! [`FlowNodeKind`] with no catch-all arm, so a new kind does not compile until it is handled.
+
+pub mod boundary_event;
+mod end_event;
+mod exclusive_gateway;
+mod intermediate_catch_event;
+mod job_task;
+mod sub_process;
+mod user_task;
+
+use keel_bpmn::{FlowIdx, FlowNode, FlowNodeKind, NodeIdx};
+use keel_feel::Value;
+
+use super::eval::{self, Failure};
+use super::flow::Run;
+use super::state::ElementKey;
+
+/// What an activation leads to.
+pub enum Activation {
+    /// The element waits (job, task, timer, message, children).
+    Wait,
+    /// The element completes at once.
+    Complete,
+    /// The behavior already moved on by itself (e.g. an error end event whose error was caught).
+    Done,
+}
+
+/// Activates element instance `key` of `node`.
+pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Activation, Failure> {
+    let def = run.def;
+    let flow_node = def.node(node);
+    let activation = match &flow_node.kind {
+        FlowNodeKind::StartEvent { .. } => Activation::Complete,
+        FlowNodeKind::EndEvent { result } => end_event::activate(run, key, result)?,
+        FlowNodeKind::IntermediateCatchEvent { trigger } => {
+            intermediate_catch_event::activate(run, key, flow_node, trigger)?
+        }
+        // A none intermediate throw event is a pass-through.
+        FlowNodeKind::IntermediateThrowEvent { .. } => Activation::Complete,
+        // Reached only once the event was triggered (see boundary_event::trigger).
+        FlowNodeKind::BoundaryEvent { .. } => Activation::Complete,
+        FlowNodeKind::Task => Activation::Complete,
+        FlowNodeKind::JobTask(task) => job_task::activate(run, key, flow_node, task)?,
+        FlowNodeKind::UserTask(task) => user_task::activate(run, key, flow_node, task)?,
+        FlowNodeKind::ExclusiveGateway | FlowNodeKind::ParallelGateway => Activation::Complete,
+        FlowNodeKind::SubProcess { scope } => sub_process::activate(run, key, *scope)?,
+        // Deployment refuses executable processes with unsupported elements; a state that
+        // reaches one anyway stops with an incident instead of guessing.
+        FlowNodeKind::Unsupported { element } => {
+            return Err(Failure {
+                kind: "unsupported_element",
+                message: format!("{element} '{}' is not supported", flow_node.id),
+            });
+        }
+    };
+    if matches!(activation, Activation::Wait) && !flow_node.boundary_events.is_empty() {
+        boundary_event::subscribe(run, key, flow_node)?;
+    }
+    Ok(activation)
+}
+
+/// The flows element instance `key` of `node` takes when it completes.
+pub fn outgoing(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Vec<FlowIdx>, Failure> {
+    let def = run.def;
+    let flow_node = def.node(node);
+    match &flow_node.kind {
+        FlowNodeKind::ExclusiveGateway => exclusive_gateway::outgoing(run, key, flow_node),
+        FlowNodeKind::ParallelGateway => Ok(flow_node.outgoing.clone()),
+        FlowNodeKind::StartEvent { .. }
+        | FlowNodeKind::EndEvent { .. }
+        | FlowNodeKind::IntermediateCatchEvent { .. }
+        | FlowNodeKind::IntermediateThrowEvent { .. }
+        | FlowNodeKind::BoundaryEvent { .. }
+        | FlowNodeKind::Task
+        | FlowNodeKind::JobTask(_)
+        | FlowNodeKind::UserTask(_)
+        | FlowNodeKind::SubProcess { .. }
+        | FlowNodeKind::Unsupported { .. } => uncontrolled_outgoing(run, key, flow_node),
+    }
+}
+
+/// True when element instances of this node may own jobs, tasks, timers or subscriptions that
+/// must be deleted when they end.
+pub fn owns_work(node: &FlowNode) -> bool {
+    if !node.boundary_events.is_empty() {
+        return true;
+    }
+    match &node.kind {
+        FlowNodeKind::JobTask(_)
+        | FlowNodeKind::UserTask(_)
+        | FlowNodeKind::IntermediateCatchEvent { .. } => true,
+        FlowNodeKind::StartEvent { .. }
+        | FlowNodeKind::EndEvent { .. }
+        | FlowNodeKind::IntermediateThrowEvent { .. }
+        | FlowNodeKind::BoundaryEvent { .. }
+        | FlowNodeKind::Task
+        | FlowNodeKind::ExclusiveGateway
+        | FlowNodeKind::ParallelGateway
+        | FlowNodeKind::SubProcess { .. }
+        | FlowNodeKind::Unsupported { .. } => false,
+    }
+}
+
+/// Outgoing flows of an activity or event: every flow without a condition and every flow whose
+/// condition is true; the default flow only when no conditional flow is true.
+fn uncontrolled_outgoing(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    node: &FlowNode,
+) -> Result<Vec<FlowIdx>, Failure> {
+    let def = run.def;
+    let mut taken = Vec::new();
+    let mut any_conditional_true = false;
+    let mut any_conditional = false;
+    for flow in &node.outgoing {
+        if Some(*flow) == node.default_flow {
+            continue;
+        }
+        let Some(sequence_flow) = def.get_flow(*flow) else {
+            continue;
+        };
+        match &sequence_flow.condition {
+            None => taken.push(*flow),
+            Some(condition) => {
+                any_conditional = true;
+                if condition_holds(run, key, &sequence_flow.id, condition)? {
+                    any_conditional_true = true;
+                    taken.push(*flow);
+                }
+            }
+        }
+    }
+    if any_conditional && !any_conditional_true {
+        if let Some(default) = node.default_flow {
+            taken.push(default);
+        }
+    }
+    if taken.is_empty() && !node.outgoing.is_empty() {
+        return Err(Failure {
+            kind: "no_matching_flow",
+            message: format!(
+                "no outgoing sequence flow of '{}' can be taken: every condition is false and there is no default flow",
+                node.id
+            ),
+        });
+    }
+    Ok(taken)
+}
+
+/// Evaluates a sequence-flow condition: only a boolean counts; null or another type raises an
+/// incident (it never silently falls through to the default flow).
+fn condition_holds(
+    run: &Run<'_>,
+    key: ElementKey,
+    flow_id: &str,
+    condition: &keel_bpmn::Expression,
+) -> Result<bool, Failure> {
+    match eval::evaluate(run.state, key, &run.now, condition)? {
+        Value::Bool(b) => Ok(b),
+        other => Err(Failure::expression(format!(
+            "condition '{}' of sequence flow '{flow_id}' evaluated to {} ({}), expected a boolean",
+            condition.source(),
+            other.to_json(),
+            other.type_name()
+        ))),
+    }
+}

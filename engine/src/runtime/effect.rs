@@ -1,0 +1,143 @@
+//! Effects: the work a step asks the outside world to create or cancel, as plain data, plus the
+//! element transitions it made (for history and the audit record).
+
+use serde_json::Value as Json;
+
+use super::state::ElementKey;
+
+/// Work for the shell to persist or cancel, in the same transaction as the new state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Create a job for a worker or a built-in connector.
+    CreateJob {
+        /// Owning element instance.
+        key: ElementKey,
+        /// The task's BPMN id.
+        element_id: String,
+        /// Job type.
+        job_type: String,
+        /// Retries the job starts with.
+        retries: i64,
+        /// Static headers from the model.
+        headers: Vec<(String, String)>,
+    },
+    /// Create a human task.
+    CreateUserTask(UserTaskSpec),
+    /// Start a timer that fires at `due_at_ms` (epoch milliseconds).
+    ScheduleTimer {
+        /// Owning element instance (the catch event, or the activity of a boundary event).
+        key: ElementKey,
+        /// The timer event's BPMN id.
+        element_id: String,
+        /// When it fires.
+        due_at_ms: i64,
+    },
+    /// Wait for a message.
+    OpenSubscription {
+        /// Owning element instance.
+        key: ElementKey,
+        /// The message event's BPMN id.
+        element_id: String,
+        /// Message name.
+        message_name: String,
+        /// Correlation key value; `None` when the model defines no correlation key (the message
+        /// then correlates by business key or instance id).
+        correlation_key: Option<String>,
+    },
+    /// Delete every job, user task, timer and subscription owned by element instance `key`
+    /// (it completed or was terminated).
+    CancelWork {
+        /// Owning element instance.
+        key: ElementKey,
+    },
+    /// Raise an incident on element instance `key`.
+    RaiseIncident {
+        /// Element instance.
+        key: ElementKey,
+        /// Its BPMN id.
+        element_id: String,
+        /// Incident kind.
+        kind: String,
+        /// Why (names the expression/values involved, never secrets).
+        message: String,
+    },
+    /// Resolve the incident open on element instance `key`.
+    ResolveIncident {
+        /// Element instance.
+        key: ElementKey,
+    },
+}
+
+/// What a user task is created with (assignment already evaluated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserTaskSpec {
+    /// Owning element instance.
+    pub key: ElementKey,
+    /// The task's BPMN id.
+    pub element_id: String,
+    /// The task's name.
+    pub name: Option<String>,
+    /// Assignee.
+    pub assignee: Option<String>,
+    /// Candidate users.
+    pub candidate_users: Vec<String>,
+    /// Candidate groups.
+    pub candidate_groups: Vec<String>,
+    /// Due date (epoch ms).
+    pub due_at_ms: Option<i64>,
+    /// Follow-up date (epoch ms).
+    pub follow_up_at_ms: Option<i64>,
+    /// Priority (default 50).
+    pub priority: i64,
+    /// Form key.
+    pub form_key: Option<String>,
+}
+
+/// What happened to an element in a step, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionKind {
+    /// The element instance was created and activated.
+    Activated,
+    /// It completed normally.
+    Completed,
+    /// It was terminated (interrupted, cancelled).
+    Terminated,
+    /// A sequence flow was taken (`element_id` is the flow's id).
+    FlowTaken,
+}
+
+impl TransitionKind {
+    /// Name used in history rows and audit data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransitionKind::Activated => "activated",
+            TransitionKind::Completed => "completed",
+            TransitionKind::Terminated => "terminated",
+            TransitionKind::FlowTaken => "taken",
+        }
+    }
+}
+
+/// One element transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// Element instance (0 for the process scope and for flows).
+    pub key: ElementKey,
+    /// BPMN id of the element or sequence flow (the process id for the process scope).
+    pub element_id: String,
+    /// BPMN local name (`userTask`, `sequenceFlow`, `process`, ...).
+    pub element_type: &'static str,
+    /// What happened.
+    pub kind: TransitionKind,
+}
+
+/// Everything one step produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Work to create or cancel.
+    pub effects: Vec<Effect>,
+    /// Element transitions, in order.
+    pub transitions: Vec<Transition>,
+    /// Variables written by the trigger, by name (for the audit record).
+    pub variables_set: serde_json::Map<String, Json>,
+}

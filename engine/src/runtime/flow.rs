@@ -1,0 +1,558 @@
+//! The shared mechanics of a step: the agenda, element activation and completion, sequence
+//! flows, parallel joins, scope completion and termination.
+//!
+//! Only this file and the behaviors change element instances, and every change is recorded as a
+//! [`Transition`], so history and audit are complete by construction.
+
+use std::collections::BTreeMap;
+
+use keel_bpmn::{FlowIdx, FlowNodeKind, NodeIdx, ProcessDefinition};
+use serde_json::{Map, Value as Json};
+
+use super::behavior::{self, Activation};
+use super::eval::{self, Failure};
+use super::state::{
+    Action, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus,
+    OpenIncident, ROOT_KEY,
+};
+use super::variables::{self, ScopeView};
+use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger};
+
+/// One step in progress.
+pub struct Run<'a> {
+    pub def: &'a ProcessDefinition,
+    pub state: &'a mut InstanceState,
+    pub now: jiff::Zoned,
+    pub out: Outcome,
+    budget: u32,
+    steps: u32,
+    /// Scopes ended by a terminate end event (the process ends `terminated`).
+    terminated_root: bool,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(def: &'a ProcessDefinition, state: &'a mut InstanceState, ctx: &StepContext) -> Self {
+        Run {
+            def,
+            state,
+            now: ctx.now.to_zoned(jiff::tz::TimeZone::UTC),
+            out: Outcome::default(),
+            budget: ctx.step_budget.max(1),
+            steps: 0,
+            terminated_root: false,
+        }
+    }
+
+    pub fn finish(self) -> Outcome {
+        self.out
+    }
+
+    /// Applies the trigger's direct effect; follow-up work goes to the agenda.
+    pub fn apply(&mut self, trigger: Trigger) -> Result<(), Error> {
+        match trigger {
+            Trigger::Start => {
+                let scope = self.def.get_scope(keel_bpmn::ScopeIdx::ROOT);
+                let start = scope
+                    .and_then(|s| s.none_start)
+                    .ok_or_else(|| Error::NoStartEvent(self.def.key.clone()))?;
+                self.record(ROOT_KEY, self.def.key.clone(), "process", TransitionKind::Activated);
+                let element_id = self.def.node(start).id.clone();
+                self.state.agenda.push_back(Action::Activate {
+                    scope: ROOT_KEY,
+                    element_id,
+                });
+            }
+            Trigger::JobCompleted { key, variables } => {
+                self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
+                self.complete_with_variables(key, variables);
+            }
+            Trigger::UserTaskCompleted { key, variables } => {
+                self.expect_waiting(key, "a user task", |k| {
+                    matches!(k, FlowNodeKind::UserTask(_))
+                })?;
+                self.complete_with_variables(key, variables);
+            }
+            Trigger::JobFailed { key, message } => {
+                self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
+                self.raise(key, Failure { kind: "job_failed", message });
+            }
+            Trigger::ErrorThrown {
+                key,
+                code,
+                message,
+                variables,
+            } => {
+                self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
+                if !behavior::boundary_event::throw_error(self, key, &code, variables) {
+                    let message = if message.is_empty() {
+                        format!("error '{code}' was thrown and not caught")
+                    } else {
+                        format!("error '{code}' was thrown and not caught: {message}")
+                    };
+                    self.raise(key, Failure { kind: "unhandled_error", message });
+                }
+            }
+            Trigger::TimerFired { key, element_id } => {
+                self.event_arrived(key, &element_id, Map::new(), "a timer")?;
+            }
+            Trigger::MessageCorrelated {
+                key,
+                element_id,
+                variables,
+            } => {
+                self.event_arrived(key, &element_id, variables, "a message")?;
+            }
+            Trigger::Cancel => {
+                self.terminate_children(ROOT_KEY);
+                self.state.agenda.clear();
+                self.end_instance(InstanceStatus::Cancelled, TransitionKind::Terminated);
+            }
+            Trigger::ResolveIncident { key } => self.resolve(key)?,
+            Trigger::SetVariables { variables } => {
+                for (name, value) in variables {
+                    variables::set_local(self.state, ROOT_KEY, &name, value.clone());
+                    self.out.variables_set.insert(name, value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the agenda until it is empty or the step budget is spent.
+    pub fn drain(&mut self) -> Result<(), Error> {
+        while let Some(action) = self.state.agenda.pop_front() {
+            if self.state.status.is_ended() {
+                self.state.agenda.clear();
+                break;
+            }
+            if self.steps >= self.budget {
+                self.state.agenda.push_front(action.clone());
+                let scope = match &action {
+                    Action::Activate { scope, .. } => *scope,
+                    Action::Complete { key } => *key,
+                };
+                let message = format!(
+                    "the run took more than {} steps without reaching a wait state (a loop?)",
+                    self.budget
+                );
+                self.raise(scope, Failure { kind: "step_budget", message });
+                break;
+            }
+            self.steps += 1;
+            match action {
+                Action::Activate { scope, element_id } => self.activate(scope, &element_id)?,
+                Action::Complete { key } => self.complete(key)?,
+            }
+        }
+        Ok(())
+    }
+
+    // ----- activation ---------------------------------------------------------------------
+
+    fn activate(&mut self, scope: ElementKey, element_id: &str) -> Result<(), Error> {
+        if !self.state.elements.contains_key(&scope) {
+            return Ok(()); // the scope was terminated meanwhile
+        }
+        let node = self.node_idx(element_id)?;
+        let key = self.state.next_key;
+        self.state.next_key = self.state.next_key.saturating_add(1);
+        self.state.elements.insert(
+            key,
+            ElementInstance {
+                element_id: element_id.to_owned(),
+                parent: Some(scope),
+                state: ElementState::Activating,
+                variables: None,
+                joins: BTreeMap::new(),
+                incident: None,
+            },
+        );
+        let element_type = self.def.node(node).element_type.as_str();
+        self.record(key, element_id.to_owned(), element_type, TransitionKind::Activated);
+        self.run_activation(key, node)
+    }
+
+    /// Input mappings, then the behavior's activation. Re-run when an activation incident is
+    /// resolved.
+    pub fn run_activation(&mut self, key: ElementKey, node: NodeIdx) -> Result<(), Error> {
+        let flow_node = self.def.node(node);
+        let scope = self.parent_of(key);
+        for mapping in &flow_node.inputs {
+            match eval::evaluate(self.state, scope, &self.now, &mapping.source) {
+                Ok(value) => self.write_mapping(key, &mapping.target, value.to_json(), false),
+                Err(failure) => {
+                    self.raise(key, failure);
+                    return Ok(());
+                }
+            }
+        }
+        match behavior::activate(self, key, node) {
+            Ok(Activation::Wait) => self.set_state(key, ElementState::Active),
+            Ok(Activation::Complete) => {
+                self.set_state(key, ElementState::Active);
+                self.state.agenda.push_front(Action::Complete { key });
+            }
+            Ok(Activation::Done) => {}
+            Err(failure) => self.raise(key, failure),
+        }
+        Ok(())
+    }
+
+    // ----- completion ---------------------------------------------------------------------
+
+    fn complete(&mut self, key: ElementKey) -> Result<(), Error> {
+        let Some(element) = self.state.elements.get(&key) else {
+            return Ok(()); // terminated meanwhile
+        };
+        if key == ROOT_KEY {
+            return Ok(());
+        }
+        let node = self.node_idx(&element.element_id.clone())?;
+        self.set_state(key, ElementState::Completing);
+        let flow_node = self.def.node(node);
+        let parent = self.parent_of(key);
+        for mapping in &flow_node.outputs {
+            match eval::evaluate(self.state, key, &self.now, &mapping.source) {
+                Ok(value) => self.write_mapping(parent, &mapping.target, value.to_json(), true),
+                Err(failure) => {
+                    self.raise(key, failure);
+                    return Ok(());
+                }
+            }
+        }
+        let flows = match behavior::outgoing(self, key, node) {
+            Ok(flows) => flows,
+            Err(failure) => {
+                self.raise(key, failure);
+                return Ok(());
+            }
+        };
+        self.state.elements.remove(&key);
+        if behavior::owns_work(flow_node) {
+            self.out.effects.push(Effect::CancelWork { key });
+        }
+        let element_type = flow_node.element_type.as_str();
+        self.record(key, flow_node.id.clone(), element_type, TransitionKind::Completed);
+        for flow in &flows {
+            self.take(parent, *flow)?;
+        }
+        if flows.is_empty() {
+            self.check_scope_completion(parent);
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, scope: ElementKey, flow: FlowIdx) -> Result<(), Error> {
+        let Some(sequence_flow) = self.def.get_flow(flow) else {
+            return Err(Error::UnknownElement(format!("flow #{}", flow.0)));
+        };
+        self.record(ROOT_KEY, sequence_flow.id.clone(), "sequenceFlow", TransitionKind::FlowTaken);
+        let target = self.def.node(sequence_flow.target);
+        let joining = matches!(target.kind, FlowNodeKind::ParallelGateway) && target.incoming.len() > 1;
+        if !joining {
+            self.state.agenda.push_back(Action::Activate {
+                scope,
+                element_id: target.id.clone(),
+            });
+            return Ok(());
+        }
+        let flow_id = sequence_flow.id.clone();
+        let gateway_id = target.id.clone();
+        let incoming: Vec<String> = target
+            .incoming
+            .iter()
+            .filter_map(|f| self.def.get_flow(*f).map(|f| f.id.clone()))
+            .collect();
+        let Some(scope_instance) = self.state.elements.get_mut(&scope) else {
+            return Ok(());
+        };
+        let arrivals = scope_instance.joins.entry(gateway_id.clone()).or_default();
+        *arrivals.entry(flow_id).or_insert(0) += 1;
+        if incoming.iter().all(|f| arrivals.get(f).copied().unwrap_or(0) > 0) {
+            for f in &incoming {
+                if let Some(count) = arrivals.get_mut(f) {
+                    *count -= 1;
+                }
+            }
+            arrivals.retain(|_, c| *c > 0);
+            if arrivals.is_empty() {
+                scope_instance.joins.remove(&gateway_id);
+            }
+            self.state.agenda.push_back(Action::Activate {
+                scope,
+                element_id: gateway_id,
+            });
+        }
+        Ok(())
+    }
+
+    /// Completes `scope` when no token is left in it: no live child, no token waiting at a join
+    /// and no pending activation.
+    pub fn check_scope_completion(&mut self, scope: ElementKey) {
+        let Some(instance) = self.state.elements.get(&scope) else {
+            return;
+        };
+        if !instance.joins.is_empty() {
+            return;
+        }
+        if self.state.elements.values().any(|e| e.parent == Some(scope)) {
+            return;
+        }
+        let pending = self.state.agenda.iter().any(|a| match a {
+            Action::Activate { scope: s, .. } => *s == scope,
+            Action::Complete { .. } => false,
+        });
+        if pending {
+            return;
+        }
+        if scope == ROOT_KEY {
+            let status = if self.terminated_root {
+                InstanceStatus::Terminated
+            } else {
+                InstanceStatus::Completed
+            };
+            self.end_instance(status, TransitionKind::Completed);
+        } else {
+            self.state.agenda.push_front(Action::Complete { key: scope });
+        }
+    }
+
+    fn end_instance(&mut self, status: InstanceStatus, kind: TransitionKind) {
+        self.state.status = status;
+        self.state.agenda.clear();
+        self.record(ROOT_KEY, self.def.key.clone(), "process", kind);
+    }
+
+    // ----- termination --------------------------------------------------------------------
+
+    /// Terminates every element instance inside `scope` (recursively), cancelling their work
+    /// and pending activations.
+    pub fn terminate_children(&mut self, scope: ElementKey) {
+        let children = self.state.children(scope);
+        for child in children {
+            self.terminate(child);
+        }
+        if let Some(instance) = self.state.elements.get_mut(&scope) {
+            instance.joins.clear();
+        }
+        self.state.agenda.retain(|a| match a {
+            Action::Activate { scope: s, .. } => *s != scope,
+            Action::Complete { .. } => true,
+        });
+    }
+
+    /// Terminates element instance `key` and everything inside it.
+    pub fn terminate(&mut self, key: ElementKey) {
+        self.terminate_children(key);
+        let Some(instance) = self.state.elements.remove(&key) else {
+            return;
+        };
+        self.state
+            .agenda
+            .retain(|a| !matches!(a, Action::Complete { key: k } if *k == key));
+        let element_type = self
+            .def
+            .node_by_id(&instance.element_id)
+            .map(|n| self.def.node(n).element_type.as_str())
+            .unwrap_or("unknown");
+        if instance.incident.is_some() {
+            self.out.effects.push(Effect::ResolveIncident { key });
+        }
+        self.out.effects.push(Effect::CancelWork { key });
+        self.record(key, instance.element_id, element_type, TransitionKind::Terminated);
+    }
+
+    /// Marks the root as ended by a terminate end event.
+    pub fn mark_terminated(&mut self, scope: ElementKey) {
+        if scope == ROOT_KEY {
+            self.terminated_root = true;
+        }
+    }
+
+    // ----- events, incidents ----------------------------------------------------------------
+
+    fn event_arrived(
+        &mut self,
+        key: ElementKey,
+        element_id: &str,
+        variables: Map<String, Json>,
+        what: &'static str,
+    ) -> Result<(), Error> {
+        let element = self
+            .state
+            .elements
+            .get(&key)
+            .ok_or(Error::ElementNotActive(key))?;
+        if element.element_id == element_id {
+            if element.state != ElementState::Active || element.incident.is_some() {
+                return Err(Error::NotWaiting {
+                    element_id: element_id.to_owned(),
+                    expected: what,
+                });
+            }
+            self.set_from_event(key, variables);
+            self.state.agenda.push_front(Action::Complete { key });
+            return Ok(());
+        }
+        let boundary = self.node_idx(element_id)?;
+        behavior::boundary_event::trigger(self, key, boundary, variables)
+    }
+
+    /// Variables carried by a message or error land like task variables.
+    pub fn set_from_event(&mut self, key: ElementKey, variables: Map<String, Json>) {
+        for (name, value) in variables {
+            variables::set_propagating(self.state, key, &name, value.clone());
+            self.out.variables_set.insert(name, value);
+        }
+    }
+
+    fn resolve(&mut self, key: ElementKey) -> Result<(), Error> {
+        let element = self
+            .state
+            .elements
+            .get_mut(&key)
+            .ok_or(Error::ElementNotActive(key))?;
+        if element.incident.take().is_none() {
+            return Err(Error::NoIncident(element.element_id.clone()));
+        }
+        let state = element.state;
+        let element_id = element.element_id.clone();
+        self.out.effects.push(Effect::ResolveIncident { key });
+        if !self.state.agenda.is_empty() {
+            return Ok(()); // a step-budget stop: drain() continues the agenda
+        }
+        match state {
+            ElementState::Activating => {
+                let node = self.node_idx(&element_id)?;
+                self.run_activation(key, node)?;
+            }
+            ElementState::Completing => self.state.agenda.push_front(Action::Complete { key }),
+            // A job that failed or threw an uncaught error: the engine re-arms the job.
+            ElementState::Active => {}
+        }
+        Ok(())
+    }
+
+    /// Stops element `key` with an incident.
+    pub fn raise(&mut self, key: ElementKey, failure: Failure) {
+        let element_id = match self.state.elements.get_mut(&key) {
+            Some(element) => {
+                element.incident = Some(OpenIncident {
+                    kind: failure.kind.to_owned(),
+                });
+                if key == ROOT_KEY {
+                    self.def.key.clone()
+                } else {
+                    element.element_id.clone()
+                }
+            }
+            None => return,
+        };
+        self.out.effects.push(Effect::RaiseIncident {
+            key,
+            element_id,
+            kind: failure.kind.to_owned(),
+            message: failure.message,
+        });
+    }
+
+    // ----- helpers ----------------------------------------------------------------------------
+
+    fn expect_waiting(
+        &self,
+        key: ElementKey,
+        expected: &'static str,
+        kind: impl Fn(&FlowNodeKind) -> bool,
+    ) -> Result<(), Error> {
+        let element = self
+            .state
+            .elements
+            .get(&key)
+            .ok_or(Error::ElementNotActive(key))?;
+        let node = self.node_idx(&element.element_id)?;
+        if element.state != ElementState::Active || !kind(&self.def.node(node).kind) {
+            return Err(Error::NotWaiting {
+                element_id: element.element_id.clone(),
+                expected,
+            });
+        }
+        Ok(())
+    }
+
+    /// Task completion: with output mappings the variables are local to the task (the mappings
+    /// export them); without, they propagate.
+    fn complete_with_variables(&mut self, key: ElementKey, variables: Map<String, Json>) {
+        let has_outputs = self
+            .state
+            .elements
+            .get(&key)
+            .and_then(|e| self.def.node_by_id(&e.element_id))
+            .is_some_and(|n| !self.def.node(n).outputs.is_empty());
+        for (name, value) in variables {
+            if has_outputs {
+                variables::set_local(self.state, key, &name, value.clone());
+            } else {
+                variables::set_propagating(self.state, key, &name, value.clone());
+            }
+            self.out.variables_set.insert(name, value);
+        }
+        if let Some(element) = self.state.elements.get_mut(&key) {
+            element.incident = None;
+        }
+        self.state.agenda.push_front(Action::Complete { key });
+    }
+
+    fn write_mapping(&mut self, key: ElementKey, target: &str, value: Json, propagate: bool) {
+        let path: Vec<&str> = target.split('.').collect();
+        let Some((head, rest)) = path.split_first() else {
+            return;
+        };
+        let value = if rest.is_empty() {
+            value
+        } else {
+            let existing = ScopeView::new(self.state, key).get(head).cloned();
+            variables::write_path(existing, rest, value)
+        };
+        if propagate {
+            variables::set_propagating(self.state, key, head, value.clone());
+            self.out.variables_set.insert((*head).to_owned(), value);
+        } else {
+            variables::set_local(self.state, key, head, value);
+        }
+    }
+
+    pub fn parent_of(&self, key: ElementKey) -> ElementKey {
+        self.state
+            .elements
+            .get(&key)
+            .and_then(|e| e.parent)
+            .unwrap_or(ROOT_KEY)
+    }
+
+    pub fn node_idx(&self, element_id: &str) -> Result<NodeIdx, Error> {
+        self.def
+            .node_by_id(element_id)
+            .ok_or_else(|| Error::UnknownElement(element_id.to_owned()))
+    }
+
+    fn set_state(&mut self, key: ElementKey, state: ElementState) {
+        if let Some(element) = self.state.elements.get_mut(&key) {
+            element.state = state;
+        }
+    }
+
+    pub fn record(
+        &mut self,
+        key: ElementKey,
+        element_id: String,
+        element_type: &'static str,
+        kind: TransitionKind,
+    ) {
+        self.out.transitions.push(Transition {
+            key,
+            element_id,
+            element_type,
+            kind,
+        });
+    }
+}

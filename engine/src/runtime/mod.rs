@@ -1,0 +1,83 @@
+//! The token engine: a deterministic, synchronous core that applies one [`Trigger`] to one
+//! process instance and returns its effects as data.
+//!
+//! `step` never performs I/O, never reads a clock (`now` is a parameter) and never generates
+//! ids: the shell (`crate::engine`) persists the new state and the [`Outcome`] in one
+//! transaction. A failed step leaves the state untouched. Element behaviors live one per file in
+//! `behavior/`; the shared mechanics (agenda, flows, joins, scope completion, termination) in
+//! `flow.rs`. Incidents stop one path, never the whole instance: other branches go on.
+
+mod behavior;
+mod eval;
+mod flow;
+pub mod state;
+mod timer;
+pub mod effect;
+pub mod trigger;
+pub mod variables;
+
+use keel_bpmn::ProcessDefinition;
+
+pub use effect::{Effect, Outcome, Transition, TransitionKind, UserTaskSpec};
+pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
+pub use timer::{TimerError, TimerKind, parse_due};
+pub use trigger::Trigger;
+
+/// Why a trigger could not be applied (the instance is left unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The instance has already ended.
+    #[error("process instance has already ended ({0})")]
+    InstanceEnded(&'static str),
+    /// No live element instance with that key.
+    #[error("element instance {0} is not active")]
+    ElementNotActive(ElementKey),
+    /// The element instance does not wait for this kind of trigger.
+    #[error("element '{element_id}' is not waiting for {expected}")]
+    NotWaiting {
+        /// BPMN id of the element.
+        element_id: String,
+        /// What the trigger needed.
+        expected: &'static str,
+    },
+    /// The element instance has no open incident.
+    #[error("element '{0}' has no open incident")]
+    NoIncident(String),
+    /// The model has no none start event (deploy validation prevents this).
+    #[error("process '{0}' has no none start event")]
+    NoStartEvent(String),
+    /// The state refers to an element the definition does not have.
+    #[error("state refers to unknown element '{0}'")]
+    UnknownElement(String),
+}
+
+/// Parameters of one step.
+#[derive(Debug, Clone)]
+pub struct StepContext {
+    /// The engine clock's reading for this step.
+    pub now: jiff::Timestamp,
+    /// Maximum number of element activations/completions before the run stops with a
+    /// `step_budget` incident (a loop without a wait state).
+    pub step_budget: u32,
+}
+
+/// Applies `trigger` to `state` and returns what happened. On error, `state` is unchanged.
+pub fn step(
+    definition: &ProcessDefinition,
+    state: &mut InstanceState,
+    trigger: Trigger,
+    ctx: &StepContext,
+) -> Result<Outcome, Error> {
+    if state.status.is_ended() {
+        return Err(Error::InstanceEnded(state.status.as_str()));
+    }
+    let mut working = state.clone();
+    let outcome = {
+        let mut run = flow::Run::new(definition, &mut working, ctx);
+        run.apply(trigger)?;
+        run.drain()?;
+        run.finish()
+    };
+    *state = working;
+    Ok(outcome)
+}

@@ -1,0 +1,201 @@
+//! The persistent state of one process instance: its live element instances and variables.
+//!
+//! Only live element instances are kept (the process scope, sub-processes, waiting tasks and
+//! events); completed ones leave the tree and survive in the history and audit trail. The tree
+//! mirrors the model's scope tree: an element instance's `parent` is the element instance of
+//! the scope (process or sub-process) it runs in. Elements are stored by BPMN id, not by model
+//! index, so a state written by one Keel version reads correctly in the next.
+//! Only the runtime mutates this state; the store serializes it as one compact JSON document.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+/// Key of an element instance, unique within its process instance. The process scope is 0.
+pub type ElementKey = u32;
+
+/// The element instance key of the process scope itself.
+pub const ROOT_KEY: ElementKey = 0;
+
+/// Lifecycle of a whole process instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceStatus {
+    /// Running (possibly with open incidents).
+    Active,
+    /// Reached its end normally.
+    Completed,
+    /// A terminate end event ended it.
+    Terminated,
+    /// An operator cancelled it.
+    Cancelled,
+}
+
+impl InstanceStatus {
+    /// The contract's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Active => "active",
+            InstanceStatus::Completed => "completed",
+            InstanceStatus::Terminated => "terminated",
+            InstanceStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// True once the instance has ended, whichever way.
+    pub fn is_ended(self) -> bool {
+        self != InstanceStatus::Active
+    }
+}
+
+/// Where an element instance is in its lifecycle (Zeebe's element lifecycle, reduced to the
+/// states that can be persisted: transient states never outlive one step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementState {
+    /// Being activated: input mappings and its behavior's activation have not finished (only
+    /// persisted when an incident stopped the activation).
+    Activating,
+    /// Active: waiting for its job, task, timer, message or children.
+    Active,
+    /// Being completed: output mappings and outgoing flows (only persisted when an incident
+    /// stopped the completion).
+    Completing,
+}
+
+impl ElementState {
+    /// The name the API reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ElementState::Activating => "activating",
+            ElementState::Active => "active",
+            ElementState::Completing => "completing",
+        }
+    }
+}
+
+/// An open incident on an element instance: the runtime stopped there and an operator must
+/// resolve it; resolving retries the failed step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenIncident {
+    /// Incident kind (`job_failed`, `expression_error`, `no_matching_flow`, `unhandled_error`,
+    /// `step_budget`).
+    pub kind: String,
+}
+
+/// One live element instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElementInstance {
+    /// The BPMN id of the flow node (empty for the process scope).
+    #[serde(rename = "e")]
+    pub element_id: String,
+    /// The element instance of the enclosing scope (`None` only for the process scope).
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ElementKey>,
+    /// Lifecycle state.
+    #[serde(rename = "s")]
+    pub state: ElementState,
+    /// Local variables: present for scopes (process, sub-process) and for elements with
+    /// input mappings or local job/task variables.
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Map<String, Json>>,
+    /// Tokens that reached a joining parallel gateway of this scope, per gateway id, counted per
+    /// incoming flow id.
+    #[serde(rename = "j", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub joins: BTreeMap<String, BTreeMap<String, u32>>,
+    /// The incident that stopped this element, if any.
+    #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<OpenIncident>,
+}
+
+/// Pending work of the runtime: kept in the state only while a step-budget incident stopped the
+/// instance mid-run, so resolving it continues exactly where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "a", rename_all = "snake_case")]
+pub enum Action {
+    /// Activate `element_id` inside the scope instance `scope`.
+    Activate {
+        /// Scope element instance.
+        scope: ElementKey,
+        /// Flow node to activate.
+        element_id: String,
+    },
+    /// Complete the element instance `key` (output mappings, then outgoing flows).
+    Complete {
+        /// Element instance.
+        key: ElementKey,
+    },
+}
+
+/// The whole runtime state of one process instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    /// Lifecycle of the instance.
+    pub status: InstanceStatus,
+    /// Next element-instance key to hand out.
+    #[serde(rename = "next")]
+    pub next_key: ElementKey,
+    /// Live element instances by key; key 0 is the process scope.
+    #[serde(rename = "el")]
+    pub elements: BTreeMap<ElementKey, ElementInstance>,
+    /// Work not yet done (non-empty only while stopped by the step budget).
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub agenda: VecDeque<Action>,
+}
+
+impl InstanceState {
+    /// A fresh instance: just the process scope with the start variables.
+    pub fn new(variables: Map<String, Json>) -> Self {
+        let mut elements = BTreeMap::new();
+        elements.insert(
+            ROOT_KEY,
+            ElementInstance {
+                element_id: String::new(),
+                parent: None,
+                state: ElementState::Active,
+                variables: Some(variables),
+                joins: BTreeMap::new(),
+                incident: None,
+            },
+        );
+        InstanceState {
+            status: InstanceStatus::Active,
+            next_key: 1,
+            elements,
+            agenda: VecDeque::new(),
+        }
+    }
+
+    /// The element instance `key`, if live.
+    pub fn element(&self, key: ElementKey) -> Option<&ElementInstance> {
+        self.elements.get(&key)
+    }
+
+    /// Live element instances that are flow nodes (the process scope excluded), by key.
+    pub fn active_elements(&self) -> impl Iterator<Item = (ElementKey, &ElementInstance)> {
+        self.elements
+            .iter()
+            .filter(|(k, _)| **k != ROOT_KEY)
+            .map(|(k, e)| (*k, e))
+    }
+
+    /// The process-scope variables.
+    pub fn root_variables(&self) -> Option<&Map<String, Json>> {
+        self.elements.get(&ROOT_KEY).and_then(|e| e.variables.as_ref())
+    }
+
+    /// Number of element instances with an open incident.
+    pub fn open_incidents(&self) -> usize {
+        self.elements.values().filter(|e| e.incident.is_some()).count()
+    }
+
+    /// Direct children of `scope`.
+    pub fn children(&self, scope: ElementKey) -> Vec<ElementKey> {
+        self.elements
+            .iter()
+            .filter(|(_, e)| e.parent == Some(scope))
+            .map(|(k, _)| *k)
+            .collect()
+    }
+}
