@@ -1,1 +1,23 @@
-fn main() {}
+//! `keel`: process start-up. Parses the command line and hands over to `keel::cli`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = keel::cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("keel: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(keel::cli::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("keel: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

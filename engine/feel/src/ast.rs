@@ -290,7 +290,12 @@ impl Expr {
                 }
                 out.push('}');
             }
-            Expr::Range { start, start_closed, end, end_closed } => {
+            Expr::Range {
+                start,
+                start_closed,
+                end,
+                end_closed,
+            } => {
                 out.push(if *start_closed { '[' } else { '(' });
                 start.print(out);
                 out.push_str("..");
@@ -399,7 +404,11 @@ impl Expr {
                 body.print(out);
                 out.push(')');
             }
-            Expr::Quantified { every, iterations, satisfies } => {
+            Expr::Quantified {
+                every,
+                iterations,
+                satisfies,
+            } => {
                 out.push_str(if *every { "(every " } else { "(some " });
                 print_iterations(iterations, out);
                 out.push_str(" satisfies ");
@@ -445,6 +454,30 @@ impl Tests {
                 print_list(items, out);
                 out.push(')');
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parser::parse_expression;
+
+    #[test]
+    fn printing_round_trips() {
+        for src in [
+            "a + b * -c",
+            "if x then [1, 2] else {a: \"q\\\"\"}",
+            "xs[item > 1].name",
+            "f(a: 1)",
+            "for i in 1..3 return i",
+            "x in (< 3, [1..2))",
+            "@\"2026-01-01\"",
+            "function(a: list<number>) a",
+        ] {
+            let e = parse_expression(src, &[]).unwrap();
+            let mut out = String::new();
+            e.print(&mut out);
+            assert_eq!(parse_expression(&out, &[]).unwrap(), e, "{src} -> {out}");
         }
     }
 }

@@ -5,8 +5,16 @@
 //! the AST back to FEEL, and evaluating it over [`Value`]s with variables supplied by the engine
 //! through [`Variables`]. What it must never do: touch I/O, read the system clock (`now()` and
 //! `today()` come from [`Env::now`]), call host code, or panic on any input. Hostile input is
-//! bounded: parser nesting depth, an evaluation step budget, a recursion limit and a cap on
-//! the size of generated lists and strings (see [`limits`]).
+//! bounded: parser nesting depth, an evaluation step budget (which also charges for copying
+//! large values), a recursion limit, a cap on generated list and string sizes (see [`limits`]),
+//! and a heap-allocated stack extension (`stacker`) so deep-but-legal nesting can not overflow
+//! the caller's thread stack.
+//!
+//! Semantics: FEEL type errors (`"a" + 1`, `date("x")`, a wrong argument count) evaluate to
+//! `null`; [`EvalError`] is reserved for hard failures (limits). Logic is three-valued, `=`
+//! compares like kinds only (`"5" = 5` is null, `x = null` is a boolean null check), equality
+//! is deep on lists and contexts, and a missing variable is `null`. Date and time equality keeps
+//! sub-second precision (the TCK expects second resolution; we prefer exact comparison).
 //!
 //! Numbers: FEEL numbers are decimal128-like. We implement them ourselves in [`number`]
 //! (`u128` coefficient + decimal exponent, 34 significant digits, round half even) rather than
@@ -17,7 +25,13 @@
 //! `string length`) unless a word is a FEEL keyword; the multi-word built-ins that contain a
 //! keyword (`date and time`, `years and months duration`) are known to the parser. Names with
 //! other characters (`Loan-to-Value`, `a.b`) are recognised when passed to
-//! [`Expression::parse_with_names`].
+//! [`Expression::parse_with_names`]; context keys such as `{foo+bar: 1}` are taken verbatim.
+//!
+//! Not supported: `function(..) external` (Java/PMML), user item-definition types in
+//! `instance of` (only built-in types), DMN type coercion of results (a boxed-expression /
+//! DRG concern), years outside -9999..=9999.
+
+#![warn(missing_docs)]
 
 pub mod ast;
 mod builtins;
@@ -25,11 +39,13 @@ mod error;
 mod eval;
 mod lexer;
 pub mod limits;
+mod names;
 pub mod number;
+mod ops;
 mod parser;
 pub mod temporal;
-mod names;
-mod ops;
+#[cfg(test)]
+mod test_util;
 mod types;
 mod value;
 
@@ -88,7 +104,10 @@ impl Expression {
     /// around keywords or the characters `+ - * / . '` (the DMN "known names" rule).
     pub fn parse_with_names(src: &str, known_names: &[&str]) -> Result<Expression, ParseError> {
         let expr = parser::parse_expression(src, known_names)?;
-        Ok(Expression { source: src.to_string(), expr })
+        Ok(Expression {
+            source: src.to_string(),
+            expr,
+        })
     }
 
     /// The text the expression was parsed from.
@@ -138,7 +157,10 @@ impl UnaryTests {
     /// Parses unary tests with known variable names (see [`Expression::parse_with_names`]).
     pub fn parse_with_names(src: &str, known_names: &[&str]) -> Result<UnaryTests, ParseError> {
         let tests = parser::parse_unary_tests(src, known_names)?;
-        Ok(UnaryTests { source: src.to_string(), tests })
+        Ok(UnaryTests {
+            source: src.to_string(),
+            tests,
+        })
     }
 
     /// The text the tests were parsed from.
@@ -157,5 +179,39 @@ impl UnaryTests {
         let mut out = String::new();
         self.tests.print(&mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_shareable<T: Clone + std::fmt::Debug + Send + Sync + 'static>() {}
+
+    #[test]
+    fn public_types_are_shareable() {
+        assert_shareable::<Expression>();
+        assert_shareable::<UnaryTests>();
+        assert_shareable::<Value>();
+        assert_shareable::<ParseError>();
+        assert_shareable::<EvalError>();
+    }
+
+    #[test]
+    fn json_variables_and_known_names() {
+        let vars: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(r#"{"Loan-to-Value": 0.8, "amount": 10.25}"#).unwrap();
+        let env = Env {
+            variables: &vars,
+            now: "2026-01-01T00:00:00Z[UTC]".parse().unwrap(),
+        };
+        let e = Expression::parse_with_names("Loan-to-Value * 100 + amount", &["Loan-to-Value"])
+            .unwrap();
+        assert_eq!(e.evaluate(&env).unwrap().to_json().to_string(), "90.25");
+        assert_eq!(e.referenced_names(), vec!["Loan-to-Value", "amount"]);
+        assert_eq!(e.source(), "Loan-to-Value * 100 + amount");
+        let t = UnaryTests::parse("> 5").unwrap();
+        assert_eq!(t.evaluate(&Value::int(6), &env).unwrap(), Value::Bool(true));
+        assert_eq!(t.to_feel_string(), "> 5");
     }
 }

@@ -7,7 +7,12 @@ use crate::builtins;
 /// Calls `f` for each direct sub-expression of `e`.
 pub fn children(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     match e {
-        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) | Expr::At(_) | Expr::Name(_) => {}
+        Expr::Null
+        | Expr::Bool(_)
+        | Expr::Number(_)
+        | Expr::String(_)
+        | Expr::At(_)
+        | Expr::Name(_) => {}
         Expr::List(items) => items.iter().for_each(f),
         Expr::Context(entries) => entries.iter().for_each(|(_, v)| f(v)),
         Expr::Range { start, end, .. } => {
@@ -15,7 +20,11 @@ pub fn children(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             f(end);
         }
         Expr::UnaryCmp(_, x) | Expr::Neg(x) | Expr::InstanceOf(x, _) | Expr::Path(x, _) => f(x),
-        Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Filter(a, b) => {
+        Expr::Arith(_, a, b)
+        | Expr::Compare(_, a, b)
+        | Expr::And(a, b)
+        | Expr::Or(a, b)
+        | Expr::Filter(a, b) => {
             f(a);
             f(b);
         }
@@ -35,7 +44,12 @@ pub fn children(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 Args::Named(items) => items.iter().for_each(|(_, v)| f(v)),
             }
         }
-        Expr::For(its, body) | Expr::Quantified { iterations: its, satisfies: body, .. } => {
+        Expr::For(its, body)
+        | Expr::Quantified {
+            iterations: its,
+            satisfies: body,
+            ..
+        } => {
             for it in its {
                 f(&it.source);
                 if let Some(to) = &it.to {
@@ -73,7 +87,12 @@ fn collect(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<String>) {
             }
             bound.truncate(mark);
         }
-        Expr::For(its, body) | Expr::Quantified { iterations: its, satisfies: body, .. } => {
+        Expr::For(its, body)
+        | Expr::Quantified {
+            iterations: its,
+            satisfies: body,
+            ..
+        } => {
             let mark = bound.len();
             for it in its {
                 collect(&it.source, bound, out);
@@ -101,4 +120,20 @@ pub fn free_names(e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
     collect(e, &mut Vec::new(), &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::parse_expression;
+
+    #[test]
+    fn bound_names_are_not_free() {
+        let e = parse_expression(
+            "{a: x, b: a} + (function(p) p + q)(1) + sum(for i in ys return i)",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(free_names(&e), vec!["x", "q", "ys"]);
+    }
 }

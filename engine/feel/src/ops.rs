@@ -56,11 +56,12 @@ pub fn equal(a: &Value, b: &Value) -> Option<bool> {
             true
         }
         (Range(x), Range(y)) => {
-            let same = |p: &Option<crate::value::Bound>, q: &Option<crate::value::Bound>| match (p, q) {
-                (None, None) => Some(true),
-                (Some(p), Some(q)) => Some(p.closed == q.closed && equal(&p.value, &q.value)?),
-                _ => Some(false),
-            };
+            let same =
+                |p: &Option<crate::value::Bound>, q: &Option<crate::value::Bound>| match (p, q) {
+                    (None, None) => Some(true),
+                    (Some(p), Some(q)) => Some(p.closed == q.closed && equal(&p.value, &q.value)?),
+                    _ => Some(false),
+                };
             same(&x.start, &y.start)? && same(&x.end, &y.end)?
         }
         (Function(x), Function(y)) => x == y,
@@ -114,7 +115,9 @@ pub fn in_range(v: &Value, r: &Range) -> Option<bool> {
 }
 
 fn dt_mul(d: &DayTimeDuration, n: &Number) -> Option<Value> {
-    let nanos = Number::from_i128(d.0).mul(n)?.round(0, Rounding::HalfEven)?;
+    let nanos = Number::from_i128(d.0)
+        .mul(n)?
+        .round(0, Rounding::HalfEven)?;
     let v: i128 = nanos.to_string().parse().ok()?;
     Some(Value::DayTimeDuration(DayTimeDuration(v)))
 }
@@ -125,9 +128,19 @@ fn ym_mul(d: &YearMonthDuration, n: &Number) -> Option<Value> {
 }
 
 fn dt_div(d: &DayTimeDuration, n: &Number) -> Option<Value> {
-    let nanos = Number::from_i128(d.0).div(n)?.round(0, Rounding::HalfEven)?;
+    let nanos = Number::from_i128(d.0)
+        .div(n)?
+        .round(0, Rounding::HalfEven)?;
     let v: i128 = nanos.to_string().parse().ok()?;
     Some(Value::DayTimeDuration(DayTimeDuration(v)))
+}
+
+/// A date as a date and time at midnight UTC (for mixed date / date and time subtraction).
+fn utc_midnight(d: &crate::temporal::Date) -> crate::temporal::DateTime {
+    crate::temporal::DateTime {
+        dt: d.at_midnight().dt,
+        zone: Some(Zone::Offset(0)),
+    }
 }
 
 /// Applies an arithmetic operator with FEEL semantics (null on type mismatch or overflow).
@@ -141,24 +154,28 @@ fn arith_opt(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
         ArithOp::Add => match (a, b) {
             (Number(x), Number(y)) => x.add(y).map(Number),
             (String(x), String(y)) => Some(String(format!("{x}{y}"))),
-            (DayTimeDuration(x), DayTimeDuration(y)) => {
-                Some(DayTimeDuration(crate::temporal::DayTimeDuration(x.0.checked_add(y.0)?)))
-            }
-            (YearMonthDuration(x), YearMonthDuration(y)) => {
-                Some(YearMonthDuration(crate::temporal::YearMonthDuration(x.0.checked_add(y.0)?)))
-            }
+            (DayTimeDuration(x), DayTimeDuration(y)) => Some(DayTimeDuration(
+                crate::temporal::DayTimeDuration(x.0.checked_add(y.0)?),
+            )),
+            (YearMonthDuration(x), YearMonthDuration(y)) => Some(YearMonthDuration(
+                crate::temporal::YearMonthDuration(x.0.checked_add(y.0)?),
+            )),
             (DateTime(t), YearMonthDuration(d)) | (YearMonthDuration(d), DateTime(t)) => {
                 t.add_months(d.0).map(DateTime)
             }
             (DateTime(t), DayTimeDuration(d)) | (DayTimeDuration(d), DateTime(t)) => {
                 t.add_nanos(d.0).map(DateTime)
             }
-            (Date(t), YearMonthDuration(d)) | (YearMonthDuration(d), Date(t)) => t.add_months(d.0).map(Date),
+            (Date(t), YearMonthDuration(d)) | (YearMonthDuration(d), Date(t)) => {
+                t.add_months(d.0).map(Date)
+            }
             (Date(t), DayTimeDuration(d)) | (DayTimeDuration(d), Date(t)) => {
                 let dt = t.at_midnight().add_nanos(d.0)?;
                 Some(Date(crate::temporal::Date(dt.dt.date())))
             }
-            (Time(t), DayTimeDuration(d)) | (DayTimeDuration(d), Time(t)) => t.add_nanos(d.0).map(Time),
+            (Time(t), DayTimeDuration(d)) | (DayTimeDuration(d), Time(t)) => {
+                t.add_nanos(d.0).map(Time)
+            }
             _ => None,
         },
         ArithOp::Sub => match (a, b) {
@@ -170,14 +187,8 @@ fn arith_opt(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
             | (Time(_), DayTimeDuration(_)) => arith_opt(ArithOp::Add, a, &negate(b)?),
             (DateTime(x), DateTime(y)) => x.sub(y).map(DayTimeDuration),
             (Date(x), Date(y)) => x.at_midnight().sub(&y.at_midnight()).map(DayTimeDuration),
-            (DateTime(x), Date(y)) => {
-                let y = crate::temporal::DateTime { dt: y.at_midnight().dt, zone: x.zone.clone() };
-                x.sub(&y).map(DayTimeDuration)
-            }
-            (Date(x), DateTime(y)) => {
-                let x = crate::temporal::DateTime { dt: x.at_midnight().dt, zone: y.zone.clone() };
-                x.sub(y).map(DayTimeDuration)
-            }
+            (DateTime(x), Date(y)) => x.sub(&utc_midnight(y)).map(DayTimeDuration),
+            (Date(x), DateTime(y)) => utc_midnight(x).sub(y).map(DayTimeDuration),
             (Time(x), Time(y)) => x.sub(y).map(DayTimeDuration),
             _ => None,
         },
@@ -191,15 +202,19 @@ fn arith_opt(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
             (Number(x), Number(y)) => x.div(y).map(Number),
             (DayTimeDuration(d), Number(n)) => dt_div(d, n),
             (YearMonthDuration(d), Number(n)) => {
-                let m = crate::number::Number::from(d.0).div(n)?.round(0, Rounding::Down)?;
-                Some(YearMonthDuration(crate::temporal::YearMonthDuration(m.to_i64()?)))
+                let m = crate::number::Number::from(d.0)
+                    .div(n)?
+                    .round(0, Rounding::Down)?;
+                Some(YearMonthDuration(crate::temporal::YearMonthDuration(
+                    m.to_i64()?,
+                )))
             }
-            (DayTimeDuration(x), DayTimeDuration(y)) => {
-                crate::number::Number::from_i128(x.0).div(&crate::number::Number::from_i128(y.0)).map(Number)
-            }
-            (YearMonthDuration(x), YearMonthDuration(y)) => {
-                crate::number::Number::from(x.0).div(&crate::number::Number::from(y.0)).map(Number)
-            }
+            (DayTimeDuration(x), DayTimeDuration(y)) => crate::number::Number::from_i128(x.0)
+                .div(&crate::number::Number::from_i128(y.0))
+                .map(Number),
+            (YearMonthDuration(x), YearMonthDuration(y)) => crate::number::Number::from(x.0)
+                .div(&crate::number::Number::from(y.0))
+                .map(Number),
             _ => None,
         },
         ArithOp::Pow => match (a, b) {
@@ -218,8 +233,12 @@ fn arith_opt(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
 pub fn negate(v: &Value) -> Option<Value> {
     match v {
         Value::Number(n) => Some(Value::Number(n.neg())),
-        Value::DayTimeDuration(d) => Some(Value::DayTimeDuration(DayTimeDuration(d.0.checked_neg()?))),
-        Value::YearMonthDuration(d) => Some(Value::YearMonthDuration(YearMonthDuration(d.0.checked_neg()?))),
+        Value::DayTimeDuration(d) => {
+            Some(Value::DayTimeDuration(DayTimeDuration(d.0.checked_neg()?)))
+        }
+        Value::YearMonthDuration(d) => Some(Value::YearMonthDuration(YearMonthDuration(
+            d.0.checked_neg()?,
+        ))),
         _ => None,
     }
 }
@@ -231,7 +250,9 @@ fn num(v: i64) -> Value {
 fn zone_props(zone: &Option<Zone>, name: &str) -> Option<Value> {
     match name {
         "time offset" => Some(match zone {
-            Some(Zone::Offset(s)) => Value::DayTimeDuration(DayTimeDuration(i128::from(*s) * NANOS_PER_SEC)),
+            Some(Zone::Offset(s)) => {
+                Value::DayTimeDuration(DayTimeDuration(i128::from(*s) * NANOS_PER_SEC))
+            }
             _ => Value::Null,
         }),
         "timezone" => Some(match zone {
@@ -269,8 +290,11 @@ pub fn property(v: &Value, name: &str) -> Value {
             "minute" => return num(i64::from(t.minute())),
             "second" => {
                 let s = Number::from(i64::from(t.second()));
-                let frac = Number::from(i64::from(t.subsec_nanosecond())).div(&Number::from(1_000_000_000));
-                return frac.and_then(|f| s.add(&f)).map_or(Value::Null, Value::Number);
+                let frac = Number::from(i64::from(t.subsec_nanosecond()))
+                    .div(&Number::from(1_000_000_000));
+                return frac
+                    .and_then(|f| s.add(&f))
+                    .map_or(Value::Null, Value::Number);
             }
             _ => {
                 if let Some(p) = zone_props(zone, name) {
@@ -297,8 +321,36 @@ pub fn property(v: &Value, name: &str) -> Value {
         (Value::YearMonthDuration(d), "months") => num(d.0 % 12),
         (Value::Range(r), "start") => r.start.as_ref().map_or(Value::Null, |b| (*b.value).clone()),
         (Value::Range(r), "end") => r.end.as_ref().map_or(Value::Null, |b| (*b.value).clone()),
-        (Value::Range(r), "start included") => Value::Bool(r.start.as_ref().is_some_and(|b| b.closed)),
+        (Value::Range(r), "start included") => {
+            Value::Bool(r.start.as_ref().is_some_and(|b| b.closed))
+        }
         (Value::Range(r), "end included") => Value::Bool(r.end.as_ref().is_some_and(|b| b.closed)),
         _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn equality_and_ordering() {
+        assert_eq!(show("[1, [2]] = [1, [2]]"), "true");
+        assert_eq!(show("{a: 1} = {a: 2}"), "false");
+        assert_eq!(
+            show("@\"2026-01-01T10:00:00+01:00\" = @\"2026-01-01T09:00:00Z\""),
+            "true"
+        );
+        assert_eq!(show("\"b\" > \"a\""), "true");
+        assert_eq!(show("true < false"), "null");
+    }
+
+    #[test]
+    fn temporal_arithmetic() {
+        assert_eq!(show("@\"2026-01-01\" - @\"2025-12-25\""), "P7D");
+        assert_eq!(show("@\"P1Y\" + @\"P2M\""), "P1Y2M");
+        assert_eq!(show("@\"PT1H\" / @\"PT30M\""), "2");
+        assert_eq!(show("@\"P1D\" + @\"P1M\""), "null");
+        assert_eq!(show("-@\"PT1H\""), "-PT1H");
     }
 }

@@ -13,7 +13,9 @@ pub fn instance_of(v: &Value, t: &Type) -> bool {
             other => v.type_name() == other && !matches!(v, Value::Null),
         },
         Type::List(inner) => match v {
-            Value::List(items) => items.iter().all(|i| matches!(i, Value::Null) || instance_of(i, inner)),
+            Value::List(items) => items
+                .iter()
+                .all(|i| matches!(i, Value::Null) || instance_of(i, inner)),
             _ => false,
         },
         Type::Range(inner) => match v {
@@ -24,9 +26,10 @@ pub fn instance_of(v: &Value, t: &Type) -> bool {
             _ => false,
         },
         Type::Context(entries) => match v {
-            Value::Context(c) => entries
-                .iter()
-                .all(|(k, t)| c.get(k).is_some_and(|x| instance_of(x, t))),
+            Value::Context(c) => entries.iter().all(|(k, t)| {
+                c.get(k)
+                    .is_some_and(|x| matches!(x, Value::Null) || instance_of(x, t))
+            }),
             _ => false,
         },
         Type::Function(params, _) => match v {
@@ -34,5 +37,24 @@ pub fn instance_of(v: &Value, t: &Type) -> bool {
             Value::Function(Function::Builtin(_)) => true,
             _ => false,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn instance_of() {
+        assert_eq!(show("1 instance of number"), "true");
+        assert_eq!(show("null instance of Any"), "false");
+        assert_eq!(show("null instance of Null"), "true");
+        assert_eq!(show("[1, 2] instance of list<number>"), "true");
+        assert_eq!(show("[1, \"a\"] instance of list<number>"), "false");
+        assert_eq!(show("{a: 1} instance of context<a: number>"), "true");
+        assert_eq!(
+            show("(function(a) a) instance of function<Any> -> Any"),
+            "true"
+        );
     }
 }

@@ -146,13 +146,17 @@ impl Value {
         match v {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => {
-                Number::parse(&n.to_string()).map(Value::Number).unwrap_or(Value::Null)
-            }
+            serde_json::Value::Number(n) => Number::parse(&n.to_string())
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
             serde_json::Value::Object(map) => Value::Context(
-                map.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect(),
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
             ),
         }
     }
@@ -166,7 +170,9 @@ impl Value {
             Value::Number(n) => serde_json::from_str::<serde_json::Value>(&n.to_string())
                 .unwrap_or_else(|_| serde_json::Value::String(n.to_string())),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
             Value::Context(c) => {
                 serde_json::Value::Object(c.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
             }
@@ -287,10 +293,15 @@ mod tests {
 
     #[test]
     fn json_round_trip_is_exact() {
-        let j: serde_json::Value =
-            serde_json::from_str(r#"{"a": 12345678901234567890.123456789, "b": [true, null, "x"]}"#).unwrap();
+        let j: serde_json::Value = serde_json::from_str(
+            r#"{"a": 12345678901234567890.123456789, "b": [true, null, "x"]}"#,
+        )
+        .unwrap();
         let v = Value::from_json(&j);
-        assert_eq!(v.to_json().to_string(), r#"{"a":12345678901234567890.123456789,"b":[true,null,"x"]}"#);
+        assert_eq!(
+            v.to_json().to_string(),
+            r#"{"a":12345678901234567890.123456789,"b":[true,null,"x"]}"#
+        );
         assert_eq!(v.type_name(), "context");
     }
 

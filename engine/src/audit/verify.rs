@@ -57,21 +57,32 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-/// Streaming verifier. In `full` mode (an unfiltered export, or the stored trail) the global
-/// chain must be gapless from seq 1; otherwise each instance chain must be gapless from its
-/// first record (instance_seq 1).
+/// What kind of record stream is being verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The whole trail: gapless from seq 1, every instance chain from instance_seq 1.
+    Full,
+    /// A contiguous slice (a time range): gapless from its first record, whose predecessors are
+    /// taken on trust; instance chains checked from their first record in the slice.
+    Range,
+    /// Whole instances (an export filtered by instance or definition): each instance chain
+    /// gapless from instance_seq 1; the global chain is not contiguous and is not checked.
+    Instances,
+}
+
+/// Streaming verifier over records in `seq` order.
 pub struct Verifier {
-    full: bool,
+    mode: Mode,
     global: Option<ChainHead>,
     instances: HashMap<String, (i64, String)>,
     count: u64,
 }
 
 impl Verifier {
-    /// A verifier for a full trail (`full = true`) or an instance-filtered one.
-    pub fn new(full: bool) -> Self {
+    /// A verifier for a stream of the given kind.
+    pub fn new(mode: Mode) -> Self {
         Verifier {
-            full,
+            mode,
             global: None,
             instances: HashMap::new(),
             count: 0,
@@ -87,10 +98,11 @@ impl Verifier {
         if record.compute_hash() != record.hash {
             return Err(VerifyError::HashMismatch { seq });
         }
-        if self.full {
-            let (expected, prev) = match &self.global {
-                None => (1, GENESIS_HASH.to_owned()),
-                Some(head) => (head.seq + 1, head.hash.clone()),
+        if self.mode != Mode::Instances {
+            let (expected, prev) = match (&self.global, self.mode) {
+                (None, Mode::Range) => (seq, record.prev_hash.clone()),
+                (None, _) => (1, GENESIS_HASH.to_owned()),
+                (Some(head), _) => (head.seq + 1, head.hash.clone()),
             };
             if seq != expected {
                 return Err(VerifyError::Gap { seq, expected });
@@ -101,6 +113,10 @@ impl Verifier {
         }
         if let (Some(instance_id), Some(instance_seq)) = (&record.instance_id, record.instance_seq) {
             let (expected, prev) = match self.instances.get(instance_id) {
+                None if self.mode == Mode::Range => (
+                    instance_seq,
+                    record.instance_prev_hash.clone().unwrap_or_default(),
+                ),
                 None => (1, GENESIS_HASH.to_owned()),
                 Some((s, h)) => (s + 1, h.clone()),
             };
@@ -177,12 +193,12 @@ mod tests {
     #[test]
     fn intact_chain_verifies_full_and_filtered() {
         let records = chain(10);
-        let mut v = Verifier::new(true);
+        let mut v = Verifier::new(Mode::Full);
         for r in &records {
             v.push(r).unwrap();
         }
         assert_eq!(v.count(), 10);
-        let mut v = Verifier::new(false);
+        let mut v = Verifier::new(Mode::Instances);
         for r in records.iter().filter(|r| r.instance_id.as_deref() == Some("i1")) {
             v.push(r).unwrap();
         }
@@ -193,18 +209,18 @@ mod tests {
     fn detects_tampering_deletion_and_reordering() {
         let mut records = chain(6);
         records[3].data = json!({"n": 99});
-        let mut v = Verifier::new(true);
+        let mut v = Verifier::new(Mode::Full);
         let err = records.iter().try_for_each(|r| v.push(r)).unwrap_err();
         assert_eq!(err, VerifyError::HashMismatch { seq: 4 });
 
         let mut records = chain(6);
         records.remove(2);
-        let mut v = Verifier::new(true);
+        let mut v = Verifier::new(Mode::Full);
         let err = records.iter().try_for_each(|r| v.push(r)).unwrap_err();
         assert_eq!(err, VerifyError::Gap { seq: 4, expected: 3 });
 
         let records = chain(6);
-        let mut v = Verifier::new(false);
+        let mut v = Verifier::new(Mode::Instances);
         let filtered: Vec<_> = records
             .iter()
             .filter(|r| r.instance_id.as_deref() == Some("i0"))
@@ -214,5 +230,18 @@ mod tests {
             .collect();
         let err = filtered.into_iter().try_for_each(|r| v.push(r)).unwrap_err();
         assert!(matches!(err, VerifyError::BrokenInstanceChain { .. }));
+    }
+
+    #[test]
+    fn a_range_verifies_from_its_first_record() {
+        let records = chain(8);
+        let mut v = Verifier::new(Mode::Range);
+        for r in &records[3..] {
+            v.push(r).unwrap();
+        }
+        let mut v = Verifier::new(Mode::Range);
+        let mut slice: Vec<_> = records[3..].to_vec();
+        slice.remove(2);
+        assert!(slice.iter().try_for_each(|r| v.push(r)).is_err());
     }
 }

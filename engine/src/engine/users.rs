@@ -141,7 +141,7 @@ impl Engine {
 
     /// Verifies the whole stored trail; returns the number of records.
     pub async fn verify_audit(&self) -> Result<std::result::Result<u64, VerifyError>> {
-        let mut verifier = Verifier::new(true);
+        let mut verifier = Verifier::new(crate::audit::Mode::Full);
         let mut after = 0;
         loop {
             let page = self.audit_records(&AuditFilter::default(), after, 5000).await?;

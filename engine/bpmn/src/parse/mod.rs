@@ -5,6 +5,17 @@
 //! `validate` (structural rules over the built model). Any XML-level error stops the pipeline
 //! and is the only diagnostic; semantic problems are all collected. Nothing here performs I/O,
 //! evaluates an expression or panics.
+//!
+//! Decisions worth knowing:
+//! - Every recognised flow node is in the model; those not executed yet are
+//!   [`FlowNodeKind::Unsupported`](crate::model::FlowNodeKind::Unsupported) (an error in an
+//!   executable process, silent in a non-executable one), so references to them still resolve.
+//! - Invalid BPMN (duplicate ids, dangling references, wrong root) is an error in any process;
+//!   execution rules, dialect refusals and warnings only apply to executable processes
+//!   (`isExecutable` absent counts as executable).
+//! - A `sequenceFlow` without an id gets `sequenceFlow@LINE:COLUMN`.
+//! - A condition without `language` uses `definitions expressionLanguage` when given, else FEEL.
+//! - Diagnostics are sorted by position and each message is one line (line breaks escaped).
 
 mod build;
 mod context;

@@ -26,7 +26,9 @@ fn from_entries(entries: &[Value]) -> Option<Context> {
     let mut out = Context::new();
     for e in entries {
         let Value::Context(c) = e else { return None };
-        let (Some(Value::String(k)), Some(v)) = (c.get("key"), c.get("value")) else { return None };
+        let (Some(Value::String(k)), Some(v)) = (c.get("key"), c.get("value")) else {
+            return None;
+        };
         if out.get(k).is_some() {
             return None;
         }
@@ -48,7 +50,8 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
             v => v.clone(),
         }),
         "is" => Some(Value::Bool(
-            arg(a, 0).type_name() == arg(a, 1).type_name() && equal(arg(a, 0), arg(a, 1)) == Some(true)
+            arg(a, 0).type_name() == arg(a, 1).type_name()
+                && equal(arg(a, 0), arg(a, 1)) == Some(true)
                 && same_zone_kind(arg(a, 0), arg(a, 1)),
         )),
         "get value" => match (arg(a, 0), arg(a, 1)) {
@@ -57,7 +60,9 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
                 let mut cur = Value::Context(c.clone());
                 for k in keys {
                     cur = match (&cur, k) {
-                        (Value::Context(c), Value::String(k)) => c.get(k).cloned().unwrap_or(Value::Null),
+                        (Value::Context(c), Value::String(k)) => {
+                            c.get(k).cloned().unwrap_or(Value::Null)
+                        }
                         _ => Value::Null,
                     };
                 }
@@ -92,7 +97,9 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
             Value::List(items) => {
                 let mut out = Context::new();
                 for i in items {
-                    let Value::Context(c) = i else { return Some(Value::Null) };
+                    let Value::Context(c) = i else {
+                        return Some(Value::Null);
+                    };
                     for (k, v) in c.iter() {
                         out.insert(k.clone(), v.clone());
                     }
@@ -111,5 +118,28 @@ fn same_zone_kind(a: &Value, b: &Value) -> bool {
         (Value::DateTime(x), Value::DateTime(y)) => x.zone == y.zone,
         (Value::Time(x), Value::Time(y)) => x.zone == y.zone,
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn context_functions() {
+        assert_eq!(show("get entries({a: 1})"), "[{key: \"a\", value: 1}]");
+        assert_eq!(show("context([{key: \"a\", value: 1}])"), "{a: 1}");
+        assert_eq!(
+            show("context put({a: {b: 1}}, [\"a\", \"b\"], 2)"),
+            "{a: {b: 2}}"
+        );
+        assert_eq!(
+            show("context merge([{a: 1}, {a: 2, b: 3}])"),
+            "{a: 2, b: 3}"
+        );
+        assert_eq!(show("get value({a: {b: 1}}, [\"a\", \"b\"])"), "1");
+        assert_eq!(show("get or else(null, 5)"), "5");
+        assert_eq!(show("is(1, 1)"), "true");
+        assert_eq!(show("is(@\"10:00:00Z\", @\"10:00:00+00:00\")"), "true");
     }
 }

@@ -25,8 +25,20 @@ const NUMBER: &[&str] = &["number"];
 const DATE: &[&str] = &["date"];
 
 const INTERVAL_FNS: &[&str] = &[
-    "before", "after", "meets", "met by", "overlaps", "overlaps before", "overlaps after", "finishes",
-    "finished by", "includes", "during", "starts", "started by", "coincides",
+    "before",
+    "after",
+    "meets",
+    "met by",
+    "overlaps",
+    "overlaps before",
+    "overlaps after",
+    "finishes",
+    "finished by",
+    "includes",
+    "during",
+    "starts",
+    "started by",
+    "coincides",
 ];
 
 static SIGS: &[Sig] = &[
@@ -34,7 +46,12 @@ static SIGS: &[Sig] = &[
     Sig("is defined", &["value"], 1, false),
     Sig("get or else", &["value", "default"], 2, false),
     Sig("string", &["from"], 1, false),
-    Sig("number", &["from", "grouping separator", "decimal separator"], 1, false),
+    Sig(
+        "number",
+        &["from", "grouping separator", "decimal separator"],
+        1,
+        false,
+    ),
     Sig("date", &["from"], 1, false),
     Sig("date", &["year", "month", "day"], 3, false),
     Sig("time", &["from"], 1, false),
@@ -43,7 +60,12 @@ static SIGS: &[Sig] = &[
     Sig("date and time", &["date", "time"], 2, false),
     Sig("duration", &["from"], 1, false),
     Sig("years and months duration", &["from", "to"], 2, false),
-    Sig("substring", &["string", "start position", "length"], 2, false),
+    Sig(
+        "substring",
+        &["string", "start position", "length"],
+        2,
+        false,
+    ),
     Sig("string length", STRING, 1, false),
     Sig("upper case", STRING, 1, false),
     Sig("lower case", STRING, 1, false),
@@ -53,7 +75,12 @@ static SIGS: &[Sig] = &[
     Sig("starts with", STRING_MATCH, 2, false),
     Sig("ends with", STRING_MATCH, 2, false),
     Sig("matches", &["input", "pattern", "flags"], 2, false),
-    Sig("replace", &["input", "pattern", "replacement", "flags"], 3, false),
+    Sig(
+        "replace",
+        &["input", "pattern", "replacement", "flags"],
+        3,
+        false,
+    ),
     Sig("split", &["string", "delimiter"], 2, false),
     Sig("string join", &["list", "delimiter"], 1, false),
     Sig("list contains", &["list", "element"], 2, false),
@@ -112,8 +139,12 @@ static SIGS: &[Sig] = &[
     Sig("range", &["from"], 1, false),
 ];
 
-const INTERVAL_PARAMS: &[&[&str]] =
-    &[&["point1", "point2"], &["point", "range"], &["range", "point"], &["range1", "range2"]];
+const INTERVAL_PARAMS: &[&[&str]] = &[
+    &["point1", "point2"],
+    &["point", "range"],
+    &["range", "point"],
+    &["range1", "range2"],
+];
 
 /// The canonical (static) name of a built-in function, if `name` is one.
 pub fn lookup(name: &str) -> Option<&'static str> {
@@ -127,7 +158,10 @@ fn signatures(name: &str) -> Vec<(&'static [&'static str], usize, bool)> {
     if INTERVAL_FNS.contains(&name) {
         return INTERVAL_PARAMS.iter().map(|p| (*p, 2, false)).collect();
     }
-    SIGS.iter().filter(|s| s.0 == name).map(|s| (s.1, s.2, s.3)).collect()
+    SIGS.iter()
+        .filter(|s| s.0 == name)
+        .map(|s| (s.1, s.2, s.3))
+        .collect()
 }
 
 /// Maps named or positional arguments onto a signature; `None` when no signature fits.
@@ -136,7 +170,9 @@ fn bind(name: &str, args: ArgVals) -> Option<Vec<Value>> {
     match args {
         ArgVals::Positional(vals) => {
             let n = vals.len();
-            sigs.iter().any(|(p, req, var)| n >= *req && (*var || n <= p.len())).then_some(vals)
+            sigs.iter()
+                .any(|(p, req, var)| n >= *req && (*var || n <= p.len()))
+                .then_some(vals)
         }
         ArgVals::Named(pairs) => {
             let (params, req, _) = sigs
@@ -160,29 +196,65 @@ fn bind(name: &str, args: ArgVals) -> Option<Vec<Value>> {
     }
 }
 
+/// Parameters that take a list: a single non-list value is treated as a singleton list.
+fn takes_list(name: &str, index: usize) -> bool {
+    index == 0
+        && matches!(
+            name,
+            "string join"
+                | "context"
+                | "context merge"
+                | "count"
+                | "sublist"
+                | "append"
+                | "insert before"
+                | "remove"
+                | "reverse"
+                | "index of"
+                | "distinct values"
+                | "flatten"
+                | "sort"
+                | "list contains"
+                | "list replace"
+        )
+}
+
 /// Invokes built-in `name`. Wrong arity or argument types give null.
 pub fn call(ev: &mut Evaluator<'_, '_>, name: &str, args: ArgVals) -> Result<Value, EvalError> {
-    let Some(a) = bind(name, args) else { return Ok(Value::Null) };
+    let Some(mut a) = bind(name, args) else {
+        return Ok(Value::Null);
+    };
+    for (i, v) in a.iter_mut().enumerate() {
+        if takes_list(name, i) && !matches!(v, Value::List(_) | Value::Null) {
+            *v = Value::List(vec![std::mem::replace(v, Value::Null)]);
+        }
+    }
     ev.charge(a.len() as u64 + 1)?;
-    if let Some(r) = string::call(name, &a) {
+    let r = dispatch(ev, name, &a)?;
+    ev.charge_value(&r)?;
+    Ok(r)
+}
+
+fn dispatch(ev: &mut Evaluator<'_, '_>, name: &str, a: &[Value]) -> Result<Value, EvalError> {
+    if let Some(r) = string::call(name, a) {
         return r;
     }
-    if let Some(r) = list::call(ev, name, &a) {
+    if let Some(r) = list::call(ev, name, a) {
         return r;
     }
-    if let Some(v) = numeric::call(name, &a) {
+    if let Some(v) = numeric::call(name, a) {
         return Ok(v);
     }
-    if let Some(v) = conversion::call(name, &a) {
+    if let Some(v) = conversion::call(name, a) {
         return Ok(v);
     }
-    if let Some(v) = context::call(name, &a) {
+    if let Some(v) = context::call(name, a) {
         return Ok(v);
     }
-    if let Some(v) = temporal::call(ev, name, &a) {
+    if let Some(v) = temporal::call(ev, name, a) {
         return Ok(v);
     }
-    if let Some(v) = range::call(name, &a) {
+    if let Some(v) = range::call(name, a) {
         return Ok(v);
     }
     Ok(Value::Null)
@@ -200,5 +272,23 @@ fn list_or_varargs(a: &[Value]) -> Option<Vec<Value>> {
         [Value::Null] => None,
         [] => None,
         items => Some(items.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn named_arguments_and_arity() {
+        assert_eq!(
+            show("substring(start position: 2, string: \"abc\")"),
+            "\"bc\""
+        );
+        assert_eq!(show("substring(\"abc\")"), "null");
+        assert_eq!(show("substring(strin: \"abc\", start position: 1)"), "null");
+        assert_eq!(show("date(year: 2026, month: 1, day: 2)"), "2026-01-02");
+        assert_eq!(show("max(list: [1, 3])"), "3");
+        assert_eq!(show("string join(\"a\")"), "\"a\"");
     }
 }

@@ -9,7 +9,7 @@ use crate::value::Value;
 fn scale(v: &Value, required: bool) -> Option<i64> {
     match v {
         Value::Null if !required => Some(0),
-        Value::Number(n) => n.to_i64().filter(|s| (-6111..=6176).contains(s)),
+        Value::Number(n) => n.trunc_i64().filter(|s| (-6111..=6176).contains(s)),
         _ => None,
     }
 }
@@ -35,7 +35,7 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
     };
     if let Some(mode) = mode {
         let r = num(arg(a, 0))
-            .zip(scale(arg(a, 1), name == "decimal"))
+            .zip(scale(arg(a, 1), name == "decimal" || a.len() > 1))
             .and_then(|(n, s)| n.round(s, mode));
         return Some(r.map_or(Value::Null, Value::Number));
     }
@@ -49,7 +49,10 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
             }
             _ => None,
         },
-        "modulo" => num(arg(a, 0)).zip(num(arg(a, 1))).and_then(|(x, y)| x.modulo(&y)).map(Value::Number),
+        "modulo" => num(arg(a, 0))
+            .zip(num(arg(a, 1)))
+            .and_then(|(x, y)| x.modulo(&y))
+            .map(Value::Number),
         "sqrt" => num(arg(a, 0)).and_then(|n| n.sqrt()).map(Value::Number),
         "log" => num(arg(a, 0)).and_then(|n| n.ln()).map(Value::Number),
         "exp" => num(arg(a, 0)).and_then(|n| n.exp()).map(Value::Number),
@@ -60,4 +63,26 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
         _ => return None,
     };
     Some(r.unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn number_functions() {
+        assert_eq!(show("decimal(2.5, 0)"), "2");
+        assert_eq!(show("ceiling(1.21, 1)"), "1.3");
+        assert_eq!(show("round up(-1.1, 0)"), "-2");
+        assert_eq!(show("round down(-1.9, 0)"), "-1");
+        assert_eq!(show("round half down(2.5, 0)"), "2");
+        assert_eq!(show("floor(1.5, null)"), "null");
+        assert_eq!(show("abs(-2)"), "2");
+        assert_eq!(show("abs(@\"-P1D\")"), "P1D");
+        assert_eq!(show("sqrt(-1)"), "null");
+        assert_eq!(show("log(0)"), "null");
+        assert_eq!(show("odd(3)"), "true");
+        assert_eq!(show("even(2.5)"), "null");
+        assert_eq!(show("modulo(10, 0)"), "null");
+    }
 }

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use super::arg;
-use crate::ast::{CmpOp, Expr};
+use crate::ast::{Args, CmpOp, Expr};
 use crate::eval::at_literal;
 use crate::ops::{compare, equal, in_range};
 use crate::value::{Bound, Range, Value};
@@ -20,7 +20,12 @@ struct R<'v> {
 
 fn bounded(r: &Range) -> Option<R<'_>> {
     let (s, e) = (r.start.as_ref()?, r.end.as_ref()?);
-    Some(R { s: &s.value, si: s.closed, e: &e.value, ei: e.closed })
+    Some(R {
+        s: &s.value,
+        si: s.closed,
+        e: &e.value,
+        ei: e.closed,
+    })
 }
 
 fn lt(a: &Value, b: &Value) -> Option<bool> {
@@ -69,7 +74,11 @@ fn finishes(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Range(_), Value::Range(_)) => {
             let (x, y) = ranges(a, b)?;
-            Some(x.ei == y.ei && eq(x.e, y.e)? && (lt(y.s, x.s)? || (eq(x.s, y.s)? && (!x.si || y.si))))
+            Some(
+                x.ei == y.ei
+                    && eq(x.e, y.e)?
+                    && (lt(y.s, x.s)? || (eq(x.s, y.s)? && (!x.si || y.si))),
+            )
         }
         (p, Value::Range(r)) => {
             let r = bounded(r)?;
@@ -83,7 +92,11 @@ fn starts(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Range(_), Value::Range(_)) => {
             let (x, y) = ranges(a, b)?;
-            Some(x.si == y.si && eq(x.s, y.s)? && (lt(x.e, y.e)? || (eq(x.e, y.e)? && (!x.ei || y.ei))))
+            Some(
+                x.si == y.si
+                    && eq(x.s, y.s)?
+                    && (lt(x.e, y.e)? || (eq(x.e, y.e)? && (!x.ei || y.ei))),
+            )
         }
         (p, Value::Range(r)) => {
             let r = bounded(r)?;
@@ -153,6 +166,15 @@ fn literal(e: &Expr) -> Option<Value> {
         Expr::String(s) => Some(Value::String(s.clone())),
         Expr::At(s) => Some(at_literal(s)).filter(|v| !matches!(v, Value::Null)),
         Expr::Null => Some(Value::Null),
+        Expr::Call(f, Args::Positional(args)) => match (f.as_ref(), args.as_slice()) {
+            (Expr::Name(n), [Expr::String(s)])
+                if matches!(n.as_str(), "date" | "time" | "date and time" | "duration") =>
+            {
+                super::conversion::call(n, &[Value::String(s.clone())])
+                    .filter(|v| !matches!(v, Value::Null))
+            }
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -162,27 +184,56 @@ fn range_from(text: &str) -> Option<Value> {
     let e = crate::parser::parse_expression(text, &[]).ok()?;
     let bound = |v: Value, closed| match v {
         Value::Null => None,
-        v => Some(Bound { value: Box::new(v), closed }),
+        v => Some(Bound {
+            value: Box::new(v),
+            closed,
+        }),
     };
     let r = match e {
-        Expr::Range { start, start_closed, end, end_closed } => {
+        Expr::Range {
+            start,
+            start_closed,
+            end,
+            end_closed,
+        } => {
             let (s, t) = (literal(&start)?, literal(&end)?);
             if matches!((&s, &t), (Value::Null, Value::Null)) {
                 return None;
             }
-            if !matches!(s, Value::Null) && !matches!(t, Value::Null) {
-                compare(&s, &t)?;
+            if !matches!(s, Value::Null)
+                && !matches!(t, Value::Null)
+                && compare(&s, &t)? == Ordering::Greater
+            {
+                return None;
             }
-            Range { start: bound(s, start_closed), end: bound(t, end_closed) }
+            Range {
+                start: bound(s, start_closed),
+                end: bound(t, end_closed),
+            }
         }
         Expr::UnaryCmp(op, x) => {
             let v = literal(&x)?;
             match op {
-                CmpOp::Lt => Range { start: None, end: bound(v, false) },
-                CmpOp::Le => Range { start: None, end: bound(v, true) },
-                CmpOp::Gt => Range { start: bound(v, false), end: None },
-                CmpOp::Ge => Range { start: bound(v, true), end: None },
-                CmpOp::Eq => Range { start: bound(v.clone(), true), end: bound(v, true) },
+                CmpOp::Lt => Range {
+                    start: None,
+                    end: bound(v, false),
+                },
+                CmpOp::Le => Range {
+                    start: None,
+                    end: bound(v, true),
+                },
+                CmpOp::Gt => Range {
+                    start: bound(v, false),
+                    end: None,
+                },
+                CmpOp::Ge => Range {
+                    start: bound(v, true),
+                    end: None,
+                },
+                CmpOp::Eq => Range {
+                    start: bound(v.clone(), true),
+                    end: bound(v, true),
+                },
                 CmpOp::Ne => return None,
             }
         }
@@ -203,4 +254,26 @@ pub fn call(name: &str, a: &[Value]) -> Option<Value> {
         return Some(interval(name, arg(a, 0), arg(a, 1)).map_or(Value::Null, Value::Bool));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn interval_functions() {
+        assert_eq!(show("before(1, [2..3])"), "true");
+        assert_eq!(show("after([5..6], 4)"), "true");
+        assert_eq!(show("meets([1..5], [5..8])"), "true");
+        assert_eq!(show("met by([5..8], [1..5])"), "true");
+        assert_eq!(show("overlaps([1..5], [4..8])"), "true");
+        assert_eq!(show("overlaps before([1..5], [3..8])"), "true");
+        assert_eq!(show("finishes(5, [1..5])"), "true");
+        assert_eq!(show("includes([1..10], [2..3])"), "true");
+        assert_eq!(show("during(5, (5..8])"), "false");
+        assert_eq!(show("starts([1..3], [1..5])"), "true");
+        assert_eq!(show("coincides([1..3], [1..3])"), "true");
+        assert_eq!(show("range(\"[1..10)\").end included"), "false");
+        assert_eq!(show("range(\">= 5\").start"), "5");
+    }
 }

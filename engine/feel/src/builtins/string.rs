@@ -24,7 +24,9 @@ fn regex(pattern: &str, flags: &Value) -> Option<Regex> {
         _ => return None,
     };
     let mut b = RegexBuilder::new(pattern);
-    b.size_limit(1 << 20).dfa_size_limit(1 << 20).nest_limit(100);
+    b.size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .nest_limit(100);
     for c in flags.chars() {
         match c {
             'i' => b.case_insensitive(true),
@@ -68,13 +70,25 @@ fn replacement(r: &str) -> Option<String> {
 
 fn substring(a: &[Value]) -> Option<Value> {
     let st = s(arg(a, 0))?;
-    let Value::Number(start) = arg(a, 1) else { return None };
+    let Value::Number(start) = arg(a, 1) else {
+        return None;
+    };
     let chars: Vec<char> = st.chars().collect();
     let len = chars.len() as i64;
     let start = start.trunc_i64()?;
-    let from = if start > 0 { start - 1 } else if start < 0 { len + start } else { return None };
+    let from = if start > 0 {
+        start - 1
+    } else if start < 0 {
+        len + start
+    } else {
+        return None;
+    };
     if from < 0 || from > len {
-        return if from < 0 && a.len() < 3 { Some(Value::String(st.to_string())) } else { None };
+        return if from < 0 && a.len() < 3 {
+            Some(Value::String(st.to_string()))
+        } else {
+            None
+        };
     }
     let take = match arg(a, 2) {
         Value::Null if a.len() < 3 => len - from,
@@ -82,17 +96,19 @@ fn substring(a: &[Value]) -> Option<Value> {
         _ => return None,
     };
     let end = from.saturating_add(take).min(len);
-    Some(Value::String(chars.get(from as usize..end as usize)?.iter().collect()))
+    Some(Value::String(
+        chars.get(from as usize..end as usize)?.iter().collect(),
+    ))
 }
 
 fn check(v: Value) -> Result<Value, EvalError> {
-    if let Value::String(s) = &v {
-        if s.len() > MAX_COLLECTION_LEN {
-            return Err(EvalError::new(format!(
-                "string result of {} bytes exceeds the limit of {MAX_COLLECTION_LEN}",
-                s.len()
-            )));
-        }
+    if let Value::String(s) = &v
+        && s.len() > MAX_COLLECTION_LEN
+    {
+        return Err(EvalError::new(format!(
+            "string result of {} bytes exceeds the limit of {MAX_COLLECTION_LEN}",
+            s.len()
+        )));
     }
     Ok(v)
 }
@@ -107,7 +123,9 @@ pub fn call(name: &str, a: &[Value]) -> Option<Result<Value, EvalError>> {
         "substring before" | "substring after" | "contains" | "starts with" | "ends with" => {
             match (s(arg(a, 0)), s(arg(a, 1))) {
                 (Some(x), Some(m)) => Some(match name {
-                    "substring before" => Value::String(x.find(m).map_or("", |i| &x[..i]).to_string()),
+                    "substring before" => {
+                        Value::String(x.find(m).map_or("", |i| &x[..i]).to_string())
+                    }
                     "substring after" => {
                         Value::String(x.find(m).map_or("", |i| &x[i + m.len()..]).to_string())
                     }
@@ -133,13 +151,21 @@ pub fn call(name: &str, a: &[Value]) -> Option<Result<Value, EvalError>> {
             _ => None,
         },
         "split" => match (s(arg(a, 0)), s(arg(a, 1))) {
-            (Some(x), Some(p)) => regex(p, &Value::Null).filter(|re| !re.is_match("")).map(|re| {
-                Value::List(re.split(x).map(|part| Value::String(part.to_string())).collect())
-            }),
+            (Some(x), Some(p)) => regex(p, &Value::Null)
+                .filter(|re| !re.is_match(""))
+                .map(|re| {
+                    Value::List(
+                        re.split(x)
+                            .map(|part| Value::String(part.to_string()))
+                            .collect(),
+                    )
+                }),
             _ => None,
         },
         "string join" => {
-            let Value::List(items) = arg(a, 0) else { return Some(Ok(Value::Null)) };
+            let Value::List(items) = arg(a, 0) else {
+                return Some(Ok(Value::Null));
+            };
             let delim = match arg(a, 1) {
                 Value::Null => "",
                 Value::String(d) => d.as_str(),
@@ -171,19 +197,31 @@ mod tests {
     #[test]
     fn substring_positions() {
         assert_eq!(substring(&[st("foobar"), Value::int(3)]), Some(st("obar")));
-        assert_eq!(substring(&[st("foobar"), Value::int(-2), Value::int(1)]), Some(st("a")));
-        assert_eq!(substring(&[st("foobar"), Value::int(3), Value::int(3)]), Some(st("oba")));
+        assert_eq!(
+            substring(&[st("foobar"), Value::int(-2), Value::int(1)]),
+            Some(st("a"))
+        );
+        assert_eq!(
+            substring(&[st("foobar"), Value::int(3), Value::int(3)]),
+            Some(st("oba"))
+        );
     }
 
     #[test]
     fn regex_functions() {
-        let r = call("replace", &[st("abcd"), st("(ab)|(a)"), st("[1=$1][2=$2]")]).unwrap().unwrap();
+        let r = call("replace", &[st("abcd"), st("(ab)|(a)"), st("[1=$1][2=$2]")])
+            .unwrap()
+            .unwrap();
         assert_eq!(r, st("[1=ab][2=]cd"));
-        let m = call("matches", &[st("foobar"), st("^FOO"), st("i")]).unwrap().unwrap();
+        let m = call("matches", &[st("foobar"), st("^FOO"), st("i")])
+            .unwrap()
+            .unwrap();
         assert_eq!(m, Value::Bool(true));
         let bad = call("matches", &[st("x"), st("(")]).unwrap().unwrap();
         assert_eq!(bad, Value::Null);
-        let redos = call("matches", &[st(&"a".repeat(5000)), st("(a+)+$")]).unwrap().unwrap();
+        let redos = call("matches", &[st(&"a".repeat(5000)), st("(a+)+$")])
+            .unwrap()
+            .unwrap();
         assert_eq!(redos, Value::Bool(true));
     }
 }

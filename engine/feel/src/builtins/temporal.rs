@@ -6,10 +6,28 @@ use crate::eval::Evaluator;
 use crate::temporal::{Date, DateTime, Zone};
 use crate::value::Value;
 
-const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Dispatches temporal built-ins; `None` when `name` is not one of them.
@@ -26,7 +44,10 @@ pub fn call(ev: &Evaluator<'_, '_>, name: &str, a: &[Value]) -> Option<Value> {
                 Some(n) if n != "UTC" => Zone::Named(n.to_string()),
                 _ => Zone::Offset(now.offset().seconds()),
             };
-            Some(Value::DateTime(DateTime { dt: now.datetime(), zone: Some(zone) }))
+            Some(Value::DateTime(DateTime {
+                dt: now.datetime(),
+                zone: Some(zone),
+            }))
         }
         "today" => Some(Value::Date(Date(ev.env.now.date()))),
         "day of week" => date.and_then(|d| {
@@ -42,4 +63,17 @@ pub fn call(ev: &Evaluator<'_, '_>, name: &str, a: &[Value]) -> Option<Value> {
         _ => return None,
     };
     Some(r.unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn calendar_functions() {
+        assert_eq!(show("week of year(date(2026, 1, 1))"), "1");
+        assert_eq!(show("day of year(date(2026, 2, 1))"), "32");
+        assert_eq!(show("month of year(date(2026, 2, 1))"), "\"February\"");
+        assert_eq!(show("today()"), "2026-03-15");
+    }
 }

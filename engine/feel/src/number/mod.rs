@@ -5,6 +5,8 @@
 //! starting guess for logarithms). Operations that overflow the exponent range or are undefined
 //! return `None`; this module must never panic.
 
+mod math;
+
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -59,9 +61,17 @@ fn digit_count(c: u128) -> i64 {
 
 impl Number {
     /// Zero.
-    pub const ZERO: Number = Number { neg: false, coef: 0, exp: 0 };
+    pub const ZERO: Number = Number {
+        neg: false,
+        coef: 0,
+        exp: 0,
+    };
     /// One.
-    pub const ONE: Number = Number { neg: false, coef: 1, exp: 0 };
+    pub const ONE: Number = Number {
+        neg: false,
+        coef: 1,
+        exp: 0,
+    };
 
     /// Builds a number from a digit string (ASCII digits, leading zeros allowed) and exponent,
     /// rounding half even to 34 digits. `None` on exponent overflow.
@@ -98,7 +108,7 @@ impl Number {
         if coef == 0 {
             return Some(Number::ZERO);
         }
-        while coef % 10 == 0 {
+        while coef.is_multiple_of(10) {
             coef /= 10;
             exp += 1;
         }
@@ -116,7 +126,11 @@ impl Number {
             }
             return Number::from_digits(neg, &s[..s.len() - cut], MIN_EXP);
         }
-        Some(Number { neg, coef, exp: exp as i32 })
+        Some(Number {
+            neg,
+            coef,
+            exp: exp as i32,
+        })
     }
 
     fn from_big(neg: bool, coef: &BigUint, exp: i64) -> Option<Number> {
@@ -146,9 +160,8 @@ impl Number {
             return None;
         }
         if e.abs() > 1_000_000 {
-            return if int.trim_start_matches('0').is_empty() && frac.trim_matches('0').is_empty() {
-                Some(Number::ZERO)
-            } else if e < 0 {
+            let zero = int.trim_start_matches('0').is_empty() && frac.trim_matches('0').is_empty();
+            return if zero || e < 0 {
                 Some(Number::ZERO)
             } else {
                 None
@@ -161,7 +174,11 @@ impl Number {
 
     /// From a machine integer.
     pub fn from_i128(v: i128) -> Number {
-        Number::from_digits(v < 0, &v.unsigned_abs().to_string(), 0).unwrap_or(Number::ZERO)
+        let mag = v.unsigned_abs();
+        if mag < 10u128.pow(PRECISION as u32) {
+            return Number::from_parts(v < 0, mag, 0).unwrap_or(Number::ZERO);
+        }
+        Number::from_digits(v < 0, &mag.to_string(), 0).unwrap_or(Number::ZERO)
     }
 
     /// From a binary float (shortest decimal form of the float); `None` for NaN and infinities.
@@ -214,12 +231,22 @@ impl Number {
 
     /// `-self`.
     pub fn neg(&self) -> Number {
-        if self.coef == 0 { *self } else { Number { neg: !self.neg, ..*self } }
+        if self.coef == 0 {
+            *self
+        } else {
+            Number {
+                neg: !self.neg,
+                ..*self
+            }
+        }
     }
 
     /// `|self|`.
     pub fn abs(&self) -> Number {
-        Number { neg: false, ..*self }
+        Number {
+            neg: false,
+            ..*self
+        }
     }
 
     fn top(&self) -> i64 {
@@ -237,7 +264,11 @@ impl Number {
             Some(p) => (self.coef / p, self.coef % p),
             None => (0, self.coef),
         };
-        if r == 0 { (q, min_exp) } else { (q * 10 + 1, min_exp - 1) }
+        if r == 0 {
+            (q, min_exp)
+        } else {
+            (q * 10 + 1, min_exp - 1)
+        }
     }
 
     /// `self + other`.
@@ -271,7 +302,11 @@ impl Number {
     /// `self * other`.
     pub fn mul(&self, other: &Number) -> Option<Number> {
         let c = BigUint::from(self.coef) * BigUint::from(other.coef);
-        Number::from_big(self.neg != other.neg, &c, i64::from(self.exp) + i64::from(other.exp))
+        Number::from_big(
+            self.neg != other.neg,
+            &c,
+            i64::from(self.exp) + i64::from(other.exp),
+        )
     }
 
     /// `self / other`; `None` when dividing by zero.
@@ -287,8 +322,16 @@ impl Number {
         let b = BigUint::from(other.coef);
         let q = &a / &b;
         let r = &a % &b;
-        let (q, k) = if r == BigUint::ZERO { (q, k) } else { (q * 10u32 + 1u32, k + 1) };
-        Number::from_big(self.neg != other.neg, &q, i64::from(self.exp) - i64::from(other.exp) - k)
+        let (q, k) = if r == BigUint::ZERO {
+            (q, k)
+        } else {
+            (q * 10u32 + 1u32, k + 1)
+        };
+        Number::from_big(
+            self.neg != other.neg,
+            &q,
+            i64::from(self.exp) - i64::from(other.exp) - k,
+        )
     }
 
     /// Rounds to `scale` digits after the point (negative scale rounds to tens, hundreds...).
@@ -299,7 +342,11 @@ impl Number {
         }
         let k = -scale - exp;
         let (q, r, half) = match u32::try_from(k).ok().and_then(pow10) {
-            Some(p) => (self.coef / p, self.coef % p, (self.coef % p).saturating_mul(2).cmp(&p)),
+            Some(p) => (
+                self.coef / p,
+                self.coef % p,
+                (self.coef % p).saturating_mul(2).cmp(&p),
+            ),
             None => (0, self.coef, Ordering::Less),
         };
         let odd = q % 2 == 1;
@@ -321,125 +368,46 @@ impl Number {
         let q = self.div(divisor)?.round(0, Rounding::Floor)?;
         self.sub(&q.mul(divisor)?)
     }
-
-    /// Square root; `None` for negative input.
-    pub fn sqrt(&self) -> Option<Number> {
-        if self.neg {
-            return None;
-        }
-        if self.is_zero() {
-            return Some(Number::ZERO);
-        }
-        let exp = i64::from(self.exp);
-        let mut m = 72 - digit_count(self.coef);
-        if (exp - m) % 2 != 0 {
-            m += 1;
-        }
-        let n = BigUint::from(self.coef) * big_pow10(m as u64);
-        let r = n.sqrt();
-        let exact = &r * &r == n;
-        let (r, extra) = if exact { (r, 0) } else { (r * 10u32 + 1u32, 1) };
-        Number::from_big(false, &r, (exp - m) / 2 - extra)
-    }
-
-    /// `e^self`.
-    pub fn exp(&self) -> Option<Number> {
-        if self.to_f64() > 14200.0 {
-            return None;
-        }
-        if self.to_f64() < -14200.0 {
-            return Some(Number::ZERO);
-        }
-        let mut halvings = 0u32;
-        let mut r = *self;
-        let small = Number::parse("0.001")?;
-        let two = Number::from_i128(2);
-        while r.abs() > small && halvings < 64 {
-            r = r.div(&two)?;
-            halvings += 1;
-        }
-        let mut sum = Number::ONE;
-        let mut term = Number::ONE;
-        let eps = Number::parse("1e-40")?;
-        for i in 1..40 {
-            term = term.mul(&r)?.div(&Number::from_i128(i))?;
-            sum = sum.add(&term)?;
-            if term.abs() < eps {
-                break;
-            }
-        }
-        for _ in 0..halvings {
-            sum = sum.mul(&sum)?;
-        }
-        Some(sum)
-    }
-
-    /// Natural logarithm; `None` for values `<= 0`.
-    pub fn ln(&self) -> Option<Number> {
-        if self.neg || self.is_zero() {
-            return None;
-        }
-        let e10 = self.top() - 1;
-        let m = Number { neg: false, coef: self.coef, exp: (i64::from(self.exp) - e10) as i32 };
-        let mut y = Number::from_f64(m.to_f64().ln())?;
-        let two = Number::from_i128(2);
-        for _ in 0..4 {
-            let ey = y.exp()?;
-            let step = two.mul(&m.sub(&ey)?)?.div(&m.add(&ey)?)?;
-            y = y.add(&step)?;
-        }
-        let ln10 = Number::parse("2.302585092994045684017991454684364207601")?;
-        y.add(&ln10.mul(&Number::from_i128(i128::from(e10)))?)
-    }
-
-    /// `self ** power`: exact square-and-multiply for integer powers, `exp(p * ln(x))` otherwise.
-    pub fn pow(&self, power: &Number) -> Option<Number> {
-        if let Some(p) = power.to_i64() {
-            if p == 0 {
-                return Some(Number::ONE);
-            }
-            if self.is_zero() {
-                return if p > 0 { Some(Number::ZERO) } else { None };
-            }
-            let mut base = *self;
-            let mut n = p.unsigned_abs();
-            let mut acc = Number::ONE;
-            while n > 0 {
-                if n & 1 == 1 {
-                    acc = acc.mul(&base)?;
-                }
-                n >>= 1;
-                if n > 0 {
-                    base = base.mul(&base)?;
-                }
-            }
-            return if p < 0 { Number::ONE.div(&acc) } else { Some(acc) };
-        }
-        if self.neg {
-            return None;
-        }
-        if self.is_zero() {
-            return if power.neg { None } else { Some(Number::ZERO) };
-        }
-        power.mul(&self.ln()?)?.exp()
-    }
 }
 
 impl Ord for Number {
     fn cmp(&self, other: &Number) -> Ordering {
         match (self.is_zero(), other.is_zero()) {
             (true, true) => return Ordering::Equal,
-            (true, false) => return if other.neg { Ordering::Greater } else { Ordering::Less },
-            (false, true) => return if self.neg { Ordering::Less } else { Ordering::Greater },
+            (true, false) => {
+                return if other.neg {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+            }
+            (false, true) => {
+                return if self.neg {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+            }
             _ => {}
         }
         if self.neg != other.neg {
-            return if self.neg { Ordering::Less } else { Ordering::Greater };
+            return if self.neg {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
         }
-        let mag = self
-            .top()
-            .cmp(&other.top())
-            .then_with(|| self.coef.to_string().cmp(&other.coef.to_string()));
+        let mag = self.top().cmp(&other.top()).then_with(|| {
+            // Same magnitude: align the shorter coefficient (both have at most 34 digits,
+            // so the scaled value still fits in u128).
+            let (da, db) = (digit_count(self.coef), digit_count(other.coef));
+            let scale = |c: u128, by: i64| c.saturating_mul(10u128.saturating_pow(by as u32));
+            if da <= db {
+                scale(self.coef, db - da).cmp(&other.coef)
+            } else {
+                self.coef.cmp(&scale(other.coef, da - db))
+            }
+        });
         if self.neg { mag.reverse() } else { mag }
     }
 }
@@ -518,11 +486,20 @@ mod tests {
             n("1").div(&n("3")).unwrap().to_string(),
             "0.3333333333333333333333333333333333"
         );
-        assert_eq!(n("2").div(&n("3")).unwrap().to_string(), "0.6666666666666666666666666666666667");
+        assert_eq!(
+            n("2").div(&n("3")).unwrap().to_string(),
+            "0.6666666666666666666666666666666667"
+        );
         assert_eq!(n("1e30").add(&n("1e-30")).unwrap(), n("1e30"));
         assert_eq!(n("5").sub(&n("7")).unwrap(), n("-2"));
         assert!(n("1").div(&Number::ZERO).is_none());
-        assert_eq!(n("123456789012345678901234567890").mul(&n("10")).unwrap().to_string(), "1234567890123456789012345678900");
+        assert_eq!(
+            n("123456789012345678901234567890")
+                .mul(&n("10"))
+                .unwrap()
+                .to_string(),
+            "1234567890123456789012345678900"
+        );
     }
 
     #[test]
@@ -549,7 +526,10 @@ mod tests {
     #[test]
     fn functions() {
         assert_eq!(n("16").sqrt().unwrap(), n("4"));
-        assert_eq!(n("2").sqrt().unwrap().to_string(), "1.414213562373095048801688724209698");
+        assert_eq!(
+            n("2").sqrt().unwrap().to_string(),
+            "1.414213562373095048801688724209698"
+        );
         assert_eq!(n("2").pow(&n("10")).unwrap(), n("1024"));
         assert_eq!(n("2").pow(&n("-2")).unwrap(), n("0.25"));
         let e = n("1").exp().unwrap().to_string();

@@ -3,12 +3,16 @@
 //! ISO 8601 / XML Schema forms FEEL uses, and the calendar arithmetic. Built on `jiff`; never
 //! reads the system clock (the current instant comes from `Env::now`).
 
+mod parse;
+
 use std::cmp::Ordering;
 use std::fmt;
 
 use jiff::SignedDuration;
 use jiff::civil;
 use jiff::tz::{Offset, TimeZone};
+
+pub use parse::{parse_date, parse_date_time, parse_duration, parse_time};
 
 const NANOS_PER_SEC: i128 = 1_000_000_000;
 const NANOS_PER_DAY: i128 = 86_400 * NANOS_PER_SEC;
@@ -68,208 +72,6 @@ pub enum Duration {
     DayTime(DayTimeDuration),
     /// `P1Y2M`
     YearMonth(YearMonthDuration),
-}
-
-fn parse_int(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// Parses `YYYY-MM-DD` (optionally with a leading `-`, years of 4 or more digits).
-pub fn parse_date(s: &str) -> Option<Date> {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let mut parts = body.splitn(3, '-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if y.len() < 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let y = parse_int(y)?;
-    let y = if neg { -y } else { y };
-    let date = civil::Date::new(
-        i16::try_from(y).ok()?,
-        i8::try_from(parse_int(m)?).ok()?,
-        i8::try_from(parse_int(d)?).ok()?,
-    )
-    .ok()?;
-    Some(Date(date))
-}
-
-fn parse_zone(s: &str) -> Option<Option<Zone>> {
-    if s.is_empty() {
-        return Some(None);
-    }
-    if s == "Z" || s == "z" {
-        return Some(Some(Zone::Offset(0)));
-    }
-    if let Some(name) = s.strip_prefix('@') {
-        TimeZone::get(name).ok()?;
-        return Some(Some(Zone::Named(name.to_string())));
-    }
-    let sign = match s.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let mut it = s[1..].split(':');
-    let h = it.next()?;
-    let m = it.next()?;
-    let sec = it.next().unwrap_or("00");
-    if h.len() != 2 || m.len() != 2 || sec.len() != 2 || it.next().is_some() {
-        return None;
-    }
-    let (h, m, sec) = (parse_int(h)?, parse_int(m)?, parse_int(sec)?);
-    if h > 14 || m > 59 || sec > 59 {
-        return None;
-    }
-    Some(Some(Zone::Offset(sign * (h * 3600 + m * 60 + sec) as i32)))
-}
-
-/// Parses `HH:MM:SS[.fff][zone]` where zone is `Z`, `+hh:mm` or `@Area/City`.
-pub fn parse_time(s: &str) -> Option<Time> {
-    if s.len() < 8 || !s.is_char_boundary(8) {
-        return None;
-    }
-    let (hms, rest) = s.split_at(8);
-    let b = hms.as_bytes();
-    if b.get(2) != Some(&b':') || b.get(5) != Some(&b':') {
-        return None;
-    }
-    let h = parse_int(&hms[0..2])?;
-    let m = parse_int(&hms[3..5])?;
-    let sec = parse_int(&hms[6..8])?;
-    let (nanos, zone) = match rest.strip_prefix('.') {
-        Some(frac) => {
-            let end = frac.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac.len());
-            let digits = &frac[..end];
-            if digits.is_empty() {
-                return None;
-            }
-            let mut padded = digits.chars().take(9).collect::<String>();
-            while padded.len() < 9 {
-                padded.push('0');
-            }
-            (parse_int(&padded)?, &frac[end..])
-        }
-        None => (0, rest),
-    };
-    let zone = parse_zone(zone)?;
-    let (h, nanos) = if h == 24 && m == 0 && sec == 0 && nanos == 0 { (0, 0) } else { (h, nanos) };
-    let time = civil::Time::new(
-        i8::try_from(h).ok()?,
-        i8::try_from(m).ok()?,
-        i8::try_from(sec).ok()?,
-        i32::try_from(nanos).ok()?,
-    )
-    .ok()?;
-    Some(Time { time, zone })
-}
-
-/// Parses `date "T" time` (or a date alone, meaning midnight).
-pub fn parse_date_time(s: &str) -> Option<DateTime> {
-    match s.find('T') {
-        Some(i) => {
-            let date = parse_date(&s[..i])?;
-            let time = parse_time(&s[i + 1..])?;
-            Some(DateTime { dt: civil::DateTime::from_parts(date.0, time.time), zone: time.zone })
-        }
-        None => {
-            let date = parse_date(s)?;
-            Some(DateTime { dt: date.0.to_datetime(civil::Time::midnight()), zone: None })
-        }
-    }
-}
-
-/// Parses an ISO 8601 duration: `P1Y2M` (years and months) or `P1DT2H3M4.5S` (days and time).
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let body = body.strip_prefix('P')?;
-    let (date_part, time_part) = match body.find('T') {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let mut months: i128 = 0;
-    let mut nanos: i128 = 0;
-    let (mut has_ym, mut has_dt, mut any) = (false, false, false);
-    let mut num = String::new();
-    for c in date_part.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let v = i128::from(parse_int(&num)?);
-        num.clear();
-        match c {
-            'Y' => months = months.checked_add(v.checked_mul(12)?)?,
-            'M' => months = months.checked_add(v)?,
-            'D' => nanos = nanos.checked_add(v.checked_mul(NANOS_PER_DAY)?)?,
-            _ => return None,
-        }
-        if c == 'D' { has_dt = true } else { has_ym = true }
-        any = true;
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    if let Some(t) = time_part {
-        if t.is_empty() {
-            return None;
-        }
-        let mut frac: Option<String> = None;
-        for c in t.chars() {
-            if c.is_ascii_digit() {
-                match &mut frac {
-                    Some(f) => f.push(c),
-                    None => num.push(c),
-                }
-                continue;
-            }
-            if c == '.' && frac.is_none() {
-                frac = Some(String::new());
-                continue;
-            }
-            let v = i128::from(parse_int(&num)?);
-            num.clear();
-            let unit = match c {
-                'H' => 3600 * NANOS_PER_SEC,
-                'M' => 60 * NANOS_PER_SEC,
-                'S' => NANOS_PER_SEC,
-                _ => return None,
-            };
-            nanos = nanos.checked_add(v.checked_mul(unit)?)?;
-            if let Some(f) = frac.take() {
-                if c != 'S' || f.is_empty() {
-                    return None;
-                }
-                let mut padded: String = f.chars().take(9).collect();
-                while padded.len() < 9 {
-                    padded.push('0');
-                }
-                nanos = nanos.checked_add(i128::from(parse_int(&padded)?))?;
-            }
-            has_dt = true;
-            any = true;
-        }
-        if !num.is_empty() || frac.is_some() {
-            return None;
-        }
-    }
-    if !any || (has_ym && has_dt) {
-        return None;
-    }
-    if has_ym {
-        let m = i64::try_from(months).ok()?;
-        Some(Duration::YearMonth(YearMonthDuration(if neg { -m } else { m })))
-    } else {
-        Some(Duration::DayTime(DayTimeDuration(if neg { -nanos } else { nanos })))
-    }
 }
 
 fn write_frac(f: &mut fmt::Formatter<'_>, nanos: i128) -> fmt::Result {
@@ -384,7 +186,7 @@ impl fmt::Display for YearMonthDuration {
         if a / 12 > 0 {
             write!(f, "{}Y", a / 12)?;
         }
-        if a % 12 > 0 {
+        if !a.is_multiple_of(12) {
             write!(f, "{}M", a % 12)?;
         }
         Ok(())
@@ -422,16 +224,25 @@ impl DateTime {
             Some(Zone::Named(_)) => {
                 let tz = self.zone.as_ref()?.to_tz()?;
                 let z = tz.to_zoned(self.dt).ok()?.checked_add(d).ok()?;
-                Some(DateTime { dt: z.datetime(), zone: self.zone.clone() })
+                Some(DateTime {
+                    dt: z.datetime(),
+                    zone: self.zone.clone(),
+                })
             }
-            _ => Some(DateTime { dt: self.dt.checked_add(d).ok()?, zone: self.zone.clone() }),
+            _ => Some(DateTime {
+                dt: self.dt.checked_add(d).ok()?,
+                zone: self.zone.clone(),
+            }),
         }
     }
 
     /// `self + n months` (day clamped to the month's length).
     pub fn add_months(&self, months: i64) -> Option<DateTime> {
         let date = Date(self.dt.date()).add_months(months)?;
-        Some(DateTime { dt: civil::DateTime::from_parts(date.0, self.dt.time()), zone: self.zone.clone() })
+        Some(DateTime {
+            dt: civil::DateTime::from_parts(date.0, self.dt.time()),
+            zone: self.zone.clone(),
+        })
     }
 
     /// `self - other` as a days and time duration.
@@ -447,7 +258,8 @@ impl DateTime {
 impl Date {
     /// `self + n months` (day clamped to the month's length).
     pub fn add_months(&self, months: i64) -> Option<Date> {
-        let total = i64::from(self.0.year()) * 12 + i64::from(self.0.month()) - 1 + months;
+        let total =
+            (i64::from(self.0.year()) * 12 + i64::from(self.0.month()) - 1).checked_add(months)?;
         let y = i16::try_from(total.div_euclid(12)).ok()?;
         let m = i8::try_from(total.rem_euclid(12) + 1).ok()?;
         let first = civil::Date::new(y, m, 1).ok()?;
@@ -457,7 +269,10 @@ impl Date {
 
     /// Midnight of this date, as a local date and time.
     pub fn at_midnight(&self) -> DateTime {
-        DateTime { dt: self.0.to_datetime(civil::Time::midnight()), zone: None }
+        DateTime {
+            dt: self.0.to_datetime(civil::Time::midnight()),
+            zone: None,
+        }
     }
 }
 
@@ -483,13 +298,18 @@ impl Time {
     /// `self + d`, wrapping around midnight.
     pub fn add_nanos(&self, nanos: i128) -> Option<Time> {
         let d = signed(nanos.rem_euclid(NANOS_PER_DAY))?;
-        Some(Time { time: self.time.wrapping_add(d), zone: self.zone.clone() })
+        Some(Time {
+            time: self.time.wrapping_add(d),
+            zone: self.zone.clone(),
+        })
     }
 
     /// `self - other` as a duration.
     pub fn sub(&self, other: &Time) -> Option<DayTimeDuration> {
         match (&self.zone, &other.zone) {
-            (None, None) | (Some(_), Some(_)) => Some(DayTimeDuration(self.utc_nanos() - other.utc_nanos())),
+            (None, None) | (Some(_), Some(_)) => {
+                Some(DayTimeDuration(self.utc_nanos() - other.utc_nanos()))
+            }
             _ => None,
         }
     }
@@ -504,14 +324,29 @@ mod tests {
         assert_eq!(parse_date("2017-01-31").unwrap().to_string(), "2017-01-31");
         assert!(parse_date("2017-02-30").is_none());
         assert!(parse_date("17-01-01").is_none());
-        assert_eq!(parse_date("2017-01-31").unwrap().add_months(1).unwrap().to_string(), "2017-02-28");
+        assert_eq!(
+            parse_date("2017-01-31")
+                .unwrap()
+                .add_months(1)
+                .unwrap()
+                .to_string(),
+            "2017-02-28"
+        );
     }
 
     #[test]
     fn times_and_date_times() {
-        assert_eq!(parse_time("10:30:00.500+02:00").unwrap().to_string(), "10:30:00.5+02:00");
+        assert_eq!(
+            parse_time("10:30:00.500+02:00").unwrap().to_string(),
+            "10:30:00.5+02:00"
+        );
         assert_eq!(parse_time("23:59:00Z").unwrap().to_string(), "23:59:00Z");
-        assert_eq!(parse_date_time("2018-12-08T10:30:11@Europe/Paris").unwrap().to_string(), "2018-12-08T10:30:11@Europe/Paris");
+        assert_eq!(
+            parse_date_time("2018-12-08T10:30:11@Europe/Paris")
+                .unwrap()
+                .to_string(),
+            "2018-12-08T10:30:11@Europe/Paris"
+        );
         assert!(parse_date_time("2018-12-08T").is_none());
         let a = parse_date_time("2018-12-08T10:00:00+01:00").unwrap();
         let b = parse_date_time("2018-12-08T09:00:00Z").unwrap();
@@ -520,9 +355,14 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("P13M"), Some(Duration::YearMonth(YearMonthDuration(13))));
+        assert_eq!(
+            parse_duration("P13M"),
+            Some(Duration::YearMonth(YearMonthDuration(13)))
+        );
         assert_eq!(YearMonthDuration(13).to_string(), "P1Y1M");
-        let Some(Duration::DayTime(d)) = parse_duration("P1DT2H3M4.5S") else { panic!() };
+        let Some(Duration::DayTime(d)) = parse_duration("P1DT2H3M4.5S") else {
+            panic!()
+        };
         assert_eq!(d.to_string(), "P1DT2H3M4.5S");
         assert_eq!(DayTimeDuration(-3_600_000_000_000).to_string(), "-PT1H");
         assert!(parse_duration("P").is_none());

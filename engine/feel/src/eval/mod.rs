@@ -3,9 +3,12 @@
 //! a budget and nesting is bounded (see `limits`); exceeding either is a hard `EvalError`.
 //! FEEL type errors are not hard errors: they evaluate to null. Never reads the clock or I/O.
 
+mod call;
+mod iterate;
+
 use std::sync::Arc;
 
-use crate::ast::{Args, CmpOp, Expr, Iteration, Tests};
+use crate::ast::{CmpOp, Expr, Tests};
 use crate::builtins;
 use crate::limits::{MAX_COLLECTION_LEN, MAX_EVAL_DEPTH, MAX_STEPS};
 use crate::ops;
@@ -76,16 +79,34 @@ pub fn at_literal(s: &str) -> Value {
 impl<'a, 'e> Evaluator<'a, 'e> {
     /// A fresh evaluator with no local scopes.
     pub fn new(env: &'a Env<'e>) -> Evaluator<'a, 'e> {
-        Evaluator { env, frames: Vec::new(), steps: 0, depth: 0 }
+        Evaluator {
+            env,
+            frames: Vec::new(),
+            steps: 0,
+            depth: 0,
+        }
     }
 
     /// Charges `n` steps against the budget.
     pub fn charge(&mut self, n: u64) -> Result<(), EvalError> {
         self.steps = self.steps.saturating_add(n);
         if self.steps > MAX_STEPS {
-            return Err(EvalError::new(format!("evaluation exceeded the budget of {MAX_STEPS} steps")));
+            return Err(EvalError::new(format!(
+                "evaluation exceeded the budget of {MAX_STEPS} steps"
+            )));
         }
         Ok(())
+    }
+
+    /// Charges for the volume of a value that is copied or produced (top level only).
+    pub fn charge_value(&mut self, v: &Value) -> Result<(), EvalError> {
+        let n = match v {
+            Value::List(items) => items.len(),
+            Value::Context(c) => c.len(),
+            Value::String(s) => s.len() / crate::limits::BYTES_PER_STEP,
+            _ => 0,
+        };
+        if n > 0 { self.charge(n as u64) } else { Ok(()) }
     }
 
     /// Fails when a collection of `len` elements would exceed the size limit.
@@ -126,9 +147,11 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         self.depth += 1;
         if self.depth > MAX_EVAL_DEPTH {
             self.depth -= 1;
-            return Err(EvalError::new(format!("evaluation nested deeper than {MAX_EVAL_DEPTH} levels")));
+            return Err(EvalError::new(format!(
+                "evaluation nested deeper than {MAX_EVAL_DEPTH} levels"
+            )));
         }
-        let r = self.eval_inner(e);
+        let r = crate::limits::with_stack(|| self.eval_inner(e));
         self.depth -= 1;
         r
     }
@@ -140,7 +163,11 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             Expr::Number(n) => Value::Number(*n),
             Expr::String(s) => Value::String(s.clone()),
             Expr::At(s) => at_literal(s),
-            Expr::Name(n) => self.lookup(n),
+            Expr::Name(n) => {
+                let v = self.lookup(n);
+                self.charge_value(&v)?;
+                v
+            }
             Expr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
@@ -148,27 +175,13 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 }
                 Value::List(out)
             }
-            Expr::Context(entries) => {
-                self.frames.push(Context::new());
-                let mut result = Ok(());
-                for (k, v) in entries {
-                    match self.eval(v) {
-                        Ok(val) => {
-                            if let Some(f) = self.frames.last_mut() {
-                                f.insert(k.clone(), val);
-                            }
-                        }
-                        Err(err) => {
-                            result = Err(err);
-                            break;
-                        }
-                    }
-                }
-                let ctx = self.frames.pop().unwrap_or_default();
-                result?;
-                Value::Context(ctx)
-            }
-            Expr::Range { start, start_closed, end, end_closed } => {
+            Expr::Context(entries) => self.context(entries)?,
+            Expr::Range {
+                start,
+                start_closed,
+                end,
+                end_closed,
+            } => {
                 let s = self.eval(start)?;
                 let t = self.eval(end)?;
                 make_range(s, *start_closed, t, *end_closed)
@@ -188,6 +201,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 if let Value::String(s) = &r {
                     self.check_len(s.len(), "string concatenation")?;
                 }
+                self.charge_value(&r)?;
                 r
             }
             Expr::Compare(op, a, b) => {
@@ -255,26 +269,56 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             }
             Expr::For(its, body) => {
                 let mut results = Vec::new();
-                match self.for_loop(its, body, &mut results)? {
+                let partial = any_sub(body, &|x| matches!(x, Expr::Name(n) if n == "partial"));
+                match self.for_loop(its, body, partial, &mut results)? {
                     true => Value::List(results),
                     false => Value::Null,
                 }
             }
-            Expr::Quantified { every, iterations, satisfies } => self.quantified(*every, iterations, satisfies)?,
-            Expr::Function(params, body) => {
-                let mut captured = Context::new();
-                for f in &self.frames {
-                    for (k, v) in f.iter() {
-                        captured.insert(k.clone(), v.clone());
+            Expr::Quantified {
+                every,
+                iterations,
+                satisfies,
+            } => self.quantified(*every, iterations, satisfies)?,
+            Expr::Function(params, body) => self.closure(params, body),
+        })
+    }
+
+    #[inline(never)]
+    fn context(&mut self, entries: &[(String, Expr)]) -> Result<Value, EvalError> {
+        self.frames.push(Context::new());
+        let mut result = Ok(());
+        for (k, v) in entries {
+            match self.eval(v) {
+                Ok(val) => {
+                    if let Some(f) = self.frames.last_mut() {
+                        f.insert(k.clone(), val);
                     }
                 }
-                Value::Function(Function::User(Arc::new(Closure {
-                    params: params.clone(),
-                    body: (**body).clone(),
-                    captured,
-                })))
+                Err(err) => {
+                    result = Err(err);
+                    break;
+                }
             }
-        })
+        }
+        let ctx = self.frames.pop().unwrap_or_default();
+        result?;
+        Ok(Value::Context(ctx))
+    }
+
+    #[inline(never)]
+    fn closure(&mut self, params: &[(String, Option<crate::ast::Type>)], body: &Expr) -> Value {
+        let mut captured = Context::new();
+        for f in &self.frames {
+            for (k, v) in f.iter() {
+                captured.insert(k.clone(), v.clone());
+            }
+        }
+        Value::Function(Function::User(Arc::new(Closure {
+            params: params.to_vec(),
+            body: body.clone(),
+            captured,
+        })))
     }
 
     /// `true` if a positive unary test matches, `null` if none matched and one was undecided.
@@ -312,186 +356,31 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         }
         let v = self.eval(t)?;
         Ok(match &v {
-            Value::Range(r) => ops::in_range(input, r).map_or(Value::Null, Value::Bool),
             Value::Bool(_) if mentions_input(t) || !matches!(input, Value::Bool(_)) => v,
-            Value::List(items) if !matches!(input, Value::List(_)) => {
-                Value::Bool(items.iter().any(|i| ops::equal(input, i) == Some(true)))
-            }
             Value::List(items) => {
-                let found = items.iter().any(|i| ops::equal(input, i) == Some(true));
-                Value::Bool(found || ops::equal(input, &v) == Some(true))
+                let found = items.iter().any(|i| matches_value(input, i) == Some(true));
+                Value::Bool(
+                    found
+                        || (matches!(input, Value::List(_)) && ops::equal(input, &v) == Some(true)),
+                )
             }
-            _ => ops::equal(input, &v).map_or(Value::Null, Value::Bool),
+            other => matches_value(input, other).map_or(Value::Null, Value::Bool),
         })
     }
+}
 
-    fn filter(&mut self, v: Value, filter: &Expr) -> Result<Value, EvalError> {
-        let items = match v {
-            Value::List(items) => items,
-            Value::Null => return Ok(Value::Null),
-            other => vec![other],
-        };
-        let mut out = Vec::new();
-        for (pos, item) in items.iter().enumerate() {
-            self.charge(1)?;
-            let mut frame = match item {
-                Value::Context(c) => c.clone(),
-                _ => Context::new(),
-            };
-            frame.insert("item", item.clone());
-            let keep = self.with_frame(frame, |ev| ev.eval(filter))?;
-            match keep {
-                Value::Number(n) if pos == 0 => return Ok(index(items, &n)),
-                Value::Bool(true) => out.push(item.clone()),
-                _ => {}
-            }
-        }
-        Ok(Value::List(out))
-    }
-
-    fn iteration_values(&mut self, it: &Iteration) -> Result<Option<Vec<Value>>, EvalError> {
-        let from = self.eval(&it.source)?;
-        let Some(to) = &it.to else {
-            return Ok(match from {
-                Value::List(items) => Some(items),
-                Value::Null => None,
-                other => Some(vec![other]),
-            });
-        };
-        let to = self.eval(to)?;
-        let (Value::Number(a), Value::Number(b)) = (&from, &to) else { return Ok(None) };
-        let (Some(a), Some(b)) = (a.to_i64(), b.to_i64()) else { return Ok(None) };
-        let len = a.abs_diff(b).saturating_add(1);
-        self.check_len(usize::try_from(len).unwrap_or(usize::MAX), "the iteration range")?;
-        self.charge(len)?;
-        Ok(Some(if a <= b { (a..=b).map(Value::int).collect() } else { (b..=a).rev().map(Value::int).collect() }))
-    }
-
-    fn for_loop(&mut self, its: &[Iteration], body: &Expr, results: &mut Vec<Value>) -> Result<bool, EvalError> {
-        let Some((first, rest)) = its.split_first() else {
-            self.check_len(results.len() + 1, "the for expression result")?;
-            let mut frame = Context::new();
-            frame.insert("partial", Value::List(results.clone()));
-            let v = self.with_frame(frame, |ev| ev.eval(body))?;
-            results.push(v);
-            return Ok(true);
-        };
-        let Some(values) = self.iteration_values(first)? else { return Ok(false) };
-        for v in values {
-            let mut frame = Context::new();
-            frame.insert(first.name.clone(), v);
-            self.frames.push(frame);
-            let r = self.for_loop(rest, body, results);
-            self.frames.pop();
-            if !r? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    fn quantified(&mut self, every: bool, its: &[Iteration], cond: &Expr) -> Result<Value, EvalError> {
-        let Some((first, rest)) = its.split_first() else {
-            return self.eval(cond);
-        };
-        let Some(values) = self.iteration_values(first)? else { return Ok(Value::Null) };
-        for v in values {
-            let mut frame = Context::new();
-            frame.insert(first.name.clone(), v);
-            self.frames.push(frame);
-            let r = self.quantified(every, rest, cond);
-            self.frames.pop();
-            let r = r?;
-            if every && r != Value::Bool(true) {
-                return Ok(Value::Bool(false));
-            }
-            if !every && r == Value::Bool(true) {
-                return Ok(Value::Bool(true));
-            }
-        }
-        Ok(Value::Bool(every))
-    }
-
-    fn call(&mut self, callee: &Expr, args: &Args) -> Result<Value, EvalError> {
-        let f = self.eval(callee)?;
-        let vals = match args {
-            Args::Positional(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for i in items {
-                    out.push(self.eval(i)?);
-                }
-                ArgVals::Positional(out)
-            }
-            Args::Named(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (k, i) in items {
-                    out.push((k.clone(), self.eval(i)?));
-                }
-                ArgVals::Named(out)
-            }
-        };
-        match f {
-            Value::Function(f) => self.apply(&f, vals),
-            _ => Ok(Value::Null),
-        }
-    }
-
-    /// Calls a function value with evaluated arguments.
-    pub fn apply(&mut self, f: &Function, args: ArgVals) -> Result<Value, EvalError> {
-        self.charge(1)?;
-        match f {
-            Function::Builtin(name) => builtins::call(self, name, args),
-            Function::User(c) => {
-                let mut frame = Context::new();
-                match args {
-                    ArgVals::Positional(vals) => {
-                        if vals.len() != c.params.len() {
-                            return Ok(Value::Null);
-                        }
-                        for ((p, _), v) in c.params.iter().zip(vals) {
-                            frame.insert(p.clone(), v);
-                        }
-                    }
-                    ArgVals::Named(vals) => {
-                        for (p, _) in &c.params {
-                            frame.insert(p.clone(), Value::Null);
-                        }
-                        for (k, v) in vals {
-                            if !c.params.iter().any(|(p, _)| *p == k) {
-                                return Ok(Value::Null);
-                            }
-                            frame.insert(k, v);
-                        }
-                    }
-                }
-                for (p, t) in &c.params {
-                    if let (Some(t), Some(v)) = (t, frame.get(p)) {
-                        if !matches!(v, Value::Null) && !types::instance_of(v, t) {
-                            return Ok(Value::Null);
-                        }
-                    }
-                }
-                self.frames.push(c.captured.clone());
-                self.frames.push(frame);
-                let r = self.eval(&c.body);
-                self.frames.pop();
-                self.frames.pop();
-                r
-            }
-        }
-    }
-
-    /// Calls a function value with positional arguments (for higher-order built-ins).
-    pub fn call_value(&mut self, f: &Value, args: Vec<Value>) -> Result<Value, EvalError> {
-        match f {
-            Value::Function(f) => self.apply(f, ArgVals::Positional(args)),
-            _ => Ok(Value::Null),
-        }
+/// A value used as a test: a range contains the input, anything else equals it.
+fn matches_value(input: &Value, test: &Value) -> Option<bool> {
+    match test {
+        Value::Range(r) => ops::in_range(input, r),
+        other => ops::equal(input, other),
     }
 }
 
 fn index(items: Vec<Value>, n: &crate::number::Number) -> Value {
-    let Some(i) = n.trunc_i64() else { return Value::Null };
+    let Some(i) = n.trunc_i64() else {
+        return Value::Null;
+    };
     let len = items.len() as i64;
     let idx = if i > 0 { i - 1 } else { len + i };
     if i == 0 || idx < 0 || idx >= len {
@@ -501,24 +390,53 @@ fn index(items: Vec<Value>, n: &crate::number::Number) -> Value {
 }
 
 fn make_range(s: Value, start_closed: bool, t: Value, end_closed: bool) -> Value {
-    let bound = |v: Value, closed: bool| match v {
-        Value::Null => None,
-        v => Some(Bound { value: Box::new(v), closed }),
+    let bound = |v: Value, closed: bool| {
+        Some(Bound {
+            value: Box::new(v),
+            closed,
+        })
     };
+    if matches!((&s, &t), (Value::Null, Value::Null)) {
+        return Value::Null;
+    }
     if !matches!((&s, &t), (Value::Null, _) | (_, Value::Null)) && ops::compare(&s, &t).is_none() {
         return Value::Null;
     }
-    Value::Range(Range { start: bound(s, start_closed), end: bound(t, end_closed) })
+    Value::Range(Range {
+        start: bound(s, start_closed),
+        end: bound(t, end_closed),
+    })
 }
 
 fn unary_range(op: CmpOp, v: Value) -> Value {
-    let b = |closed| Some(Bound { value: Box::new(v.clone()), closed });
+    let b = |closed| {
+        Some(Bound {
+            value: Box::new(v.clone()),
+            closed,
+        })
+    };
     match op {
-        CmpOp::Lt => Value::Range(Range { start: None, end: b(false) }),
-        CmpOp::Le => Value::Range(Range { start: None, end: b(true) }),
-        CmpOp::Gt => Value::Range(Range { start: b(false), end: None }),
-        CmpOp::Ge => Value::Range(Range { start: b(true), end: None }),
-        CmpOp::Eq | CmpOp::Ne => v,
+        CmpOp::Lt => Value::Range(Range {
+            start: None,
+            end: b(false),
+        }),
+        CmpOp::Le => Value::Range(Range {
+            start: None,
+            end: b(true),
+        }),
+        CmpOp::Gt => Value::Range(Range {
+            start: b(false),
+            end: None,
+        }),
+        CmpOp::Ge => Value::Range(Range {
+            start: b(true),
+            end: None,
+        }),
+        CmpOp::Eq => Value::Range(Range {
+            start: b(true),
+            end: b(true),
+        }),
+        CmpOp::Ne => v,
     }
 }
 
@@ -551,4 +469,43 @@ fn mentions_input(e: &Expr) -> bool {
 /// Free variable names of an expression.
 pub fn free_names(e: &Expr) -> Vec<String> {
     crate::names::free_names(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::show;
+
+    #[test]
+    fn null_propagation_and_logic() {
+        assert_eq!(show("null + 1"), "null");
+        assert_eq!(show("null and false"), "false");
+        assert_eq!(show("null or true"), "true");
+        assert_eq!(show("\"a\" < 1"), "null");
+        assert_eq!(show("1 between null and 3"), "null");
+        assert_eq!(show("if 1 then 2 else 3"), "3");
+    }
+
+    #[test]
+    fn unary_tests_inside_in() {
+        assert_eq!(show("5 in (< 3, > 4)"), "true");
+        assert_eq!(show("5 in [[1..2], [4..6]]"), "true");
+        assert_eq!(show("5 in != 5"), "false");
+        assert_eq!(show("5 in (null..10]"), "null");
+    }
+
+    #[test]
+    fn functions_and_closures() {
+        assert_eq!(show("{k: 10, f: function(a) a + k}.f(1)"), "11");
+        assert_eq!(show("(function(a: number) a)(\"x\")"), "null");
+        assert_eq!(show("(function(a, b) b)(b: 2, a: 1)"), "2");
+        assert_eq!(show("not(true, false)"), "null");
+    }
+
+    #[test]
+    fn paths_and_properties() {
+        assert_eq!(show("[{a: 1}, {a: 2}].a"), "[1, 2]");
+        assert_eq!(show("@\"10:30:15\".minute"), "30");
+        assert_eq!(show("[1..5).end included"), "false");
+        assert_eq!(show("duration(\"P2DT3H\").hours"), "3");
+    }
 }

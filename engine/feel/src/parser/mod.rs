@@ -4,7 +4,9 @@
 //! associative), unary `-`, then path / filter / invocation. Never panics: nesting is limited
 //! by `MAX_PARSE_DEPTH`, and every error carries the position of the offending token.
 
-use crate::ast::{ArithOp, Args, CmpOp, Expr, Iteration, Tests, Type};
+mod compound;
+
+use crate::ast::{Args, ArithOp, CmpOp, Expr, Tests};
 use crate::error::ParseError;
 use crate::lexer::{Tok, Token, tokenize};
 use crate::limits::MAX_PARSE_DEPTH;
@@ -12,13 +14,33 @@ use crate::number::Number;
 
 /// Words that end a multi-word name.
 const KEYWORDS: &[&str] = &[
-    "and", "or", "in", "between", "instance", "of", "then", "else", "return", "satisfies", "if",
-    "for", "some", "every", "function", "true", "false", "null", "external",
+    "and",
+    "or",
+    "in",
+    "between",
+    "instance",
+    "then",
+    "else",
+    "return",
+    "satisfies",
+    "if",
+    "for",
+    "some",
+    "every",
+    "function",
+    "true",
+    "false",
+    "null",
+    "external",
 ];
 
 /// Built-in names containing a keyword, recognised before keywords split them.
-const KEYWORD_NAMES: &[&str] =
-    &["date and time", "years and months duration", "days and time duration", "get or else"];
+const KEYWORD_NAMES: &[&str] = &[
+    "date and time",
+    "years and months duration",
+    "days and time duration",
+    "get or else",
+];
 
 /// Parses a whole expression.
 pub fn parse_expression(src: &str, known: &[&str]) -> Result<Expr, ParseError> {
@@ -58,7 +80,13 @@ pub(crate) struct Parser<'s> {
 
 impl<'s> Parser<'s> {
     fn new(src: &'s str, known: &[&str]) -> Result<Parser<'s>, ParseError> {
-        Ok(Parser { src, toks: tokenize(src, known)?, pos: 0, depth: 0, no_filter: false })
+        Ok(Parser {
+            src,
+            toks: tokenize(src, known)?,
+            pos: 0,
+            depth: 0,
+            no_filter: false,
+        })
     }
 
     pub(crate) fn peek(&self) -> &Tok {
@@ -66,7 +94,10 @@ impl<'s> Parser<'s> {
     }
 
     pub(crate) fn peek_at(&self, n: usize) -> &Tok {
-        self.toks.get(self.pos + n).or_else(|| self.toks.last()).map_or(&Tok::Eof, |t| &t.tok)
+        self.toks
+            .get(self.pos + n)
+            .or_else(|| self.toks.last())
+            .map_or(&Tok::Eof, |t| &t.tok)
     }
 
     fn offset(&self) -> usize {
@@ -95,14 +126,21 @@ impl<'s> Parser<'s> {
     }
 
     pub(crate) fn expect(&mut self, t: &Tok, what: &str) -> Result<(), ParseError> {
-        if self.eat(t) { Ok(()) } else { Err(self.error(format!("expected {what}, found {}", self.describe()))) }
+        if self.eat(t) {
+            Ok(())
+        } else {
+            Err(self.error(format!("expected {what}, found {}", self.describe())))
+        }
     }
 
     fn expect_eof(&self) -> Result<(), ParseError> {
         if self.peek() == &Tok::Eof {
             Ok(())
         } else {
-            Err(self.error(format!("unexpected {} after the end of the expression", self.describe())))
+            Err(self.error(format!(
+                "unexpected {} after the end of the expression",
+                self.describe()
+            )))
         }
     }
 
@@ -120,13 +158,19 @@ impl<'s> Parser<'s> {
     }
 
     fn expect_word(&mut self, w: &str) -> Result<(), ParseError> {
-        if self.eat_word(w) { Ok(()) } else { Err(self.error(format!("expected '{w}', found {}", self.describe()))) }
+        if self.eat_word(w) {
+            Ok(())
+        } else {
+            Err(self.error(format!("expected '{w}', found {}", self.describe())))
+        }
     }
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_PARSE_DEPTH {
-            return Err(self.error(format!("expression nested deeper than {MAX_PARSE_DEPTH} levels")));
+            return Err(self.error(format!(
+                "expression nested deeper than {MAX_PARSE_DEPTH} levels"
+            )));
         }
         Ok(())
     }
@@ -166,7 +210,7 @@ impl<'s> Parser<'s> {
     /// handled in `primary` and extend as far right as possible).
     pub(crate) fn expr(&mut self) -> Result<Expr, ParseError> {
         self.enter()?;
-        let r = self.disjunction();
+        let r = crate::limits::with_stack(|| self.disjunction());
         self.depth -= 1;
         r
     }
@@ -216,7 +260,9 @@ impl<'s> Parser<'s> {
             } else if self.eat_word("in") {
                 let tests = self.in_tests()?;
                 left = Expr::In(Box::new(left), tests);
-            } else if self.is_word("instance") && matches!(self.peek_at(1), Tok::Name(n) if n == "of") {
+            } else if self.is_word("instance")
+                && matches!(self.peek_at(1), Tok::Name(n) if n == "of")
+            {
                 self.pos += 2;
                 let t = self.type_ref()?;
                 left = Expr::InstanceOf(Box::new(left), t);
@@ -224,44 +270,6 @@ impl<'s> Parser<'s> {
                 return Ok(left);
             }
         }
-    }
-
-    /// The right side of `in`: one positive unary test, or a parenthesised list of them.
-    fn in_tests(&mut self) -> Result<Vec<Expr>, ParseError> {
-        if self.peek() == &Tok::LParen {
-            let save = self.pos;
-            if let Ok(range) = self.positive_test() {
-                if matches!(range, Expr::Range { .. }) {
-                    return Ok(vec![range]);
-                }
-            }
-            self.pos = save;
-            self.pos += 1;
-            let tests = self.positive_tests()?;
-            self.expect(&Tok::RParen, "')'")?;
-            return Ok(tests);
-        }
-        Ok(vec![self.positive_test()?])
-    }
-
-    pub(crate) fn positive_tests(&mut self) -> Result<Vec<Expr>, ParseError> {
-        let mut tests = vec![self.positive_test()?];
-        while self.eat(&Tok::Comma) {
-            tests.push(self.positive_test()?);
-        }
-        Ok(tests)
-    }
-
-    /// A positive unary test: `< e`, an interval, or any expression.
-    fn positive_test(&mut self) -> Result<Expr, ParseError> {
-        if let Some(op) = self.cmp_op() {
-            if op != CmpOp::Ne {
-                self.pos += 1;
-                let e = self.additive()?;
-                return Ok(Expr::UnaryCmp(op, Box::new(e)));
-            }
-        }
-        self.expr()
     }
 
     fn additive(&mut self) -> Result<Expr, ParseError> {
@@ -380,7 +388,7 @@ impl<'s> Parser<'s> {
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
         self.enter()?;
-        let r = self.primary_inner();
+        let r = crate::limits::with_stack(|| self.primary_inner());
         self.depth -= 1;
         r
     }
@@ -390,7 +398,8 @@ impl<'s> Parser<'s> {
         match tok {
             Tok::Number(text) => {
                 self.pos += 1;
-                let n = Number::parse(&text).ok_or_else(|| self.error(format!("number {text} out of range")))?;
+                let n = Number::parse(&text)
+                    .ok_or_else(|| self.error(format!("number {text} out of range")))?;
                 Ok(Expr::Number(n))
             }
             Tok::Str(s) => {
@@ -439,194 +448,89 @@ impl<'s> Parser<'s> {
                 Ok(Expr::List(items))
             }
             Tok::LBrace => self.context(),
-            Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => self.positive_test(),
+            Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Eq | Tok::Ne => self.positive_test(),
             Tok::Name(word) => self.word(&word),
             _ => Err(self.error(format!("unexpected {}", self.describe()))),
         }
     }
+}
 
-    fn range_end(&mut self, start: Expr, start_closed: bool) -> Result<Expr, ParseError> {
-        let saved = std::mem::replace(&mut self.no_filter, true);
-        let end = self.expr();
-        self.no_filter = saved;
-        let end = end?;
-        let end_closed = match self.peek() {
-            Tok::RBracket => true,
-            Tok::RParen | Tok::LBracket => false,
-            _ => return Err(self.error(format!("expected ']', ')' or '[' to close the range, found {}", self.describe()))),
-        };
-        self.pos += 1;
-        Ok(Expr::Range { start: Box::new(start), start_closed, end: Box::new(end), end_closed })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(src: &str) -> Expr {
+        parse_expression(src, &[]).unwrap()
     }
 
-    fn context(&mut self) -> Result<Expr, ParseError> {
-        self.pos += 1;
-        let mut entries: Vec<(String, Expr)> = Vec::new();
-        if self.eat(&Tok::RBrace) {
-            return Ok(Expr::Context(entries));
-        }
-        loop {
-            let key = match self.peek().clone() {
-                Tok::Str(s) => {
-                    self.pos += 1;
-                    s
-                }
-                Tok::Name(_) => {
-                    let mut words = Vec::new();
-                    while let Tok::Name(n) = self.peek() {
-                        words.push(n.clone());
-                        self.pos += 1;
-                    }
-                    words.join(" ")
-                }
-                _ => return Err(self.error(format!("expected a context key, found {}", self.describe()))),
-            };
-            if entries.iter().any(|(k, _)| *k == key) {
-                return Err(self.error(format!("duplicate context key '{key}'")));
-            }
-            self.expect(&Tok::Colon, "':' after the context key")?;
-            entries.push((key, self.expr()?));
-            if !self.eat(&Tok::Comma) {
-                break;
-            }
-        }
-        self.expect(&Tok::RBrace, "'}' or ','")?;
-        Ok(Expr::Context(entries))
+    #[test]
+    fn precedence_follows_the_spec() {
+        let one = |n| Box::new(Expr::Number(Number::from(n)));
+        assert_eq!(
+            p("1 + 2 * 3"),
+            Expr::Arith(
+                ArithOp::Add,
+                one(1),
+                Box::new(Expr::Arith(ArithOp::Mul, one(2), one(3)))
+            )
+        );
+        assert!(matches!(p("a or b and c"), Expr::Or(_, _)));
+        assert!(matches!(p("-a ** 2"), Expr::Arith(ArithOp::Pow, _, _)));
+        assert!(matches!(p("a + 1 > 2 and b"), Expr::And(_, _)));
+        assert!(matches!(
+            p("x instance of list<number>"),
+            Expr::InstanceOf(_, crate::ast::Type::List(_))
+        ));
     }
 
-    fn iterations(&mut self) -> Result<Vec<Iteration>, ParseError> {
-        let mut its = Vec::new();
-        loop {
-            let name = self.name()?;
-            self.expect_word("in")?;
-            let source = self.expr()?;
-            let to = if self.eat(&Tok::DotDot) { Some(self.expr()?) } else { None };
-            its.push(Iteration { name, source, to });
-            if !self.eat(&Tok::Comma) {
-                return Ok(its);
-            }
-        }
+    #[test]
+    fn names_with_spaces_and_keywords() {
+        assert_eq!(p("Full  Name"), Expr::Name("Full Name".into()));
+        assert!(
+            matches!(p("date and time(\"2026-01-01T00:00:00\")"), Expr::Call(f, _) if *f == Expr::Name("date and time".into()))
+        );
+        assert!(matches!(p("a and b"), Expr::And(_, _)));
+        assert!(
+            matches!(p("string length(x)"), Expr::Call(f, _) if *f == Expr::Name("string length".into()))
+        );
     }
 
-    fn word(&mut self, word: &str) -> Result<Expr, ParseError> {
-        if let Some((name, n)) = self.keyword_name() {
-            if self.peek_at(n) == &Tok::LParen {
-                self.pos += n;
-                return Ok(Expr::Name(name.to_string()));
+    #[test]
+    fn ranges_lists_and_tests() {
+        assert!(matches!(
+            p("[1..10)"),
+            Expr::Range {
+                start_closed: true,
+                end_closed: false,
+                ..
             }
-        }
-        match word {
-            "null" => {
-                self.pos += 1;
-                Ok(Expr::Null)
+        ));
+        assert!(matches!(
+            p("]1..10["),
+            Expr::Range {
+                start_closed: false,
+                end_closed: false,
+                ..
             }
-            "true" | "false" => {
-                self.pos += 1;
-                Ok(Expr::Bool(word == "true"))
-            }
-            "if" => {
-                self.pos += 1;
-                let c = self.expr()?;
-                self.expect_word("then")?;
-                let a = self.expr()?;
-                self.expect_word("else")?;
-                let b = self.expr()?;
-                Ok(Expr::If(Box::new(c), Box::new(a), Box::new(b)))
-            }
-            "for" => {
-                self.pos += 1;
-                let its = self.iterations()?;
-                self.expect_word("return")?;
-                Ok(Expr::For(its, Box::new(self.expr()?)))
-            }
-            "some" | "every" if matches!(self.peek_at(1), Tok::Name(_)) => {
-                self.pos += 1;
-                let iterations = self.iterations()?;
-                self.expect_word("satisfies")?;
-                let satisfies = Box::new(self.expr()?);
-                Ok(Expr::Quantified { every: word == "every", iterations, satisfies })
-            }
-            "function" if self.peek_at(1) == &Tok::LParen => {
-                self.pos += 2;
-                let mut params = Vec::new();
-                if !self.eat(&Tok::RParen) {
-                    loop {
-                        let name = self.name()?;
-                        let t = if self.eat(&Tok::Colon) { Some(self.type_ref()?) } else { None };
-                        params.push((name, t));
-                        if !self.eat(&Tok::Comma) {
-                            break;
-                        }
-                    }
-                    self.expect(&Tok::RParen, "')' after the parameters")?;
-                }
-                if self.is_word("external") {
-                    return Err(self.error("external functions are not supported"));
-                }
-                Ok(Expr::Function(params, Box::new(self.expr()?)))
-            }
-            w if KEYWORDS.contains(&w) => Err(self.error(format!("unexpected keyword '{w}'"))),
-            _ => Ok(Expr::Name(self.name()?)),
-        }
+        ));
+        assert!(matches!(p("[1, 2]"), Expr::List(v) if v.len() == 2));
+        assert!(matches!(p("x in (1, 2)"), Expr::In(_, v) if v.len() == 2));
+        assert!(matches!(p("x in (1..2)"), Expr::In(_, v) if v.len() == 1));
+        assert_eq!(parse_unary_tests("-", &[]).unwrap(), Tests::Any);
+        assert!(
+            matches!(parse_unary_tests("not(1, 2)", &[]).unwrap(), Tests::Not(v) if v.len() == 2)
+        );
+        assert!(
+            matches!(parse_unary_tests("< 1, [2..3]", &[]).unwrap(), Tests::Positive(v) if v.len() == 2)
+        );
     }
 
-    /// A type: `number`, `date and time`, `list<T>`, `context<a: T>`, `function<T> -> T`.
-    pub(crate) fn type_ref(&mut self) -> Result<Type, ParseError> {
-        self.enter()?;
-        let r = self.type_inner();
-        self.depth -= 1;
-        r
-    }
-
-    fn type_inner(&mut self) -> Result<Type, ParseError> {
-        if let Some((name, n)) = self.keyword_name() {
-            self.pos += n;
-            return Ok(Type::Named(name.to_string()));
-        }
-        let name = if self.is_word("function") || self.is_word("null") {
-            self.pos += 1;
-            match self.toks.get(self.pos.saturating_sub(1)).map(|t| &t.tok) {
-                Some(Tok::Name(n)) => n.clone(),
-                _ => String::new(),
-            }
-        } else {
-            self.name()?
-        };
-        if !self.eat(&Tok::Lt) {
-            return Ok(Type::Named(name));
-        }
-        let t = match name.as_str() {
-            "list" => Type::List(Box::new(self.type_ref()?)),
-            "range" => Type::Range(Box::new(self.type_ref()?)),
-            "context" => {
-                let mut entries = Vec::new();
-                loop {
-                    let key = self.name()?;
-                    self.expect(&Tok::Colon, "':'")?;
-                    entries.push((key, self.type_ref()?));
-                    if !self.eat(&Tok::Comma) {
-                        break;
-                    }
-                }
-                Type::Context(entries)
-            }
-            "function" => {
-                let mut params = Vec::new();
-                if self.peek() != &Tok::Gt {
-                    loop {
-                        params.push(self.type_ref()?);
-                        if !self.eat(&Tok::Comma) {
-                            break;
-                        }
-                    }
-                }
-                self.expect(&Tok::Gt, "'>'")?;
-                self.expect(&Tok::Arrow, "'->'")?;
-                return Ok(Type::Function(params, Box::new(self.type_ref()?)));
-            }
-            other => return Err(self.error(format!("type '{other}' takes no parameters"))),
-        };
-        self.expect(&Tok::Gt, "'>'")?;
-        Ok(t)
+    #[test]
+    fn errors_point_at_the_token() {
+        let e = parse_expression("1 + * 2", &[]).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 5));
+        assert!(parse_expression("if a then b", &[]).is_err());
+        assert!(parse_expression("{a: 1, a: 2}", &[]).is_err());
+        assert!(parse_expression(&"[".repeat(10_000), &[]).is_err());
     }
 }

@@ -1,0 +1,80 @@
+//! `keel serve`: the engine, the timer loop and the HTTP API in one process, with graceful
+//! shutdown on SIGTERM/SIGINT. On SQLite it holds an exclusive lock on `<db>.lock` so a second
+//! server on the same file refuses to start.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use keel_engine::store::FileLock;
+use keel_engine::{Engine, EngineConfig};
+use tokio::sync::watch;
+
+use crate::http::{AppState, router};
+
+/// `keel serve` arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Database URL (`sqlite://PATH`).
+    #[arg(long, env = "KEEL_DB", default_value = super::DEFAULT_DB)]
+    db: String,
+    /// Address to listen on.
+    #[arg(long, env = "KEEL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    super::init_tracing("info");
+    let path = keel_engine::store::sqlite_path(&args.db)?;
+    let _lock = FileLock::acquire(&path)?;
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
+    let engine = Engine::open(EngineConfig::new(&args.db))
+        .await
+        .with_context(|| format!("cannot open database {}", args.db))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(listen = %args.listen, db = %path, "keel is serving");
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let timers = {
+        let engine = engine.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(async move { engine.run_timers(stop).await })
+    };
+    let app = router(AppState {
+        engine: engine.clone(),
+        metrics,
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("HTTP server failed")?;
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    let _ = timers.await;
+    engine.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

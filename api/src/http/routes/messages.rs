@@ -1,0 +1,96 @@
+//! Events: message correlation (operator) and signal broadcast (operator).
+//!
+//! Signals are accepted and validated but no BPMN signal catch events are supported yet, so a
+//! broadcast honestly reports `{"triggered": 0}`.
+
+use axum::extract::State;
+use keel_engine::{CorrelateRequest, CorrelateResult};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::http::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{JsonBody, variables};
+
+/// `POST /api/v1/messages` body.
+#[derive(Debug, Deserialize)]
+pub struct MessageBody {
+    name: String,
+    correlation_key: Option<String>,
+    business_key: Option<String>,
+    instance_id: Option<String>,
+    variables: Option<Json>,
+    message_id: Option<String>,
+    ttl_ms: Option<i64>,
+}
+
+/// `{"correlated": [instance ids], "buffered": bool}`.
+#[derive(Debug, Serialize)]
+pub struct CorrelateResponse {
+    /// Instances the message continued or started.
+    pub correlated: Vec<String>,
+    /// The message was buffered for `ttl_ms`.
+    pub buffered: bool,
+}
+
+impl From<CorrelateResult> for CorrelateResponse {
+    fn from(r: CorrelateResult) -> Self {
+        CorrelateResponse {
+            correlated: r.correlated,
+            buffered: r.buffered,
+        }
+    }
+}
+
+/// `POST /api/v1/messages`: 404 `no_subscription` when nothing matches and `ttl_ms` is 0.
+pub async fn correlate(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<MessageBody>,
+) -> ApiResult<axum::Json<CorrelateResponse>> {
+    if body.name.trim().is_empty() {
+        return Err(ApiError::bad_request("`name` must not be empty"));
+    }
+    let ttl_ms = body.ttl_ms.unwrap_or(0);
+    if ttl_ms < 0 {
+        return Err(ApiError::bad_request("`ttl_ms` must not be negative"));
+    }
+    let request = CorrelateRequest {
+        name: body.name,
+        correlation_key: body.correlation_key,
+        business_key: body.business_key,
+        instance_id: body.instance_id,
+        variables: variables(body.variables, "variables")?,
+        message_id: body.message_id,
+        ttl_ms,
+    };
+    let result = state.engine.correlate_message(request, &caller).await?;
+    Ok(axum::Json(result.into()))
+}
+
+/// `POST /api/v1/signals` body.
+#[derive(Debug, Deserialize)]
+pub struct SignalBody {
+    name: String,
+    variables: Option<Json>,
+}
+
+/// `{"triggered": N}`.
+#[derive(Debug, Serialize)]
+pub struct SignalResponse {
+    /// Catch events and start events triggered (always 0 for now).
+    pub triggered: u64,
+}
+
+/// `POST /api/v1/signals`: validated, then `{"triggered": 0}` (no signal events yet).
+pub async fn broadcast(
+    Caller(_caller): Caller,
+    JsonBody(body): JsonBody<SignalBody>,
+) -> ApiResult<axum::Json<SignalResponse>> {
+    if body.name.trim().is_empty() {
+        return Err(ApiError::bad_request("`name` must not be empty"));
+    }
+    variables(body.variables, "variables")?;
+    Ok(axum::Json(SignalResponse { triggered: 0 }))
+}
