@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Default)]
 pub struct DefinitionCache {
     map: RwLock<HashMap<String, Arc<ProcessDefinition>>>,
+    /// Latest version per key: (definition id, version). Updated after each committed deploy.
+    latest: RwLock<HashMap<String, (String, i64)>>,
 }
 
 impl DefinitionCache {
@@ -41,6 +43,21 @@ impl DefinitionCache {
     /// The cached definition, if loaded.
     pub fn cached(&self, id: &str) -> Option<Arc<ProcessDefinition>> {
         self.map.read().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    /// The latest version of `key`, if known.
+    pub fn latest(&self, key: &str) -> Option<(String, i64)> {
+        self.latest.read().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    /// Records the latest version of `key` (only ever moves forward).
+    pub fn set_latest(&self, key: &str, id: &str, version: i64) {
+        if let Ok(mut m) = self.latest.write() {
+            let entry = m.entry(key.to_owned()).or_insert_with(|| (id.to_owned(), version));
+            if entry.1 < version {
+                *entry = (id.to_owned(), version);
+            }
+        }
     }
 
     /// Caches a parsed definition.

@@ -67,7 +67,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 fn time_arg(value: Option<&String>, name: &str) -> anyhow::Result<Option<i64>> {
     value
-        .map(|v| parse_ms(v).with_context(|| format!("--{name} '{v}' is not an RFC 3339 timestamp")))
+        .map(|v| {
+            parse_ms(v).with_context(|| format!("--{name} '{v}' is not an RFC 3339 timestamp"))
+        })
         .transpose()
 }
 
@@ -85,7 +87,8 @@ async fn export_trail(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -100,7 +103,11 @@ async fn export_trail(args: ExportArgs) -> anyhow::Result<ExitCode> {
         let Some(last) = page.last() else { break };
         after = last.seq;
         for record in &page {
-            let line = if csv { export::csv_line(record) } else { export::jsonl_line(record) };
+            let line = if csv {
+                export::csv_line(record)
+            } else {
+                export::jsonl_line(record)
+            };
             out.write_all(line.as_bytes())?;
             count += 1;
         }
@@ -128,7 +135,8 @@ async fn verify_db(db: &str) -> anyhow::Result<ExitCode> {
 }
 
 fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut records = Vec::new();
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("cannot read {}", path.display()))?;

@@ -45,7 +45,10 @@ struct Shared {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.instances > 0 && args.tasks > 0, "--instances and --tasks must be at least 1");
+    anyhow::ensure!(
+        args.instances > 0 && args.tasks > 0,
+        "--instances and --tasks must be at least 1"
+    );
     let (db, temp) = match &args.db {
         Some(db) => (db.clone(), None),
         None => {
@@ -53,7 +56,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             (format!("sqlite://{}", path.display()), Some(path))
         }
     };
-    let engine = Engine::open(EngineConfig::new(&db)).await.with_context(|| format!("cannot open {db}"))?;
+    let engine = Engine::open(EngineConfig::new(&db))
+        .await
+        .with_context(|| format!("cannot open {db}"))?;
     let principal = Principal {
         user_id: "bench".into(),
         name: "bench".into(),
@@ -84,7 +89,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let last_task = last_task.clone();
         let total = args.instances;
         let max_jobs = args.max_jobs;
-        workers.spawn(async move { worker(shared, format!("bench-worker-{w}"), last_task, total, max_jobs).await });
+        workers.spawn(async move {
+            worker(
+                shared,
+                format!("bench-worker-{w}"),
+                last_task,
+                total,
+                max_jobs,
+            )
+            .await
+        });
     }
     let begin = Instant::now();
     let starts = Arc::new(Semaphore::new(512));
@@ -104,7 +118,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 business_key: Some(format!("bench-{i}")),
                 ..Default::default()
             };
-            let result = shared.engine.start_instance(request, &shared.principal).await;
+            let result = shared
+                .engine
+                .start_instance(request, &shared.principal)
+                .await;
             drop(permit);
             let view = result?;
             let mut started = shared.started_at.lock().await;
@@ -123,10 +140,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         r??;
     }
     let ends = shared.ends.lock().await;
-    let seconds = ends.iter().map(|(t, _)| t.duration_since(begin)).max().unwrap_or_default().as_secs_f64();
+    let seconds = ends
+        .iter()
+        .map(|(t, _)| t.duration_since(begin))
+        .max()
+        .unwrap_or_default()
+        .as_secs_f64();
     // Per-instance latency: from the start request to the commit of its last job completion.
     let started = shared.started_at.lock().await;
-    let index: std::collections::HashMap<String, usize> = (0..args.instances).map(|i| (format!("bench-{i}"), i)).collect();
+    let index: std::collections::HashMap<String, usize> = (0..args.instances)
+        .map(|i| (format!("bench-{i}"), i))
+        .collect();
     let mut latencies: Vec<f64> = ends
         .iter()
         .filter_map(|(end, bk)| {
@@ -173,7 +197,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// One in-process worker: activate a batch, complete every job of it concurrently (so the
 /// completions share group commits), repeat until every instance has ended.
-async fn worker(shared: Arc<Shared>, name: String, last_task: String, total: usize, max_jobs: i64) -> anyhow::Result<()> {
+async fn worker(
+    shared: Arc<Shared>,
+    name: String,
+    last_task: String,
+    total: usize,
+    max_jobs: i64,
+) -> anyhow::Result<()> {
     while shared.completed.load(Ordering::SeqCst) < total {
         let jobs = shared
             .engine
@@ -193,9 +223,16 @@ async fn worker(shared: Arc<Shared>, name: String, last_task: String, total: usi
             completions.spawn(async move {
                 let mut out = Map::new();
                 out.insert(format!("{}_done", job.element_id), json!(true));
-                shared.engine.complete_job(&job.id, &name, out, &shared.principal).await?;
+                shared
+                    .engine
+                    .complete_job(&job.id, &name, out, &shared.principal)
+                    .await?;
                 if last {
-                    let bk = job.variables.get("n").map(|n| format!("bench-{n}")).unwrap_or_default();
+                    let bk = job
+                        .variables
+                        .get("n")
+                        .map(|n| format!("bench-{n}"))
+                        .unwrap_or_default();
                     shared.ends.lock().await.push((Instant::now(), bk));
                     shared.completed.fetch_add(1, Ordering::SeqCst);
                 }

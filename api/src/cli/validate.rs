@@ -65,7 +65,11 @@ pub fn run(args: &Args) -> ExitCode {
             );
         }
     }
-    if any_error { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if any_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn validate_file(file: &Path, quiet: bool) -> (usize, usize) {
@@ -121,15 +125,26 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn is_bpmn(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
-    name.ends_with(".bpmn") || name.ends_with(".bpmn2") || name.ends_with(".bpmn20.xml") || name.ends_with(".xml")
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    name.ends_with(".bpmn")
+        || name.ends_with(".bpmn2")
+        || name.ends_with(".bpmn20.xml")
+        || name.ends_with(".xml")
 }
 
 fn group_of(root: &Path, file: &Path, depth: usize) -> String {
     let rel = file.strip_prefix(root).unwrap_or(file);
     let mut parts: Vec<String> = rel
         .parent()
-        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     parts.truncate(depth);
     let mut group = root.display().to_string();

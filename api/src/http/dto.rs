@@ -121,7 +121,11 @@ impl From<&InstanceView> for InstanceDto {
             business_key: i.business_key.clone(),
             state: i.state.clone(),
             variables: i.variables.clone(),
-            active_elements: i.active_elements.iter().map(ActiveElementDto::from).collect(),
+            active_elements: i
+                .active_elements
+                .iter()
+                .map(ActiveElementDto::from)
+                .collect(),
             incidents: i.incidents,
             started_at: format_ms(i.started_at),
             ended_at: i.ended_at.map(format_ms),

@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 
 use super::error::ApiError;
@@ -131,10 +131,7 @@ pub fn variables(value: Option<Json>, field: &str) -> Result<Map<String, Json>, 
 }
 
 /// Checks an optional state filter against the allowed values (400 otherwise).
-pub fn state_filter(
-    value: Option<String>,
-    allowed: &[&str],
-) -> Result<Option<String>, ApiError> {
+pub fn state_filter(value: Option<String>, allowed: &[&str]) -> Result<Option<String>, ApiError> {
     match value {
         Some(s) if !allowed.contains(&s.as_str()) => Err(ApiError::bad_request(format!(
             "unknown state '{s}': expected one of {}",

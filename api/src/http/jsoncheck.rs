@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_documents() {
-        assert_eq!(check(br#"{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}"#), Ok(()));
+        assert_eq!(
+            check(br#"{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}"#),
+            Ok(())
+        );
         assert_eq!(check(br#"{"k\"ey":"{[","x":"\\"}"#), Ok(()));
         assert_eq!(check(b""), Ok(()));
     }

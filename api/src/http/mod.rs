@@ -14,7 +14,6 @@ pub mod extract;
 pub mod jsoncheck;
 pub mod openapi;
 pub mod routes;
-pub mod schemas;
 
 use std::time::Instant;
 
@@ -110,7 +109,11 @@ async fn observe(req: Request, next: Next) -> Response {
     let status = response.status();
     let elapsed = started.elapsed();
     span.in_scope(|| {
-        tracing::debug!(status = status.as_u16(), ms = elapsed.as_millis() as u64, "request");
+        tracing::debug!(
+            status = status.as_u16(),
+            ms = elapsed.as_millis() as u64,
+            "request"
+        );
     });
     let labels = [
         ("method", method.as_str().to_owned()),

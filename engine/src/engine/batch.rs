@@ -2,13 +2,13 @@
 //! turns their effects into rows, appends audit records to both chains, and keeps an overlay so
 //! later commands of the batch see what earlier ones did before anything is flushed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use keel_bpmn::ProcessDefinition;
 use serde_json::{Map, Value as Json, json};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::audit::{Actor, AuditRecord, ENCODING_VERSION, GENESIS_HASH, audit_value};
 use crate::clock::format_ms;
@@ -60,6 +60,10 @@ pub struct Batch<'c> {
     defs: &'c DefinitionCache,
     /// Element instances whose work this batch deleted: (instance id, element key).
     removed: HashSet<(String, i64)>,
+    /// Instance rows read (not yet changed) in this batch.
+    loaded: HashMap<String, InstanceRow>,
+    /// Job rows read in this batch (dropped when the batch updates the row).
+    jobs: HashMap<String, JobRow>,
     /// Timers fired in this batch.
     pub fired_timers: HashSet<String>,
     /// Definitions deployed in this batch, cached only after commit.
@@ -91,6 +95,8 @@ impl<'c> Batch<'c> {
             head_hash,
             defs,
             removed: HashSet::new(),
+            loaded: HashMap::new(),
+            jobs: HashMap::new(),
             fired_timers: HashSet::new(),
             deployed: Vec::new(),
             jobs_created: false,
@@ -107,15 +113,98 @@ impl<'c> Batch<'c> {
         if let Some(row) = self.writes.instance(id) {
             return Ok(Some(row.clone()));
         }
-        Ok(sqlx::query_as("SELECT * FROM instances WHERE id = $1")
+        if let Some(row) = self.loaded.get(id) {
+            return Ok(Some(row.clone()));
+        }
+        let row: Option<InstanceRow> = sqlx::query_as("SELECT * FROM instances WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *self.conn)
-            .await?)
+            .await?;
+        if let Some(row) = &row {
+            self.loaded.insert(row.id.clone(), row.clone());
+        }
+        Ok(row)
+    }
+
+    /// Loads, in one query, the instance rows this batch will need.
+    pub async fn prefetch_instances(&mut self, ids: &[String]) -> Result<()> {
+        let missing: Vec<&String> = ids
+            .iter()
+            .filter(|id| self.writes.instance(id).is_none() && !self.loaded.contains_key(*id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in missing.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM instances WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            let rows: Vec<InstanceRow> = q.build_query_as().fetch_all(&mut *self.conn).await?;
+            for row in rows {
+                self.loaded.insert(row.id.clone(), row);
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads, in one query, the job rows this batch will need, then their instances.
+    pub async fn prefetch_jobs(&mut self, ids: &[String]) -> Result<()> {
+        for chunk in ids.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM jobs WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            q.push(")");
+            let rows: Vec<JobRow> = q.build_query_as().fetch_all(&mut *self.conn).await?;
+            for row in rows {
+                self.jobs.insert(row.id.clone(), row);
+            }
+        }
+        let instances: Vec<String> = self.jobs.values().map(|j| j.instance_id.clone()).collect();
+        self.prefetch_instances(&instances).await
+    }
+
+    /// The job row `id` as stored (this batch's own job updates are re-read).
+    pub async fn job(&mut self, id: &str) -> Result<Option<JobRow>> {
+        if let Some(row) = self.jobs.get(id) {
+            return Ok(Some(row.clone()));
+        }
+        let row: Option<JobRow> = sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.conn)
+            .await?;
+        if let Some(row) = &row {
+            self.jobs.insert(row.id.clone(), row.clone());
+        }
+        Ok(row)
+    }
+
+    /// Drops a cached job row after this batch changed it.
+    pub fn forget_job(&mut self, id: &str) {
+        self.jobs.remove(id);
     }
 
     /// True when this batch already deleted the work of that element instance.
     pub fn is_removed(&self, instance_id: &str, element_key: i64) -> bool {
         self.removed.contains(&(instance_id.to_owned(), element_key))
+    }
+
+    /// The latest version of `key` known without a query: deployed in this batch, or cached
+    /// from an earlier committed batch.
+    pub fn latest_definition(&self, key: &str) -> Option<(String, i64)> {
+        if let Some((id, _)) = self.deployed.iter().rev().find(|(_, d)| d.key == key) {
+            let version = id.rsplit(':').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            return Some((id.clone(), version));
+        }
+        self.defs.latest(key)
+    }
+
+    /// Caches the latest version of `key` read from the database (committed data).
+    pub fn remember_latest(&self, key: &str, id: &str, version: i64) {
+        self.defs.set_latest(key, id, version);
     }
 
     /// The parsed definition `id` (deployed earlier, or in this very batch).
@@ -200,6 +289,7 @@ impl<'c> Batch<'c> {
             table: "instances",
             message: e.to_string(),
         })?;
+        self.loaded.remove(&row.id);
         self.writes.put_instance(row.clone());
         Ok((row, state, outcome))
     }

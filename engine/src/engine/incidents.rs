@@ -91,6 +91,7 @@ pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Repl
         .bind(job_id)
         .execute(&mut *batch.conn)
         .await?;
+        batch.forget_job(job_id);
         batch.jobs_created = true;
     }
     Ok(Reply::Empty)

@@ -205,14 +205,27 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
             return Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)));
         }
     }
-    let def: Option<(String, i64)> = sqlx::query_as(
-        "SELECT id, version FROM definitions WHERE key = $1 AND ($2 IS NULL OR version = $2) \
-         ORDER BY version DESC LIMIT 1",
-    )
-    .bind(&request.definition_key)
-    .bind(request.version)
-    .fetch_optional(&mut *batch.conn)
-    .await?;
+    let cached = match request.version {
+        None => batch.latest_definition(&request.definition_key),
+        Some(_) => None,
+    };
+    let def = match cached {
+        Some(found) => Some(found),
+        None => {
+            let found: Option<(String, i64)> = sqlx::query_as(
+                "SELECT id, version FROM definitions WHERE key = $1 AND ($2 IS NULL OR version = $2) \
+                 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(&request.definition_key)
+            .bind(request.version)
+            .fetch_optional(&mut *batch.conn)
+            .await?;
+            if let (Some((id, version)), None) = (&found, request.version) {
+                batch.remember_latest(&request.definition_key, id, *version);
+            }
+            found
+        }
+    };
     let (definition_id, version) = def.ok_or_else(|| {
         Error::NotFound(match request.version {
             Some(v) => format!("definition {} version {v}", request.definition_key),

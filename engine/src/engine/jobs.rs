@@ -62,20 +62,20 @@ pub(crate) struct ActivateOp {
 }
 
 pub(crate) struct CompleteOp {
-    job_id: String,
+    pub(crate) job_id: String,
     worker: String,
     variables: Map<String, Json>,
     actor: Actor,
 }
 
 pub(crate) struct FailOp {
-    job_id: String,
+    pub(crate) job_id: String,
     request: FailRequest,
     actor: Actor,
 }
 
 pub(crate) struct ThrowOp {
-    job_id: String,
+    pub(crate) job_id: String,
     request: ThrowErrorRequest,
     actor: Actor,
 }
@@ -154,8 +154,11 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     .bind(max)
     .fetch_all(&mut *batch.conn)
     .await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.instance_id.clone()).collect();
+    batch.prefetch_instances(&ids).await?;
     let mut jobs = Vec::with_capacity(rows.len());
     for row in rows {
+        batch.forget_job(&row.id);
         if batch.is_removed(&row.instance_id, row.element_key) {
             continue;
         }
@@ -190,10 +193,7 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
 
 /// The job, locked by `worker` with an unexpired lock.
 async fn locked_job(batch: &mut Batch<'_>, job_id: &str, worker: &str) -> Result<JobRow> {
-    let row: Option<JobRow> = sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
-        .bind(job_id)
-        .fetch_optional(&mut *batch.conn)
-        .await?;
+    let row = batch.job(job_id).await?;
     let row = row
         .filter(|r| !batch.is_removed(&r.instance_id, r.element_key))
         .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
@@ -261,6 +261,7 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
         .bind(&job.id)
         .execute(&mut *batch.conn)
         .await?;
+        batch.forget_job(&job.id);
         return Ok(Reply::Empty);
     }
     let trigger = Trigger::JobFailed {
@@ -304,5 +305,6 @@ async fn park_job(batch: &mut Batch<'_>, job_id: &str, retries: i64, message: &s
     .bind(job_id)
     .execute(&mut *batch.conn)
     .await?;
+    batch.forget_job(job_id);
     Ok(())
 }

@@ -75,6 +75,17 @@ pub(crate) struct Shared {
     pub jobs_notify: Notify,
 }
 
+/// Checkpoints the WAL every half second while the engine lives.
+async fn checkpoints(shared: std::sync::Weak<Shared>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some(shared) = shared.upgrade() else { return };
+        if let Err(e) = shared.db.checkpoint().await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
 /// The engine. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -94,6 +105,7 @@ impl Engine {
         });
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(writer::run(shared.clone(), rx));
+        tokio::spawn(checkpoints(Arc::downgrade(&shared)));
         Ok(Engine { shared, writer: tx })
     }
 
@@ -109,6 +121,7 @@ impl Engine {
 
     /// Stops accepting commands once in-flight ones are done, and closes the database.
     pub async fn close(self) {
+        writer::dump_stats();
         drop(self.writer);
         self.shared.db.close().await;
     }

@@ -64,14 +64,20 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
     }
 }
 
+static STATS: std::sync::Mutex<(u64, u64, u128, u128, u128, u128)> = std::sync::Mutex::new((0, 0, 0, 0, 0, 0));
+pub fn dump_stats() { if let Ok(s) = STATS.lock() { eprintln!("batches={} cmds={} begin_us={} exec_us={} flush_us={} commit_us={}", s.0, s.1, s.2/1000, s.3/1000, s.4/1000, s.5/1000); } }
+
 async fn process(shared: &Shared, commands: Vec<Command>) {
     let size = commands.len();
+    if let Ok(mut s) = STATS.lock() { s.0 += 1; s.1 += size as u64; }
     metrics::histogram!("keel_batch_size").record(size as f64);
     let mut results: Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)> = Vec::with_capacity(size);
     let outcome = run_batch(shared, commands, &mut results).await;
     match outcome {
         Ok(effects) => {
             for (def_id, def) in effects.deployed {
+                let version = def_id.rsplit(':').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                shared.defs.set_latest(&def.key, &def_id, version);
                 shared.defs.insert(&def_id, def);
             }
             if effects.jobs_created {
@@ -104,10 +110,24 @@ async fn run_batch(
     commands: Vec<Command>,
     results: &mut Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)>,
 ) -> Result<Committed> {
+    let t0 = std::time::Instant::now();
     let mut tx = shared.db.write.begin_with("BEGIN IMMEDIATE").await?;
     let now = shared.config.clock.now();
     let committed = {
         let mut batch = Batch::begin(&mut tx, &shared.defs, now, shared.config.step_budget).await?;
+        let t1 = std::time::Instant::now();
+        let job_ids: Vec<String> = commands
+            .iter()
+            .filter_map(|c| match &c.op {
+                Op::CompleteJob(op) => Some(op.job_id.clone()),
+                Op::FailJob(op) => Some(op.job_id.clone()),
+                Op::ThrowError(op) => Some(op.job_id.clone()),
+                _ => None,
+            })
+            .collect();
+        if !job_ids.is_empty() {
+            batch.prefetch_jobs(&job_ids).await?;
+        }
         let mut failure = None;
         for command in commands {
             if failure.is_some() {
@@ -132,13 +152,18 @@ async fn run_batch(
         if let Some(e) = failure {
             return Err(Error::Store(e));
         }
+        let t2 = std::time::Instant::now();
         batch.writes.flush(batch.conn).await?;
+        let t3 = std::time::Instant::now();
+        if let Ok(mut s) = STATS.lock() { s.2 += (t1-t0).as_nanos(); s.3 += (t2-t1).as_nanos(); s.4 += (t3-t2).as_nanos(); }
         Committed {
             deployed: std::mem::take(&mut batch.deployed),
             jobs_created: batch.jobs_created,
         }
     };
+    let t4 = std::time::Instant::now();
     tx.commit().await?;
+    if let Ok(mut s) = STATS.lock() { s.5 += t4.elapsed().as_nanos(); }
     Ok(committed)
 }
 

@@ -56,6 +56,8 @@ pub struct Db {
     pub write: SqlitePool,
     /// Connections for queries.
     pub read: SqlitePool,
+    /// One connection for WAL checkpoints, so they never run inside the writer's commits.
+    maintenance: SqlitePool,
     /// Where the file is, for messages.
     pub path: String,
 }
@@ -88,6 +90,11 @@ impl Db {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
+            // Checkpoints run from `checkpoint()` instead of inside the writer's commits.
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .await?;
+        let maintenance = SqlitePoolOptions::new()
+            .max_connections(1)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&write).await?;
@@ -96,11 +103,32 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Db { write, read, path })
+        Ok(Db {
+            write,
+            read,
+            maintenance,
+            path,
+        })
+    }
+
+    /// Copies committed WAL frames into the database file without blocking the writer
+    /// (`PASSIVE`); when the WAL has grown large, waits for readers and truncates it.
+    pub async fn checkpoint(&self) -> Result<()> {
+        let (_, log, done): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&self.maintenance)
+            .await?;
+        if log >= 100_000 && log == done {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.maintenance)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Closes both pools.
     pub async fn close(&self) {
+        let _ = self.checkpoint().await;
+        self.maintenance.close().await;
         self.read.close().await;
         self.write.close().await;
     }

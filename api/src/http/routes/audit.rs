@@ -86,7 +86,11 @@ impl Cursor {
         }
         let page = match self.first.take() {
             Some(page) => page,
-            None => match self.engine.audit_records(&self.filter, self.after, PAGE).await {
+            None => match self
+                .engine
+                .audit_records(&self.filter, self.after, PAGE)
+                .await
+            {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::error!(error = %e, "audit export failed mid-stream");
@@ -125,7 +129,9 @@ pub async fn export(
     };
     let first = state.engine.audit_records(&filter, 0, PAGE).await?;
     let header_chunk = match format {
-        Format::Csv => Some(Ok::<_, std::io::Error>(Bytes::from_static(CSV_HEADER.as_bytes()))),
+        Format::Csv => Some(Ok::<_, std::io::Error>(Bytes::from_static(
+            CSV_HEADER.as_bytes(),
+        ))),
         Format::Jsonl => None,
     };
     let cursor = Cursor {
@@ -137,10 +143,7 @@ pub async fn export(
         done: false,
     };
     let records = futures_util::stream::unfold(cursor, Cursor::next);
-    let stream = futures_util::StreamExt::chain(
-        futures_util::stream::iter(header_chunk),
-        records,
-    );
+    let stream = futures_util::StreamExt::chain(futures_util::stream::iter(header_chunk), records);
     let mut response = Body::from_stream(stream).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -66,9 +66,9 @@ async fn multipart_files(req: Request, state: &AppState) -> ApiResult<Vec<Deploy
             ApiError::bad_request(format!("malformed multipart body: {}", e.body_text()))
         }
     };
-    let mut multipart = Multipart::from_request(req, state)
-        .await
-        .map_err(|r| ApiError::bad_request(format!("malformed multipart body: {}", r.body_text())))?;
+    let mut multipart = Multipart::from_request(req, state).await.map_err(|r| {
+        ApiError::bad_request(format!("malformed multipart body: {}", r.body_text()))
+    })?;
     let mut files = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(name) = field.file_name().map(str::to_owned) else {
@@ -100,7 +100,11 @@ pub async fn list(
     State(state): State<AppState>,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<ListPage<DefinitionDto>> {
-    let (limit, offset) = Paging { limit: q.limit, offset: q.offset }.resolve()?;
+    let (limit, offset) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
     let page = state.engine.latest_definitions(limit, offset).await?;
     Ok(ListPage {
         items: page.items.iter().map(DefinitionDto::from).collect(),
@@ -131,7 +135,11 @@ pub async fn versions(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<ListPage<DefinitionDto>> {
     let all = state.engine.definition_versions(&key).await?;
-    let (items, total) = Paging { limit: q.limit, offset: q.offset }.slice(all)?;
+    let (items, total) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .slice(all)?;
     Ok(ListPage {
         items: items.iter().map(DefinitionDto::from).collect(),
         total,

@@ -14,7 +14,11 @@ pub async fn health() -> axum::Json<Json> {
 
 /// `GET /metrics`: Prometheus text exposition (empty without a recorder).
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    let text = state
+        .metrics
+        .as_ref()
+        .map(|h| h.render())
+        .unwrap_or_default();
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

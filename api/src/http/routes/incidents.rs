@@ -28,7 +28,11 @@ pub async fn list(
     State(state): State<AppState>,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<ListPage<IncidentDto>> {
-    let (limit, offset) = Paging { limit: q.limit, offset: q.offset }.resolve()?;
+    let (limit, offset) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
     let wanted = state_filter(q.state, &STATES)?;
     let page = state
         .engine
@@ -58,6 +62,9 @@ pub async fn resolve(
         return Err(ApiError::bad_request("`retries` must be at least 1"));
     }
     let vars = variables(body.variables, "variables")?;
-    state.engine.resolve_incident(&id, body.retries, vars, &caller).await?;
+    state
+        .engine
+        .resolve_incident(&id, body.retries, vars, &caller)
+        .await?;
     Ok(empty_ok())
 }

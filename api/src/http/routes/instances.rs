@@ -113,7 +113,11 @@ pub async fn list(
     Caller(caller): Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<ListPage<InstanceDto>> {
-    let (limit, offset) = Paging { limit: q.limit, offset: q.offset }.resolve()?;
+    let (limit, offset) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
     let filter = InstanceFilter {
         definition_key: q.definition_key,
         state: state_filter(q.state, &STATES)?,
@@ -142,7 +146,10 @@ pub async fn cancel(
     PathId(id): PathId,
     JsonBody(body): JsonBody<CancelBody>,
 ) -> ApiResult<axum::Json<InstanceDto>> {
-    let instance = state.engine.cancel_instance(&id, body.reason, &caller).await?;
+    let instance = state
+        .engine
+        .cancel_instance(&id, body.reason, &caller)
+        .await?;
     Ok(axum::Json(InstanceDto::from(&instance)))
 }
 
@@ -182,7 +189,10 @@ pub async fn audit(
     PathId(id): PathId,
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> ApiResult<ListPage<Json>> {
-    let paging = Paging { limit: q.limit, offset: q.offset };
+    let paging = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    };
     paging.resolve()?;
     let instance = state.engine.instance(&id).await?;
     if !caller.has_role(Role::Auditor) && !may_read(&caller, &instance) {

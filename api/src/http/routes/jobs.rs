@@ -68,7 +68,9 @@ pub async fn activate(
     let max_jobs = body.max_jobs.unwrap_or(DEFAULT_MAX_JOBS);
     let lock_ms = body.lock_ms.unwrap_or(DEFAULT_LOCK_MS);
     if max_jobs < 1 || lock_ms < 1 {
-        return Err(ApiError::bad_request("`max_jobs` and `lock_ms` must be at least 1"));
+        return Err(ApiError::bad_request(
+            "`max_jobs` and `lock_ms` must be at least 1",
+        ));
     }
     let request = ActivateRequest {
         job_type: body.job_type,
@@ -102,7 +104,10 @@ pub async fn complete(
 ) -> ApiResult<Response> {
     let vars = variables(body.variables, "variables")?;
     let worker = worker_name(body.worker, &caller);
-    state.engine.complete_job(&id, &worker, vars, &caller).await?;
+    state
+        .engine
+        .complete_job(&id, &worker, vars, &caller)
+        .await?;
     Ok(empty_ok())
 }
 

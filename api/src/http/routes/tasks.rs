@@ -5,12 +5,12 @@
 use axum::extract::State;
 use keel_engine::TaskFilter;
 use serde::Deserialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::dto::{FormDto, ListPage, TaskDetailDto, TaskDto};
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, Paging, PathId, QueryParams, state_filter, variables};
 
 /// Task states accepted by the `state` filter.
@@ -33,7 +33,11 @@ pub async fn list(
     Caller(caller): Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<ListPage<TaskDto>> {
-    let (limit, offset) = Paging { limit: q.limit, offset: q.offset }.resolve()?;
+    let (limit, offset) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
     let filter = TaskFilter {
         state: Some(state_filter(q.state, &STATES)?.unwrap_or_else(|| "open".to_owned())),
         assignee: q.assignee,
@@ -84,20 +88,21 @@ pub async fn unclaim(
     Ok(axum::Json(TaskDto::from(&task)))
 }
 
-/// `POST .../assign` body: the user name, or null to unassign.
-#[derive(Debug, Deserialize)]
-pub struct AssignBody {
-    user: Option<String>,
-}
-
-/// `POST /api/v1/tasks/{id}/assign` (operator).
+/// `POST /api/v1/tasks/{id}/assign` (operator): body `{"user": "name"}`, or `{"user": null}`
+/// to unassign. The field is required so that `{}` cannot unassign by accident.
 pub async fn assign(
     State(state): State<AppState>,
     Caller(caller): Caller,
     PathId(id): PathId,
-    JsonBody(body): JsonBody<AssignBody>,
+    JsonBody(body): JsonBody<Map<String, Json>>,
 ) -> ApiResult<axum::Json<TaskDto>> {
-    let task = state.engine.assign_task(&id, body.user, &caller).await?;
+    let user = match body.get("user") {
+        Some(Json::String(user)) if !user.trim().is_empty() => Some(user.clone()),
+        Some(Json::Null) => None,
+        Some(_) => return Err(ApiError::bad_request("`user` must be a user name or null")),
+        None => return Err(ApiError::bad_request("`user` is required (null unassigns)")),
+    };
+    let task = state.engine.assign_task(&id, user, &caller).await?;
     Ok(axum::Json(TaskDto::from(&task)))
 }
 
@@ -118,4 +123,3 @@ pub async fn complete(
     let task = state.engine.complete_task(&id, vars, &caller).await?;
     Ok(axum::Json(TaskDto::from(&task)))
 }
-
