@@ -145,14 +145,17 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_by_instance ON incidents (instance_id, element_key);
 CREATE INDEX incidents_by_state ON incidents (state, created_at);
 
+-- Element history: one row per element instance that ended (and one for the process, key 0);
+-- live element instances are in instances.body. Sequence flows taken are in the audit trail.
 CREATE TABLE history (
     instance_id   TEXT NOT NULL,
     element_key   INTEGER NOT NULL,
     element_id    TEXT NOT NULL,
     element_type  TEXT NOT NULL,
-    event         TEXT NOT NULL,             -- activated | completed | terminated | taken
-    at            INTEGER NOT NULL,
-    audit_seq     INTEGER NOT NULL           -- the audit record of the trigger that caused it
+    state         TEXT NOT NULL,             -- completed | terminated
+    started_at    INTEGER NOT NULL,
+    ended_at      INTEGER NOT NULL,
+    audit_seq     INTEGER NOT NULL           -- the audit record of the trigger that ended it
 );
 CREATE INDEX history_by_instance ON history (instance_id);
 

@@ -35,10 +35,10 @@ pub fn write(value: &Json, out: &mut String) {
             out.push(']');
         }
         Json::Object(map) => {
-            let mut entries: Vec<(&String, &Json)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+            // serde_json's map is a BTreeMap<String, _>: it iterates in byte order, which for
+            // UTF-8 is code-point order, so no sorting is needed (a test guards this).
             out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
+            for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -51,8 +51,14 @@ pub fn write(value: &Json, out: &mut String) {
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
+/// Appends `s` as a canonical JSON string.
+pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

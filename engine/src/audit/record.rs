@@ -100,7 +100,61 @@ impl AuditRecord {
 
     /// Recomputes the hash from the other fields.
     pub fn compute_hash(&self) -> String {
-        hash_of(&self.to_json(false))
+        let mut out = String::with_capacity(512);
+        self.write_canonical(&mut out, false);
+        hex::encode(Sha256::digest(out.as_bytes()))
+    }
+
+    /// Appends the canonical encoding of the record (keys in code-point order), with or
+    /// without `hash`. Equal to `canonical::to_string(&self.to_json(with_hash))`, written
+    /// directly because it is on the hot path.
+    pub fn write_canonical(&self, out: &mut String, with_hash: bool) {
+        fn opt_str(out: &mut String, v: Option<&str>) {
+            match v {
+                Some(s) => canonical::write_string(s, out),
+                None => out.push_str("null"),
+            }
+        }
+        out.push_str("{\"actor\":{");
+        if let Some(name) = &self.actor.name {
+            out.push_str("\"id\":");
+            canonical::write_string(&self.actor.id, out);
+            out.push_str(",\"name\":");
+            canonical::write_string(name, out);
+        } else {
+            out.push_str("\"id\":");
+            canonical::write_string(&self.actor.id, out);
+        }
+        out.push_str(",\"type\":");
+        canonical::write_string(&self.actor.kind, out);
+        out.push_str("},\"at\":");
+        canonical::write_string(&self.at, out);
+        out.push_str(",\"data\":");
+        canonical::write(&self.data, out);
+        out.push_str(",\"element_id\":");
+        opt_str(out, self.element_id.as_deref());
+        if with_hash {
+            out.push_str(",\"hash\":");
+            canonical::write_string(&self.hash, out);
+        }
+        out.push_str(",\"instance_id\":");
+        opt_str(out, self.instance_id.as_deref());
+        out.push_str(",\"instance_prev_hash\":");
+        opt_str(out, self.instance_prev_hash.as_deref());
+        out.push_str(",\"instance_seq\":");
+        match self.instance_seq {
+            Some(n) => out.push_str(&n.to_string()),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"kind\":");
+        canonical::write_string(&self.kind, out);
+        out.push_str(",\"prev_hash\":");
+        canonical::write_string(&self.prev_hash, out);
+        out.push_str(",\"seq\":");
+        out.push_str(&self.seq.to_string());
+        out.push_str(",\"v\":");
+        out.push_str(&self.v.to_string());
+        out.push('}');
     }
 
     /// Sets `hash` from the other fields.
@@ -111,7 +165,9 @@ impl AuditRecord {
 
     /// One export line: the canonical JSON of the whole record.
     pub fn to_line(&self) -> String {
-        canonical::to_string(&self.to_json(true))
+        let mut out = String::with_capacity(512);
+        self.write_canonical(&mut out, true);
+        out
     }
 }
 
@@ -174,6 +230,20 @@ mod tests {
         let mut tampered = r.clone();
         tampered.instance_prev_hash = None;
         assert_ne!(tampered.compute_hash(), r.hash);
+    }
+
+    #[test]
+    fn direct_encoding_equals_generic_canonical_json() {
+        let mut r = record();
+        assert_eq!(r.to_line(), canonical::to_string(&r.to_json(true)));
+        assert_eq!(r.hash, hash_of(&r.to_json(false)));
+        r.actor = Actor::system();
+        r.instance_id = None;
+        r.instance_seq = None;
+        r.instance_prev_hash = None;
+        r.element_id = Some("q\"\n\u{1}é".into());
+        assert_eq!(r.to_line(), canonical::to_string(&r.to_json(true)));
+        assert_eq!(r.compute_hash(), hash_of(&r.to_json(false)));
     }
 
     #[test]

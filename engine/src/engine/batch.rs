@@ -14,7 +14,7 @@ use crate::audit::{Actor, AuditRecord, ENCODING_VERSION, GENESIS_HASH, audit_val
 use crate::clock::format_ms;
 use crate::definitions::DefinitionCache;
 use crate::error::{Error, Result};
-use crate::runtime::{self, Effect, InstanceState, Outcome, StepContext, Trigger};
+use crate::runtime::{self, Effect, InstanceState, Outcome, StepContext, TransitionKind, Trigger};
 use crate::store::WriteSet;
 use crate::store::rows::{
     HistoryRow, IncidentRow, InstanceRow, JobRow, SubscriptionRow, TaskRow, TimerRow,
@@ -58,12 +58,15 @@ pub struct Batch<'c> {
     head_seq: i64,
     head_hash: String,
     defs: &'c DefinitionCache,
+    cache: &'c std::sync::Mutex<super::InstanceCache>,
     /// Element instances whose work this batch deleted: (instance id, element key).
     removed: HashSet<(String, i64)>,
     /// Instance rows read (not yet changed) in this batch.
     loaded: HashMap<String, InstanceRow>,
     /// Job rows read in this batch (dropped when the batch updates the row).
     jobs: HashMap<String, JobRow>,
+    /// Parsed instance states by id, with the row version they belong to.
+    states: HashMap<String, (i64, Arc<InstanceState>)>,
     /// Timers fired in this batch.
     pub fired_timers: HashSet<String>,
     /// Definitions deployed in this batch, cached only after commit.
@@ -77,6 +80,7 @@ impl<'c> Batch<'c> {
     pub async fn begin(
         conn: &'c mut SqliteConnection,
         defs: &'c DefinitionCache,
+    cache: &'c std::sync::Mutex<super::InstanceCache>,
         now: Timestamp,
         step_budget: u32,
     ) -> Result<Batch<'c>> {
@@ -94,9 +98,11 @@ impl<'c> Batch<'c> {
             head_seq,
             head_hash,
             defs,
+            cache,
             removed: HashSet::new(),
             loaded: HashMap::new(),
             jobs: HashMap::new(),
+            states: HashMap::new(),
             fired_timers: HashSet::new(),
             deployed: Vec::new(),
             jobs_created: false,
@@ -116,6 +122,9 @@ impl<'c> Batch<'c> {
         if let Some(row) = self.loaded.get(id) {
             return Ok(Some(row.clone()));
         }
+        if let Some(row) = self.cached_instance(id) {
+            return Ok(Some(row));
+        }
         let row: Option<InstanceRow> = sqlx::query_as("SELECT * FROM instances WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *self.conn)
@@ -126,11 +135,49 @@ impl<'c> Batch<'c> {
         Ok(row)
     }
 
+    fn cached_instance(&self, id: &str) -> Option<InstanceRow> {
+        self.cache.lock().ok().and_then(|c| c.get(id).map(|(row, _)| row.clone()))
+    }
+
+    /// The parsed state of `row` (parsed at most once per version).
+    pub fn state_of(&mut self, row: &InstanceRow) -> Result<Arc<InstanceState>> {
+        if let Some((version, state)) = self.states.get(&row.id) {
+            if *version == row.version {
+                return Ok(state.clone());
+            }
+        }
+        let cached = self.cache.lock().ok().and_then(|c| {
+            c.get(&row.id)
+                .filter(|(r, _)| r.version == row.version)
+                .map(|(_, s)| s.clone())
+        });
+        let state = match cached {
+            Some(s) => s,
+            None => Arc::new(serde_json::from_str(&row.body).map_err(|e| {
+                crate::store::Error::Corrupt {
+                    table: "instances",
+                    message: format!("instance {}: {e}", row.id),
+                }
+            })?),
+        };
+        self.states.insert(row.id.clone(), (row.version, state.clone()));
+        Ok(state)
+    }
+
+    /// Parsed states of the instances this batch wrote, for the writer's cache.
+    pub fn take_states(&mut self) -> HashMap<String, (i64, Arc<InstanceState>)> {
+        std::mem::take(&mut self.states)
+    }
+
     /// Loads, in one query, the instance rows this batch will need.
     pub async fn prefetch_instances(&mut self, ids: &[String]) -> Result<()> {
         let missing: Vec<&String> = ids
             .iter()
-            .filter(|id| self.writes.instance(id).is_none() && !self.loaded.contains_key(*id))
+            .filter(|id| {
+                self.writes.instance(id).is_none()
+                    && !self.loaded.contains_key(*id)
+                    && self.cached_instance(id).is_none()
+            })
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -240,12 +287,7 @@ impl<'c> Batch<'c> {
         ctx: ApplyCtx,
     ) -> Result<(InstanceRow, InstanceState, Outcome)> {
         let def = self.definition(&row.definition_id).await?;
-        let mut state: InstanceState = serde_json::from_str(&row.body).map_err(|e| {
-            crate::store::Error::Corrupt {
-                table: "instances",
-                message: format!("instance {}: {e}", row.id),
-            }
-        })?;
+        let mut state: InstanceState = (*self.state_of(&row)?).clone();
         let kind = ctx.kind.unwrap_or_else(|| trigger.audit_kind());
         let step_ctx = StepContext {
             now: self.now,
@@ -268,15 +310,18 @@ impl<'c> Batch<'c> {
         data.insert("transitions".into(), Json::Array(transitions));
         let seq = self.append_audit(Some(&mut row), kind, ctx.element_id.clone(), ctx.actor.clone(), Json::Object(data));
         for t in &outcome.transitions {
-            self.writes.history.push(HistoryRow {
-                instance_id: row.id.clone(),
-                element_key: i64::from(t.key),
-                element_id: t.element_id.clone(),
-                element_type: t.element_type.to_owned(),
-                event: t.kind.as_str().to_owned(),
-                at: self.now_ms,
-                audit_seq: seq,
-            });
+            if matches!(t.kind, TransitionKind::Completed | TransitionKind::Terminated) {
+                self.writes.history.push(HistoryRow {
+                    instance_id: row.id.clone(),
+                    element_key: i64::from(t.key),
+                    element_id: t.element_id.clone(),
+                    element_type: t.element_type.to_owned(),
+                    state: t.kind.as_str().to_owned(),
+                    started_at: t.started_at_ms,
+                    ended_at: self.now_ms,
+                    audit_seq: seq,
+                });
+            }
         }
         self.translate(&row, &outcome, &ctx)?;
         row.state = state.status.as_str().to_owned();
@@ -290,6 +335,8 @@ impl<'c> Batch<'c> {
             message: e.to_string(),
         })?;
         self.loaded.remove(&row.id);
+        self.states
+            .insert(row.id.clone(), (row.version, Arc::new(state.clone())));
         self.writes.put_instance(row.clone());
         Ok((row, state, outcome))
     }

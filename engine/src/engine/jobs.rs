@@ -12,7 +12,7 @@ use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
 use crate::runtime::variables::ScopeView;
-use crate::runtime::{ElementKey, InstanceState, Trigger};
+use crate::runtime::{ElementKey, Trigger};
 use crate::store::rows::JobRow;
 use crate::views::JobView;
 
@@ -165,12 +165,7 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
         let Some(instance) = batch.instance(&row.instance_id).await? else {
             continue;
         };
-        let state: InstanceState = serde_json::from_str(&instance.body).map_err(|e| {
-            crate::store::Error::Corrupt {
-                table: "instances",
-                message: e.to_string(),
-            }
-        })?;
+        let state = batch.state_of(&instance)?;
         let key = ElementKey::try_from(row.element_key).unwrap_or(0);
         let variables = ScopeView::new(&state, key).collect();
         let headers = match serde_json::from_str(&row.headers) {

@@ -73,6 +73,60 @@ pub(crate) struct Shared {
     pub config: EngineConfig,
     /// Signalled after a commit that created jobs (wakes long-polling workers).
     pub jobs_notify: Notify,
+    /// Committed rows of running instances, kept by the writer. Sound because this process is
+    /// the only writer of instance rows (SQLite: the file lock of `keel serve`).
+    pub instances: std::sync::Mutex<InstanceCache>,
+}
+
+/// A bounded map of committed instance rows (the writer's read cache).
+#[derive(Debug, Default)]
+pub(crate) struct InstanceCache {
+    rows: std::collections::HashMap<
+        String,
+        (crate::store::rows::InstanceRow, Arc<crate::runtime::InstanceState>),
+    >,
+}
+
+impl InstanceCache {
+    /// Most rows kept; past this the cache starts over (cheap, and rare).
+    const CAPACITY: usize = 200_000;
+
+    pub fn get(
+        &self,
+        id: &str,
+    ) -> Option<&(crate::store::rows::InstanceRow, Arc<crate::runtime::InstanceState>)> {
+        self.rows.get(id)
+    }
+
+    /// Records a committed row and its parsed state; ended instances leave the cache.
+    pub fn put(
+        &mut self,
+        row: crate::store::rows::InstanceRow,
+        state: Arc<crate::runtime::InstanceState>,
+    ) {
+        if row.state != "active" {
+            self.rows.remove(&row.id);
+            return;
+        }
+        if self.rows.len() >= Self::CAPACITY && !self.rows.contains_key(&row.id) {
+            self.rows.clear();
+        }
+        self.rows.insert(row.id.clone(), (row, state));
+    }
+}
+
+/// Runs the writer on a thread of its own, so it never waits in a run queue behind API handlers
+/// or workers: every commit's latency is the writer's own work plus the database's.
+fn spawn_writer(shared: Arc<Shared>, rx: mpsc::Receiver<writer::Command>) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Store(crate::store::Error::Locked(format!("cannot start the writer: {e}"))))?;
+    std::thread::Builder::new()
+        .name("keel-writer".into())
+        .spawn(move || runtime.block_on(writer::run(shared, rx)))
+        .map_err(|e| Error::Store(crate::store::Error::Locked(format!("cannot start the writer: {e}"))))?;
+    Ok(())
 }
 
 /// Checkpoints the WAL every half second while the engine lives.
@@ -102,9 +156,10 @@ impl Engine {
             defs: DefinitionCache::default(),
             config,
             jobs_notify: Notify::new(),
+            instances: std::sync::Mutex::new(InstanceCache::default()),
         });
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(writer::run(shared.clone(), rx));
+        spawn_writer(shared.clone(), rx)?;
         tokio::spawn(checkpoints(Arc::downgrade(&shared)));
         Ok(Engine { shared, writer: tx })
     }

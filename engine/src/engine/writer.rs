@@ -65,7 +65,8 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
 }
 
 static STATS: std::sync::Mutex<(u64, u64, u128, u128, u128, u128)> = std::sync::Mutex::new((0, 0, 0, 0, 0, 0));
-pub fn dump_stats() { if let Ok(s) = STATS.lock() { eprintln!("batches={} cmds={} begin_us={} exec_us={} flush_us={} commit_us={}", s.0, s.1, s.2/1000, s.3/1000, s.4/1000, s.5/1000); } }
+static KINDS: std::sync::Mutex<[(u64, u128); 4]> = std::sync::Mutex::new([(0, 0); 4]);
+pub fn dump_stats() { if let Ok(k) = KINDS.lock() { eprintln!("start/activate/complete/other (n, us): {:?}", *k); } if let Ok(s) = STATS.lock() { eprintln!("batches={} cmds={} begin_us={} exec_us={} flush_us={} commit_us={}", s.0, s.1, s.2/1000, s.3/1000, s.4/1000, s.5/1000); } }
 
 async fn process(shared: &Shared, commands: Vec<Command>) {
     let size = commands.len();
@@ -79,6 +80,15 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
                 let version = def_id.rsplit(':').next().and_then(|v| v.parse().ok()).unwrap_or(0);
                 shared.defs.set_latest(&def.key, &def_id, version);
                 shared.defs.insert(&def_id, def);
+            }
+            if let Ok(mut cache) = shared.instances.lock() {
+                let mut states = effects.states;
+                for row in effects.instances {
+                    match states.remove(&row.id) {
+                        Some((version, state)) if version == row.version => cache.put(row, state),
+                        _ => {}
+                    }
+                }
             }
             if effects.jobs_created {
                 shared.jobs_notify.notify_waiters();
@@ -103,6 +113,8 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
 struct Committed {
     deployed: Vec<(String, Arc<keel_bpmn::ProcessDefinition>)>,
     jobs_created: bool,
+    instances: Vec<crate::store::rows::InstanceRow>,
+    states: std::collections::HashMap<String, (i64, Arc<crate::runtime::InstanceState>)>,
 }
 
 async fn run_batch(
@@ -114,7 +126,7 @@ async fn run_batch(
     let mut tx = shared.db.write.begin_with("BEGIN IMMEDIATE").await?;
     let now = shared.config.clock.now();
     let committed = {
-        let mut batch = Batch::begin(&mut tx, &shared.defs, now, shared.config.step_budget).await?;
+        let mut batch = Batch::begin(&mut tx, &shared.defs, &shared.instances, now, shared.config.step_budget).await?;
         let t1 = std::time::Instant::now();
         let job_ids: Vec<String> = commands
             .iter()
@@ -135,7 +147,10 @@ async fn run_batch(
                 continue;
             }
             let subscriptions_before = batch.writes.subscriptions.len();
+            let kind = match &command.op { Op::Start(_) => 0, Op::Activate(_) => 1, Op::CompleteJob(_) => 2, _ => 3 };
+            let te = std::time::Instant::now();
             let mut result = execute(&mut batch, command.op).await;
+            if let Ok(mut k) = KINDS.lock() { k[kind].0 += 1; k[kind].1 += te.elapsed().as_micros(); }
             if result.is_ok() {
                 if let Err(e) = messages::deliver_buffered(&mut batch, subscriptions_before).await {
                     result = Err(e);
@@ -159,6 +174,8 @@ async fn run_batch(
         Committed {
             deployed: std::mem::take(&mut batch.deployed),
             jobs_created: batch.jobs_created,
+            instances: batch.writes.take_instances(),
+            states: batch.take_states(),
         }
     };
     let t4 = std::time::Instant::now();

@@ -129,6 +129,9 @@ pub struct Transition {
     pub element_type: &'static str,
     /// What happened.
     pub kind: TransitionKind,
+    /// When the element instance was activated (epoch ms); for `Completed` and `Terminated`
+    /// this is its start, for the others the step's time.
+    pub started_at_ms: i64,
 }
 
 /// Everything one step produced.

@@ -23,6 +23,7 @@ pub struct Run<'a> {
     pub def: &'a ProcessDefinition,
     pub state: &'a mut InstanceState,
     pub now: jiff::Zoned,
+    pub now_ms: i64,
     pub out: Outcome,
     budget: u32,
     steps: u32,
@@ -36,6 +37,7 @@ impl<'a> Run<'a> {
             def,
             state,
             now: ctx.now.to_zoned(jiff::tz::TimeZone::UTC),
+            now_ms: ctx.now.as_millisecond(),
             out: Outcome::default(),
             budget: ctx.step_budget.max(1),
             steps: 0,
@@ -55,6 +57,9 @@ impl<'a> Run<'a> {
                 let start = scope
                     .and_then(|s| s.none_start)
                     .ok_or_else(|| Error::NoStartEvent(self.def.key.clone()))?;
+                if let Some(root) = self.state.elements.get_mut(&ROOT_KEY) {
+                    root.started_at = self.now_ms;
+                }
                 self.record(ROOT_KEY, self.def.key.clone(), "process", TransitionKind::Activated);
                 let element_id = self.def.node(start).id.clone();
                 self.state.agenda.push_back(Action::Activate {
@@ -165,6 +170,7 @@ impl<'a> Run<'a> {
                 variables: None,
                 joins: BTreeMap::new(),
                 incident: None,
+                started_at: self.now_ms,
             },
         );
         let element_type = self.def.node(node).element_type.as_str();
@@ -227,12 +233,17 @@ impl<'a> Run<'a> {
                 return Ok(());
             }
         };
-        self.state.elements.remove(&key);
+        let started_at = self
+            .state
+            .elements
+            .remove(&key)
+            .map(|e| e.started_at)
+            .unwrap_or(self.now_ms);
         if behavior::owns_work(flow_node) {
             self.out.effects.push(Effect::CancelWork { key });
         }
         let element_type = flow_node.element_type.as_str();
-        self.record(key, flow_node.id.clone(), element_type, TransitionKind::Completed);
+        self.record_ended(key, flow_node.id.clone(), element_type, TransitionKind::Completed, started_at);
         for flow in &flows {
             self.take(parent, *flow)?;
         }
@@ -320,7 +331,13 @@ impl<'a> Run<'a> {
     fn end_instance(&mut self, status: InstanceStatus, kind: TransitionKind) {
         self.state.status = status;
         self.state.agenda.clear();
-        self.record(ROOT_KEY, self.def.key.clone(), "process", kind);
+        let started_at = self
+            .state
+            .elements
+            .get(&ROOT_KEY)
+            .map(|e| e.started_at)
+            .unwrap_or(self.now_ms);
+        self.record_ended(ROOT_KEY, self.def.key.clone(), "process", kind, started_at);
     }
 
     // ----- termination --------------------------------------------------------------------
@@ -359,7 +376,13 @@ impl<'a> Run<'a> {
             self.out.effects.push(Effect::ResolveIncident { key });
         }
         self.out.effects.push(Effect::CancelWork { key });
-        self.record(key, instance.element_id, element_type, TransitionKind::Terminated);
+        self.record_ended(
+            key,
+            instance.element_id,
+            element_type,
+            TransitionKind::Terminated,
+            instance.started_at,
+        );
     }
 
     /// Marks the root as ended by a terminate end event.
@@ -548,11 +571,25 @@ impl<'a> Run<'a> {
         element_type: &'static str,
         kind: TransitionKind,
     ) {
+        let now = self.now_ms;
+        self.record_ended(key, element_id, element_type, kind, now);
+    }
+
+    /// Records a transition of an element instance that started at `started_at_ms`.
+    pub fn record_ended(
+        &mut self,
+        key: ElementKey,
+        element_id: String,
+        element_type: &'static str,
+        kind: TransitionKind,
+        started_at_ms: i64,
+    ) {
         self.out.transitions.push(Transition {
             key,
             element_id,
             element_type,
             kind,
+            started_at_ms,
         });
     }
 }

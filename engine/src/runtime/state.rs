@@ -107,6 +107,9 @@ pub struct ElementInstance {
     /// The incident that stopped this element, if any.
     #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<OpenIncident>,
+    /// When it was activated (epoch ms), for the element history.
+    #[serde(rename = "t", default)]
+    pub started_at: i64,
 }
 
 /// Pending work of the runtime: kept in the state only while a step-budget incident stopped the
@@ -157,6 +160,7 @@ impl InstanceState {
                 variables: Some(variables),
                 joins: BTreeMap::new(),
                 incident: None,
+                started_at: 0,
             },
         );
         InstanceState {

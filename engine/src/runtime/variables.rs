@@ -143,6 +143,7 @@ mod tests {
                 variables: Some(local),
                 joins: BTreeMap::new(),
                 incident: None,
+                started_at: 0,
             },
         );
         s.elements.insert(
@@ -154,6 +155,7 @@ mod tests {
                 variables: None,
                 joins: BTreeMap::new(),
                 incident: None,
+                started_at: 0,
             },
         );
         s

@@ -100,15 +100,16 @@ pub struct IncidentRow {
     pub resolved_at: Option<i64>,
 }
 
-/// `history`.
+/// `history`: one row per ended element instance (and one for the process itself).
 #[derive(Debug, Clone, FromRow, PartialEq)]
 pub struct HistoryRow {
     pub instance_id: String,
     pub element_key: i64,
     pub element_id: String,
     pub element_type: String,
-    pub event: String,
-    pub at: i64,
+    pub state: String,
+    pub started_at: i64,
+    pub ended_at: i64,
     pub audit_seq: i64,
 }
 

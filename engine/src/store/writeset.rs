@@ -42,7 +42,7 @@ pub struct WriteSet {
     pub cancelled: Vec<(String, i64)>,
     /// Timers that fired (deleted by id).
     pub deleted_timers: Vec<String>,
-    /// Element transitions.
+    /// Element instances that ended.
     pub history: Vec<HistoryRow>,
     /// Audit records, in seq order.
     pub audit: Vec<AuditRecord>,
@@ -69,6 +69,12 @@ impl WriteSet {
         self.instance_pos
             .get(id)
             .and_then(|&i| self.instances.get(i))
+    }
+
+    /// Hands out the instance rows (after the flush), leaving none behind.
+    pub fn take_instances(&mut self) -> Vec<InstanceRow> {
+        self.instance_pos.clear();
+        std::mem::take(&mut self.instances)
     }
 
     /// True when nothing is pending.
@@ -275,23 +281,23 @@ impl WriteSet {
     }
 
     async fn flush_cancelled(&self, conn: &mut SqliteConnection) -> Result<()> {
+        // Join the key list to each table's (instance_id, element_key) index and act on the
+        // matching rowids: a row-value `IN (VALUES ...)` alone makes SQLite scan the table.
         for chunk in self.cancelled.chunks(MAX_PARAMS / 2) {
-            for (table, action) in [
-                ("jobs", "DELETE FROM jobs"),
-                ("timers", "DELETE FROM timers"),
-                ("subscriptions", "DELETE FROM subscriptions"),
-                ("user_tasks", "UPDATE user_tasks SET state = 'cancelled'"),
+            for (table, action, extra) in [
+                ("jobs", "DELETE FROM jobs", ""),
+                ("timers", "DELETE FROM timers", ""),
+                ("subscriptions", "DELETE FROM subscriptions", ""),
+                ("user_tasks", "UPDATE user_tasks SET state = 'cancelled'", " AND t.state = 'open'"),
             ] {
                 let mut q = QueryBuilder::<Sqlite>::new(action);
-                q.push(" WHERE ");
-                if table == "user_tasks" {
-                    q.push("state = 'open' AND ");
-                }
-                q.push("(instance_id, element_key) IN (");
+                q.push(" WHERE rowid IN (SELECT t.rowid FROM (");
                 q.push_values(chunk, |mut b, (instance, key)| {
                     b.push_bind(instance).push_bind(*key);
                 });
-                q.push(")");
+                q.push(format!(
+                    ") v JOIN {table} t ON t.instance_id = v.column1 AND t.element_key = v.column2{extra})"
+                ));
                 q.build().execute(&mut *conn).await?;
             }
         }
@@ -312,17 +318,19 @@ impl WriteSet {
     }
 
     async fn flush_history(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.history.chunks(MAX_PARAMS / 7) {
+        for chunk in self.history.chunks(MAX_PARAMS / 8) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO history (instance_id, element_key, element_id, element_type, event, at, audit_seq) ",
+                "INSERT INTO history (instance_id, element_key, element_id, element_type, state, \
+                 started_at, ended_at, audit_seq) ",
             );
             q.push_values(chunk, |mut b, r| {
                 b.push_bind(&r.instance_id)
                     .push_bind(r.element_key)
                     .push_bind(&r.element_id)
                     .push_bind(&r.element_type)
-                    .push_bind(&r.event)
-                    .push_bind(r.at)
+                    .push_bind(&r.state)
+                    .push_bind(r.started_at)
+                    .push_bind(r.ended_at)
                     .push_bind(r.audit_seq);
             });
             q.build().execute(&mut *conn).await?;
