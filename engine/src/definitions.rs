@@ -53,7 +53,9 @@ impl DefinitionCache {
     /// Records the latest version of `key` (only ever moves forward).
     pub fn set_latest(&self, key: &str, id: &str, version: i64) {
         if let Ok(mut m) = self.latest.write() {
-            let entry = m.entry(key.to_owned()).or_insert_with(|| (id.to_owned(), version));
+            let entry = m
+                .entry(key.to_owned())
+                .or_insert_with(|| (id.to_owned(), version));
             if entry.1 < version {
                 *entry = (id.to_owned(), version);
             }

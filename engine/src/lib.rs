@@ -14,10 +14,10 @@ pub mod runtime;
 pub mod store;
 pub mod views;
 
+pub use engine::AuditFilter;
 pub use engine::{
     ActivateRequest, CorrelateRequest, CorrelateResult, DeployFile, Engine, EngineConfig,
     FailRequest, InstanceFilter, NewUser, StartRequest, TaskFilter, ThrowErrorRequest, UserView,
 };
-pub use engine::AuditFilter;
 pub use error::{Error, Result};
 pub use principal::{Principal, Role};

@@ -20,7 +20,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, for validation and listings.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Deployer, Role::Operator, Role::Auditor, Role::Worker];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Deployer,
+        Role::Operator,
+        Role::Auditor,
+        Role::Worker,
+    ];
 
     /// The role's name.
     pub fn as_str(self) -> &'static str {
@@ -76,7 +82,7 @@ impl Principal {
         match assignee {
             Some(a) => a == self.name,
             None => {
-                candidate_users.iter().any(|u| *u == self.name)
+                candidate_users.contains(&self.name)
                     || candidate_groups.iter().any(|g| self.groups.contains(g))
             }
         }

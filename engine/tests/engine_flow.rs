@@ -1,9 +1,9 @@
 //! End-to-end through the `Engine` façade on a real SQLite file: start, jobs, user tasks,
 //! gateways, incidents, audit chain.
 
-use keel_engine::{
-    ActivateRequest, DeployFile, Engine, EngineConfig, Principal, StartRequest,
-};
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
+
+use keel_engine::{ActivateRequest, DeployFile, Engine, EngineConfig, Principal, StartRequest};
 use serde_json::{Map, json};
 
 const APPROVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -61,7 +61,13 @@ fn vars(v: serde_json::Value) -> Map<String, serde_json::Value> {
 async fn approval_runs_to_completion_and_audit_verifies() {
     let (engine, _dir) = engine().await;
     let d = engine
-        .deploy(vec![DeployFile { name: "a.bpmn".into(), content: APPROVAL.as_bytes().to_vec() }], &admin())
+        .deploy(
+            vec![DeployFile {
+                name: "a.bpmn".into(),
+                content: APPROVAL.as_bytes().to_vec(),
+            }],
+            &admin(),
+        )
         .await
         .unwrap();
     assert_eq!(d.definitions[0].key, "approval");
@@ -95,9 +101,20 @@ async fn approval_runs_to_completion_and_audit_verifies() {
         .await
         .unwrap();
     // completing twice is a conflict (fenced)
-    assert!(engine.complete_job(&jobs[0].id, "w1", Map::new(), &admin()).await.is_err());
+    assert!(
+        engine
+            .complete_job(&jobs[0].id, "w1", Map::new(), &admin())
+            .await
+            .is_err()
+    );
     let tasks = engine
-        .list_tasks(&keel_engine::TaskFilter { limit: 100, ..Default::default() }, &approver())
+        .list_tasks(
+            &keel_engine::TaskFilter {
+                limit: 100,
+                ..Default::default()
+            },
+            &approver(),
+        )
         .await
         .unwrap();
     assert_eq!(tasks.total, 1);
@@ -115,7 +132,10 @@ async fn approval_runs_to_completion_and_audit_verifies() {
     assert_eq!(inst.variables["valid"], json!(true));
     let audit = engine.instance_audit(&inst.id).await.unwrap();
     let kinds: Vec<&str> = audit.iter().map(|r| r.kind.as_str()).collect();
-    assert_eq!(kinds, vec!["instance_started", "job_completed", "task_completed"]);
+    assert_eq!(
+        kinds,
+        vec!["instance_started", "job_completed", "task_completed"]
+    );
     assert_eq!(engine.verify_audit().await.unwrap().unwrap(), 4);
 }
 
@@ -123,11 +143,23 @@ async fn approval_runs_to_completion_and_audit_verifies() {
 async fn null_condition_raises_incident_and_resolving_with_variables_continues() {
     let (engine, _dir) = engine().await;
     engine
-        .deploy(vec![DeployFile { name: "a.bpmn".into(), content: APPROVAL.as_bytes().to_vec() }], &admin())
+        .deploy(
+            vec![DeployFile {
+                name: "a.bpmn".into(),
+                content: APPROVAL.as_bytes().to_vec(),
+            }],
+            &admin(),
+        )
         .await
         .unwrap();
     let inst = engine
-        .start_instance(StartRequest { definition_key: "approval".into(), ..Default::default() }, &admin())
+        .start_instance(
+            StartRequest {
+                definition_key: "approval".into(),
+                ..Default::default()
+            },
+            &admin(),
+        )
         .await
         .unwrap();
     let jobs = engine
@@ -140,20 +172,34 @@ async fn null_condition_raises_incident_and_resolving_with_variables_continues()
         })
         .await
         .unwrap();
-    engine.complete_job(&jobs[0].id, "w1", Map::new(), &admin()).await.unwrap();
+    engine
+        .complete_job(&jobs[0].id, "w1", Map::new(), &admin())
+        .await
+        .unwrap();
     let view = engine.instance(&inst.id).await.unwrap();
     assert_eq!(view.state, "active");
     assert_eq!(view.incidents, 1);
-    let incidents = engine.list_incidents(Some(&inst.id), Some("open"), 100, 0).await.unwrap();
+    let incidents = engine
+        .list_incidents(Some(&inst.id), Some("open"), 100, 0)
+        .await
+        .unwrap();
     assert_eq!(incidents.items[0].kind, "expression_error");
     assert_eq!(incidents.items[0].element_id, "big");
     engine
-        .resolve_incident(&incidents.items[0].id, None, vars(json!({"amount": 10})), &admin())
+        .resolve_incident(
+            &incidents.items[0].id,
+            None,
+            vars(json!({"amount": 10})),
+            &admin(),
+        )
         .await
         .unwrap();
     let view = engine.instance(&inst.id).await.unwrap();
     assert_eq!(view.state, "completed");
     assert_eq!(view.incidents, 0);
-    let open = engine.list_incidents(Some(&inst.id), Some("open"), 100, 0).await.unwrap();
+    let open = engine
+        .list_incidents(Some(&inst.id), Some("open"), 100, 0)
+        .await
+        .unwrap();
     assert_eq!(open.total, 0);
 }

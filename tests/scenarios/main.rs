@@ -1,1 +1,17 @@
-//! scenarios
+//! Keel's scenario tests: each test spawns its own `keel serve` on a fresh SQLite database and
+//! drives it through the CLI and the HTTP API only (see the `keel_tests` harness). Build the
+//! binary first: `cargo build -p keel` with the same `CARGO_TARGET_DIR`.
+
+mod api_errors;
+mod architecture;
+mod cli;
+mod dialects;
+mod elements;
+mod errors;
+mod events;
+mod gateways;
+mod incidents;
+mod recovery;
+mod subprocess;
+mod tasks;
+mod user_task;

@@ -20,7 +20,10 @@ pub fn csv_line(record: &AuditRecord) -> String {
         record.seq.to_string(),
         record.at.clone(),
         record.instance_id.clone().unwrap_or_default(),
-        record.instance_seq.map(|s| s.to_string()).unwrap_or_default(),
+        record
+            .instance_seq
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
         record.element_id.clone().unwrap_or_default(),
         record.kind.clone(),
         record.actor.kind.clone(),
@@ -31,14 +34,20 @@ pub fn csv_line(record: &AuditRecord) -> String {
         record.instance_prev_hash.clone().unwrap_or_default(),
         record.hash.clone(),
     ];
-    let mut line = fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(",");
+    let mut line = fields
+        .iter()
+        .map(|f| quote(f))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push('\n');
     line
 }
 
 fn quote(field: &str) -> String {
     // A leading = + - @ would make spreadsheets evaluate the cell; quote-prefix it (CSV injection).
-    let field = if field.starts_with(['=', '+', '-', '@']) && !field.chars().all(|c| c.is_ascii_digit() || c == '-') {
+    let field = if field.starts_with(['=', '+', '-', '@'])
+        && !field.chars().all(|c| c.is_ascii_digit() || c == '-')
+    {
         format!("'{field}")
     } else {
         field.to_owned()

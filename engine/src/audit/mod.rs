@@ -13,4 +13,4 @@ mod record;
 mod verify;
 
 pub use record::{Actor, AuditRecord, ENCODING_VERSION, GENESIS_HASH, audit_value};
-pub use verify::{ChainHead, Mode, VerifyError, Verifier};
+pub use verify::{ChainHead, Mode, Verifier, VerifyError};

@@ -15,7 +15,9 @@ pub enum VerifyError {
         seq: i64,
     },
     /// `prev_hash` does not match the previous record's hash.
-    #[error("record seq {seq}: prev_hash does not match the previous record (a record is missing or was reordered)")]
+    #[error(
+        "record seq {seq}: prev_hash does not match the previous record (a record is missing or was reordered)"
+    )]
     BrokenChain {
         /// The record's `seq`.
         seq: i64,
@@ -111,7 +113,8 @@ impl Verifier {
                 return Err(VerifyError::BrokenChain { seq });
             }
         }
-        if let (Some(instance_id), Some(instance_seq)) = (&record.instance_id, record.instance_seq) {
+        if let (Some(instance_id), Some(instance_seq)) = (&record.instance_id, record.instance_seq)
+        {
             let (expected, prev) = match self.instances.get(instance_id) {
                 None if self.mode == Mode::Range => (
                     instance_seq,
@@ -120,7 +123,9 @@ impl Verifier {
                 None => (1, GENESIS_HASH.to_owned()),
                 Some((s, h)) => (s + 1, h.clone()),
             };
-            if instance_seq != expected || record.instance_prev_hash.as_deref() != Some(prev.as_str()) {
+            if instance_seq != expected
+                || record.instance_prev_hash.as_deref() != Some(prev.as_str())
+            {
                 return Err(VerifyError::BrokenInstanceChain {
                     seq,
                     instance_id: instance_id.clone(),
@@ -179,7 +184,10 @@ mod tests {
                 kind: "job_completed".into(),
                 actor: Actor::system(),
                 data: json!({"n": seq}),
-                prev_hash: out.last().map(|r| r.hash.clone()).unwrap_or(GENESIS_HASH.into()),
+                prev_hash: out
+                    .last()
+                    .map(|r| r.hash.clone())
+                    .unwrap_or(GENESIS_HASH.into()),
                 instance_prev_hash: Some(iprev),
                 hash: String::new(),
             }
@@ -199,7 +207,10 @@ mod tests {
         }
         assert_eq!(v.count(), 10);
         let mut v = Verifier::new(Mode::Instances);
-        for r in records.iter().filter(|r| r.instance_id.as_deref() == Some("i1")) {
+        for r in records
+            .iter()
+            .filter(|r| r.instance_id.as_deref() == Some("i1"))
+        {
             v.push(r).unwrap();
         }
         assert_eq!(v.count(), 5);
@@ -217,7 +228,13 @@ mod tests {
         records.remove(2);
         let mut v = Verifier::new(Mode::Full);
         let err = records.iter().try_for_each(|r| v.push(r)).unwrap_err();
-        assert_eq!(err, VerifyError::Gap { seq: 4, expected: 3 });
+        assert_eq!(
+            err,
+            VerifyError::Gap {
+                seq: 4,
+                expected: 3
+            }
+        );
 
         let records = chain(6);
         let mut v = Verifier::new(Mode::Instances);
@@ -228,7 +245,10 @@ mod tests {
             .filter(|(i, _)| *i != 1)
             .map(|(_, r)| r)
             .collect();
-        let err = filtered.into_iter().try_for_each(|r| v.push(r)).unwrap_err();
+        let err = filtered
+            .into_iter()
+            .try_for_each(|r| v.push(r))
+            .unwrap_err();
         assert!(matches!(err, VerifyError::BrokenInstanceChain { .. }));
     }
 

@@ -80,7 +80,7 @@ impl<'c> Batch<'c> {
     pub async fn begin(
         conn: &'c mut SqliteConnection,
         defs: &'c DefinitionCache,
-    cache: &'c std::sync::Mutex<super::InstanceCache>,
+        cache: &'c std::sync::Mutex<super::InstanceCache>,
         now: Timestamp,
         step_budget: u32,
     ) -> Result<Batch<'c>> {
@@ -136,15 +136,18 @@ impl<'c> Batch<'c> {
     }
 
     fn cached_instance(&self, id: &str) -> Option<InstanceRow> {
-        self.cache.lock().ok().and_then(|c| c.get(id).map(|(row, _)| row.clone()))
+        self.cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(id).map(|(row, _)| row.clone()))
     }
 
     /// The parsed state of `row` (parsed at most once per version).
     pub fn state_of(&mut self, row: &InstanceRow) -> Result<Arc<InstanceState>> {
-        if let Some((version, state)) = self.states.get(&row.id) {
-            if *version == row.version {
-                return Ok(state.clone());
-            }
+        if let Some((version, state)) = self.states.get(&row.id)
+            && *version == row.version
+        {
+            return Ok(state.clone());
         }
         let cached = self.cache.lock().ok().and_then(|c| {
             c.get(&row.id)
@@ -160,7 +163,8 @@ impl<'c> Batch<'c> {
                 }
             })?),
         };
-        self.states.insert(row.id.clone(), (row.version, state.clone()));
+        self.states
+            .insert(row.id.clone(), (row.version, state.clone()));
         Ok(state)
     }
 
@@ -236,14 +240,19 @@ impl<'c> Batch<'c> {
 
     /// True when this batch already deleted the work of that element instance.
     pub fn is_removed(&self, instance_id: &str, element_key: i64) -> bool {
-        self.removed.contains(&(instance_id.to_owned(), element_key))
+        self.removed
+            .contains(&(instance_id.to_owned(), element_key))
     }
 
     /// The latest version of `key` known without a query: deployed in this batch, or cached
     /// from an earlier committed batch.
     pub fn latest_definition(&self, key: &str) -> Option<(String, i64)> {
         if let Some((id, _)) = self.deployed.iter().rev().find(|(_, d)| d.key == key) {
-            let version = id.rsplit(':').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let version = id
+                .rsplit(':')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             return Some((id.clone(), version));
         }
         self.defs.latest(key)
@@ -308,9 +317,18 @@ impl<'c> Batch<'c> {
             .map(|t| json!({"element_id": t.element_id, "element_type": t.element_type, "event": t.kind.as_str()}))
             .collect();
         data.insert("transitions".into(), Json::Array(transitions));
-        let seq = self.append_audit(Some(&mut row), kind, ctx.element_id.clone(), ctx.actor.clone(), Json::Object(data));
+        let seq = self.append_audit(
+            Some(&mut row),
+            kind,
+            ctx.element_id.clone(),
+            ctx.actor.clone(),
+            Json::Object(data),
+        );
         for t in &outcome.transitions {
-            if matches!(t.kind, TransitionKind::Completed | TransitionKind::Terminated) {
+            if matches!(
+                t.kind,
+                TransitionKind::Completed | TransitionKind::Terminated
+            ) {
                 self.writes.history.push(HistoryRow {
                     instance_id: row.id.clone(),
                     element_key: i64::from(t.key),
@@ -378,7 +396,9 @@ impl<'c> Batch<'c> {
                         self.writes.candidates.push((id.clone(), "user", u.clone()));
                     }
                     for g in &spec.candidate_groups {
-                        self.writes.candidates.push((id.clone(), "group", g.clone()));
+                        self.writes
+                            .candidates
+                            .push((id.clone(), "group", g.clone()));
                     }
                     self.writes.tasks.push(TaskRow {
                         id,

@@ -8,9 +8,9 @@ use keel_bpmn::{Diagnostic, Position, ProcessDefinition};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::Engine;
 use super::batch::Batch;
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
@@ -40,12 +40,21 @@ pub(crate) struct DeployOp {
 
 impl Engine {
     /// Deploys BPMN files. Invalid files (any error, any DOCTYPE) deploy nothing.
-    pub async fn deploy(&self, files: Vec<DeployFile>, caller: &Principal) -> Result<DeploymentView> {
+    pub async fn deploy(
+        &self,
+        files: Vec<DeployFile>,
+        caller: &Principal,
+    ) -> Result<DeploymentView> {
         let mut parsed_files = Vec::new();
         let mut problems = Vec::new();
         for file in files {
             let parsed = keel_bpmn::parse(&file.content);
-            let errors: Vec<Diagnostic> = parsed.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+            let errors: Vec<Diagnostic> = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
             let executable: Vec<Arc<ProcessDefinition>> = parsed
                 .processes
                 .into_iter()
@@ -113,7 +122,9 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
             .fetch_optional(&mut *batch.conn)
             .await?;
             if let Some(row) = latest.as_ref().filter(|r| r.xml_sha256 == file.sha256) {
-                audit_defs.push(json!({"id": row.id, "key": row.key, "version": row.version, "new": false}));
+                audit_defs.push(
+                    json!({"id": row.id, "key": row.key, "version": row.version, "new": false}),
+                );
                 definitions.push(view(row));
                 continue;
             }
@@ -185,7 +196,11 @@ const DEFINITION_COLUMNS: &str =
 
 impl Engine {
     /// The latest version of every key.
-    pub async fn latest_definitions(&self, limit: i64, offset: i64) -> Result<crate::views::Page<DefinitionView>> {
+    pub async fn latest_definitions(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<crate::views::Page<DefinitionView>> {
         let rows: Vec<crate::store::rows::DefinitionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {DEFINITION_COLUMNS} FROM definitions d WHERE version = \
              (SELECT MAX(version) FROM definitions WHERE key = d.key) ORDER BY key LIMIT $1 OFFSET $2"
@@ -220,12 +235,13 @@ impl Engine {
 
     /// Every version of `key`, newest first.
     pub async fn definition_versions(&self, key: &str) -> Result<Vec<DefinitionView>> {
-        let rows: Vec<crate::store::rows::DefinitionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 ORDER BY version DESC"
-        )))
-        .bind(key)
-        .fetch_all(self.read())
-        .await?;
+        let rows: Vec<crate::store::rows::DefinitionRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 ORDER BY version DESC"
+            )))
+            .bind(key)
+            .fetch_all(self.read())
+            .await?;
         if rows.is_empty() {
             return Err(Error::NotFound(format!("definition {key}")));
         }

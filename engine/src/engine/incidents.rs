@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
@@ -23,7 +23,13 @@ pub(crate) struct ResolveOp {
 
 impl Engine {
     /// Incidents, newest first.
-    pub async fn list_incidents(&self, instance_id: Option<&str>, state: Option<&str>, limit: i64, offset: i64) -> Result<Page<IncidentView>> {
+    pub async fn list_incidents(
+        &self,
+        instance_id: Option<&str>,
+        state: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<IncidentView>> {
         const WHERE: &str = "WHERE ($1 IS NULL OR instance_id = $1) AND ($2 IS NULL OR state = $2)";
         let rows: Vec<IncidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT * FROM incidents {WHERE} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
@@ -34,11 +40,13 @@ impl Engine {
         .bind(offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM incidents {WHERE}")))
-            .bind(instance_id)
-            .bind(state)
-            .fetch_one(self.read())
-            .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM incidents {WHERE}"
+        )))
+        .bind(instance_id)
+        .bind(state)
+        .fetch_one(self.read())
+        .await?;
         Ok(Page {
             items: rows.iter().map(IncidentView::from_row).collect(),
             total,
@@ -46,7 +54,13 @@ impl Engine {
     }
 
     /// Resolves an open incident, optionally setting variables first.
-    pub async fn resolve_incident(&self, id: &str, retries: Option<i64>, variables: Map<String, Json>, caller: &Principal) -> Result<()> {
+    pub async fn resolve_incident(
+        &self,
+        id: &str,
+        retries: Option<i64>,
+        variables: Map<String, Json>,
+        caller: &Principal,
+    ) -> Result<()> {
         let op = ResolveOp {
             incident_id: id.to_owned(),
             retries,
@@ -64,18 +78,24 @@ pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Repl
         .await?;
     let incident = row.ok_or_else(|| Error::NotFound(format!("incident {}", op.incident_id)))?;
     if incident.state != "open" {
-        return Err(Error::Conflict(format!("incident {} is already resolved", incident.id)));
+        return Err(Error::Conflict(format!(
+            "incident {} is already resolved",
+            incident.id
+        )));
     }
     let mut instance = super::instances::load_active(batch, &incident.instance_id).await?;
     if !op.variables.is_empty() {
         let ctx = ApplyCtx::new(op.actor.clone());
-        let trigger = Trigger::SetVariables { variables: op.variables };
+        let trigger = Trigger::SetVariables {
+            variables: op.variables,
+        };
         instance = batch.apply(instance, trigger, ctx).await?.0;
     }
     let mut ctx = ApplyCtx::new(op.actor);
     ctx.element_id = Some(incident.element_id.clone());
     ctx.data.insert("incident_id".into(), json!(incident.id));
-    ctx.data.insert("incident_kind".into(), json!(incident.kind));
+    ctx.data
+        .insert("incident_kind".into(), json!(incident.kind));
     let trigger = Trigger::ResolveIncident {
         key: ElementKey::try_from(incident.element_key).unwrap_or(0),
     };

@@ -3,9 +3,9 @@
 use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
+use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::{Actor, AuditRecord, GENESIS_HASH};
 use crate::error::{Error, Result};
 use crate::principal::Principal;
@@ -66,7 +66,11 @@ pub(crate) struct SetVariablesOp {
 
 impl Engine {
     /// Starts an instance and runs it to its first wait state.
-    pub async fn start_instance(&self, request: StartRequest, caller: &Principal) -> Result<InstanceView> {
+    pub async fn start_instance(
+        &self,
+        request: StartRequest,
+        caller: &Principal,
+    ) -> Result<InstanceView> {
         let request_hash = {
             let body = json!({
                 "key": request.definition_key,
@@ -74,7 +78,9 @@ impl Engine {
                 "variables": request.variables,
                 "business_key": request.business_key,
             });
-            hex::encode(Sha256::digest(crate::audit::canonical::to_string(&body).as_bytes()))
+            hex::encode(Sha256::digest(
+                crate::audit::canonical::to_string(&body).as_bytes(),
+            ))
         };
         let op = StartOp {
             request,
@@ -89,7 +95,12 @@ impl Engine {
     }
 
     /// Cancels a running instance.
-    pub async fn cancel_instance(&self, id: &str, reason: Option<String>, caller: &Principal) -> Result<InstanceView> {
+    pub async fn cancel_instance(
+        &self,
+        id: &str,
+        reason: Option<String>,
+        caller: &Principal,
+    ) -> Result<InstanceView> {
         let op = CancelOp {
             instance_id: id.to_owned(),
             reason,
@@ -102,7 +113,12 @@ impl Engine {
     }
 
     /// Sets process-scope variables (an operator fixing data before resolving an incident).
-    pub async fn set_variables(&self, id: &str, variables: Map<String, Json>, caller: &Principal) -> Result<InstanceView> {
+    pub async fn set_variables(
+        &self,
+        id: &str,
+        variables: Map<String, Json>,
+        caller: &Principal,
+    ) -> Result<InstanceView> {
         let op = SetVariablesOp {
             instance_id: id.to_owned(),
             variables,
@@ -125,7 +141,11 @@ impl Engine {
     }
 
     pub(crate) async fn view(&self, row: &InstanceRow) -> Result<InstanceView> {
-        let def = self.shared.defs.get(self.read(), &row.definition_id).await?;
+        let def = self
+            .shared
+            .defs
+            .get(self.read(), &row.definition_id)
+            .await?;
         Ok(InstanceView::from_row(row, |id| element_type(&def, id)))
     }
 
@@ -144,13 +164,15 @@ impl Engine {
         .bind(filter.offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM instances {WHERE}")))
-            .bind(&filter.definition_key)
-            .bind(&filter.state)
-            .bind(&filter.business_key)
-            .bind(&filter.started_by)
-            .fetch_one(self.read())
-            .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM instances {WHERE}"
+        )))
+        .bind(&filter.definition_key)
+        .bind(&filter.state)
+        .bind(&filter.business_key)
+        .bind(&filter.started_by)
+        .fetch_one(self.read())
+        .await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {
             items.push(self.view(row).await?);
@@ -176,7 +198,10 @@ pub(crate) fn element_type(def: &keel_bpmn::ProcessDefinition, id: &str) -> Stri
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-pub(crate) async fn view_in_batch(batch: &mut Batch<'_>, row: &InstanceRow) -> Result<InstanceView> {
+pub(crate) async fn view_in_batch(
+    batch: &mut Batch<'_>,
+    row: &InstanceRow,
+) -> Result<InstanceView> {
     let def = batch.definition(&row.definition_id).await?;
     Ok(InstanceView::from_row(row, |id| element_type(&def, id)))
 }
@@ -289,7 +314,13 @@ pub(crate) async fn set_variables(batch: &mut Batch<'_>, op: SetVariablesOp) -> 
     let row = load_active(batch, &op.instance_id).await?;
     let ctx = ApplyCtx::new(op.actor);
     let (row, _, _) = batch
-        .apply(row, Trigger::SetVariables { variables: op.variables }, ctx)
+        .apply(
+            row,
+            Trigger::SetVariables {
+                variables: op.variables,
+            },
+            ctx,
+        )
         .await?;
     Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)))
 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value as Json, json};
 
+use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
@@ -107,7 +107,13 @@ impl Engine {
     }
 
     /// Completes a job held by `worker`.
-    pub async fn complete_job(&self, job_id: &str, worker: &str, variables: Map<String, Json>, caller: &Principal) -> Result<()> {
+    pub async fn complete_job(
+        &self,
+        job_id: &str,
+        worker: &str,
+        variables: Map<String, Json>,
+        caller: &Principal,
+    ) -> Result<()> {
         let op = CompleteOp {
             job_id: job_id.to_owned(),
             worker: worker.to_owned(),
@@ -118,7 +124,12 @@ impl Engine {
     }
 
     /// Reports a failed attempt; with no retries left the instance gets an incident.
-    pub async fn fail_job(&self, job_id: &str, request: FailRequest, caller: &Principal) -> Result<()> {
+    pub async fn fail_job(
+        &self,
+        job_id: &str,
+        request: FailRequest,
+        caller: &Principal,
+    ) -> Result<()> {
         let op = FailOp {
             job_id: job_id.to_owned(),
             request,
@@ -128,7 +139,12 @@ impl Engine {
     }
 
     /// Throws a BPMN error from a job.
-    pub async fn throw_job_error(&self, job_id: &str, request: ThrowErrorRequest, caller: &Principal) -> Result<()> {
+    pub async fn throw_job_error(
+        &self,
+        job_id: &str,
+        request: ThrowErrorRequest,
+        caller: &Principal,
+    ) -> Result<()> {
         let op = ThrowOp {
             job_id: job_id.to_owned(),
             request,
@@ -193,7 +209,9 @@ async fn locked_job(batch: &mut Batch<'_>, job_id: &str, worker: &str) -> Result
         .filter(|r| !batch.is_removed(&r.instance_id, r.element_key))
         .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
     if row.state != "locked" || row.lock_owner.as_deref() != Some(worker) {
-        return Err(Error::Conflict(format!("job {job_id} is not locked by worker '{worker}'")));
+        return Err(Error::Conflict(format!(
+            "job {job_id} is not locked by worker '{worker}'"
+        )));
     }
     if row.available_at <= batch.now_ms {
         return Err(Error::Conflict(format!(
@@ -223,7 +241,9 @@ pub(crate) async fn complete(batch: &mut Batch<'_>, op: CompleteOp) -> Result<Re
         key: key_of(&job),
         variables: op.variables,
     };
-    batch.apply(instance, trigger, ctx(op.actor, &job, &op.worker)).await?;
+    batch
+        .apply(instance, trigger, ctx(op.actor, &job, &op.worker))
+        .await?;
     Ok(Reply::Empty)
 }
 
@@ -233,7 +253,8 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
     let retries = op.request.retries.unwrap_or(job.retries - 1).max(0);
     let mut ctx = ctx(op.actor, &job, &op.request.worker);
     ctx.data.insert("retries".into(), json!(retries));
-    ctx.data.insert("error_message".into(), json!(op.request.error_message));
+    ctx.data
+        .insert("error_message".into(), json!(op.request.error_message));
     if retries > 0 {
         ctx.data.insert("transitions".into(), json!([]));
         batch.append_audit(
@@ -245,7 +266,9 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
         );
         instance.version += 1;
         batch.writes.put_instance(instance);
-        let available_at = batch.now_ms.saturating_add(op.request.retry_backoff_ms.max(0));
+        let available_at = batch
+            .now_ms
+            .saturating_add(op.request.retry_backoff_ms.max(0));
         sqlx::query(
             "UPDATE jobs SET state = 'ready', retries = $1, available_at = $2, lock_owner = NULL, \
              error_message = $3, version = version + 1 WHERE id = $4",
@@ -274,7 +297,8 @@ pub(crate) async fn throw_error(batch: &mut Batch<'_>, op: ThrowOp) -> Result<Re
     let instance = super::instances::load_active(batch, &job.instance_id).await?;
     let mut ctx = ctx(op.actor, &job, &r.worker);
     ctx.data.insert("error_code".into(), json!(r.error_code));
-    ctx.data.insert("error_message".into(), json!(r.error_message));
+    ctx.data
+        .insert("error_message".into(), json!(r.error_message));
     let trigger = Trigger::ErrorThrown {
         key: key_of(&job),
         code: r.error_code.clone(),
@@ -284,7 +308,13 @@ pub(crate) async fn throw_error(batch: &mut Batch<'_>, op: ThrowOp) -> Result<Re
     batch.apply(instance, trigger, ctx).await?;
     if !batch.is_removed(&job.instance_id, job.element_key) {
         // Not caught: the task waits with an incident; the job is parked until it is resolved.
-        park_job(batch, &job.id, job.retries, &format!("uncaught error '{}': {}", r.error_code, r.error_message)).await?;
+        park_job(
+            batch,
+            &job.id,
+            job.retries,
+            &format!("uncaught error '{}': {}", r.error_code, r.error_message),
+        )
+        .await?;
     }
     Ok(Reply::Empty)
 }

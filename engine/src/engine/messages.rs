@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
@@ -49,7 +49,11 @@ pub(crate) struct CorrelateOp {
 
 impl Engine {
     /// Publishes a message.
-    pub async fn correlate_message(&self, request: CorrelateRequest, caller: &Principal) -> Result<CorrelateResult> {
+    pub async fn correlate_message(
+        &self,
+        request: CorrelateRequest,
+        caller: &Principal,
+    ) -> Result<CorrelateResult> {
         let op = CorrelateOp {
             request,
             actor: caller.actor(),
@@ -71,10 +75,10 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         .bind(batch.now_ms)
         .fetch_optional(&mut *batch.conn)
         .await?;
-        if let Some(previous) = previous {
-            if let Ok(result) = serde_json::from_str::<CorrelateResult>(&previous) {
-                return Ok(Reply::Correlated(result));
-            }
+        if let Some(previous) = previous
+            && let Ok(result) = serde_json::from_str::<CorrelateResult>(&previous)
+        {
+            return Ok(Reply::Correlated(result));
         }
     }
     let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(
@@ -91,7 +95,9 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     .await?;
     let mut correlated: Vec<String> = Vec::new();
     for sub in subscriptions {
-        if correlated.contains(&sub.instance_id) || batch.is_removed(&sub.instance_id, sub.element_key) {
+        if correlated.contains(&sub.instance_id)
+            || batch.is_removed(&sub.instance_id, sub.element_key)
+        {
             continue;
         }
         let Some(instance) = batch.instance(&sub.instance_id).await? else {
@@ -103,7 +109,8 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         let mut ctx = ApplyCtx::new(op.actor.clone());
         ctx.element_id = Some(sub.element_id.clone());
         ctx.data.insert("message_name".into(), json!(r.name));
-        ctx.data.insert("correlation_key".into(), json!(r.correlation_key));
+        ctx.data
+            .insert("correlation_key".into(), json!(r.correlation_key));
         ctx.data.insert("message_id".into(), json!(r.message_id));
         let trigger = Trigger::MessageCorrelated {
             key: ElementKey::try_from(sub.element_key).unwrap_or(0),
@@ -138,7 +145,10 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         .await?;
         buffered = true;
     }
-    let result = CorrelateResult { correlated, buffered };
+    let result = CorrelateResult {
+        correlated,
+        buffered,
+    };
     if let Some(id) = &r.message_id {
         let ttl = r.ttl_ms.max(24 * 3600 * 1000);
         sqlx::query("INSERT OR REPLACE INTO message_ids (message_id, response, expires_at) VALUES ($1, $2, $3)")
@@ -186,8 +196,10 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         };
         let mut ctx = ApplyCtx::new(Actor::system());
         ctx.element_id = Some(sub.element_id.clone());
-        ctx.data.insert("message_name".into(), json!(sub.message_name));
-        ctx.data.insert("buffered_message".into(), json!(message_id));
+        ctx.data
+            .insert("message_name".into(), json!(sub.message_name));
+        ctx.data
+            .insert("buffered_message".into(), json!(message_id));
         let trigger = Trigger::MessageCorrelated {
             key: ElementKey::try_from(sub.element_key).unwrap_or(0),
             element_id: sub.element_id.clone(),

@@ -83,7 +83,10 @@ pub(crate) struct Shared {
 pub(crate) struct InstanceCache {
     rows: std::collections::HashMap<
         String,
-        (crate::store::rows::InstanceRow, Arc<crate::runtime::InstanceState>),
+        (
+            crate::store::rows::InstanceRow,
+            Arc<crate::runtime::InstanceState>,
+        ),
     >,
 }
 
@@ -94,7 +97,10 @@ impl InstanceCache {
     pub fn get(
         &self,
         id: &str,
-    ) -> Option<&(crate::store::rows::InstanceRow, Arc<crate::runtime::InstanceState>)> {
+    ) -> Option<&(
+        crate::store::rows::InstanceRow,
+        Arc<crate::runtime::InstanceState>,
+    )> {
         self.rows.get(id)
     }
 
@@ -121,11 +127,19 @@ fn spawn_writer(shared: Arc<Shared>, rx: mpsc::Receiver<writer::Command>) -> Res
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Store(crate::store::Error::Locked(format!("cannot start the writer: {e}"))))?;
+        .map_err(|e| {
+            Error::Store(crate::store::Error::Locked(format!(
+                "cannot start the writer: {e}"
+            )))
+        })?;
     std::thread::Builder::new()
         .name("keel-writer".into())
         .spawn(move || runtime.block_on(writer::run(shared, rx)))
-        .map_err(|e| Error::Store(crate::store::Error::Locked(format!("cannot start the writer: {e}"))))?;
+        .map_err(|e| {
+            Error::Store(crate::store::Error::Locked(format!(
+                "cannot start the writer: {e}"
+            )))
+        })?;
     Ok(())
 }
 
@@ -133,7 +147,9 @@ fn spawn_writer(shared: Arc<Shared>, rx: mpsc::Receiver<writer::Command>) -> Res
 async fn checkpoints(shared: std::sync::Weak<Shared>) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let Some(shared) = shared.upgrade() else { return };
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         if let Err(e) = shared.db.checkpoint().await {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
@@ -176,7 +192,6 @@ impl Engine {
 
     /// Stops accepting commands once in-flight ones are done, and closes the database.
     pub async fn close(self) {
-        writer::dump_stats();
         drop(self.writer);
         self.shared.db.close().await;
     }

@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::error::{Error, Result};
 use crate::principal::{Principal, Role};
 use crate::runtime::variables::ScopeView;
@@ -32,31 +32,73 @@ pub struct TaskFilter {
 }
 
 pub(crate) enum TaskOp {
-    Claim { task_id: String, caller: Principal },
-    Unclaim { task_id: String, caller: Principal },
-    Assign { task_id: String, user: Option<String>, caller: Principal },
-    Complete { task_id: String, variables: Map<String, Json>, caller: Principal },
+    Claim {
+        task_id: String,
+        caller: Principal,
+    },
+    Unclaim {
+        task_id: String,
+        caller: Principal,
+    },
+    Assign {
+        task_id: String,
+        user: Option<String>,
+        caller: Principal,
+    },
+    Complete {
+        task_id: String,
+        variables: Map<String, Json>,
+        caller: Principal,
+    },
 }
 
 impl Engine {
     /// Makes the caller the assignee.
     pub async fn claim_task(&self, task_id: &str, caller: &Principal) -> Result<TaskView> {
-        self.task_op(TaskOp::Claim { task_id: task_id.to_owned(), caller: caller.clone() }).await
+        self.task_op(TaskOp::Claim {
+            task_id: task_id.to_owned(),
+            caller: caller.clone(),
+        })
+        .await
     }
 
     /// Removes the assignee (the assignee itself, or an operator).
     pub async fn unclaim_task(&self, task_id: &str, caller: &Principal) -> Result<TaskView> {
-        self.task_op(TaskOp::Unclaim { task_id: task_id.to_owned(), caller: caller.clone() }).await
+        self.task_op(TaskOp::Unclaim {
+            task_id: task_id.to_owned(),
+            caller: caller.clone(),
+        })
+        .await
     }
 
     /// Sets the assignee (operator or admin).
-    pub async fn assign_task(&self, task_id: &str, user: Option<String>, caller: &Principal) -> Result<TaskView> {
-        self.task_op(TaskOp::Assign { task_id: task_id.to_owned(), user, caller: caller.clone() }).await
+    pub async fn assign_task(
+        &self,
+        task_id: &str,
+        user: Option<String>,
+        caller: &Principal,
+    ) -> Result<TaskView> {
+        self.task_op(TaskOp::Assign {
+            task_id: task_id.to_owned(),
+            user,
+            caller: caller.clone(),
+        })
+        .await
     }
 
     /// Completes the task (claiming it if unassigned).
-    pub async fn complete_task(&self, task_id: &str, variables: Map<String, Json>, caller: &Principal) -> Result<TaskView> {
-        self.task_op(TaskOp::Complete { task_id: task_id.to_owned(), variables, caller: caller.clone() }).await
+    pub async fn complete_task(
+        &self,
+        task_id: &str,
+        variables: Map<String, Json>,
+        caller: &Principal,
+    ) -> Result<TaskView> {
+        self.task_op(TaskOp::Complete {
+            task_id: task_id.to_owned(),
+            variables,
+            caller: caller.clone(),
+        })
+        .await
     }
 
     async fn task_op(&self, op: TaskOp) -> Result<TaskView> {
@@ -67,15 +109,27 @@ impl Engine {
     }
 
     /// One task and the variables visible at it. `None` when the caller may not see it.
-    pub async fn task(&self, task_id: &str, caller: &Principal) -> Result<(TaskView, Map<String, Json>)> {
+    pub async fn task(
+        &self,
+        task_id: &str,
+        caller: &Principal,
+    ) -> Result<(TaskView, Map<String, Json>)> {
         let row: Option<TaskRow> = sqlx::query_as("SELECT * FROM user_tasks WHERE id = $1")
             .bind(task_id)
             .fetch_optional(self.read())
             .await?;
         let row = row.ok_or_else(|| Error::NotFound(format!("task {task_id}")))?;
         let view = TaskView::from_row(&row);
-        if !sees_all(caller) && !caller.may_work_on(view.assignee.as_deref(), &view.candidate_users, &view.candidate_groups) {
-            return Err(Error::Forbidden(format!("you may not work on task {task_id}")));
+        if !sees_all(caller)
+            && !caller.may_work_on(
+                view.assignee.as_deref(),
+                &view.candidate_users,
+                &view.candidate_groups,
+            )
+        {
+            return Err(Error::Forbidden(format!(
+                "you may not work on task {task_id}"
+            )));
         }
         let body: Option<String> = sqlx::query_scalar("SELECT body FROM instances WHERE id = $1")
             .bind(&row.instance_id)
@@ -96,7 +150,11 @@ impl Engine {
     }
 
     /// Tasks matching `filter` that the caller may see, oldest first.
-    pub async fn list_tasks(&self, filter: &TaskFilter, caller: &Principal) -> Result<Page<TaskView>> {
+    pub async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        caller: &Principal,
+    ) -> Result<Page<TaskView>> {
         let all = sees_all(caller);
         let groups = Json::Array(caller.groups.iter().map(|g| json!(g)).collect()).to_string();
         const WHERE: &str = "WHERE t.state = $1 \
@@ -120,16 +178,18 @@ impl Engine {
         .bind(filter.offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM user_tasks t {WHERE}")))
-            .bind(&state)
-            .bind(&filter.assignee)
-            .bind(&filter.candidate_group)
-            .bind(&filter.instance_id)
-            .bind(i64::from(all))
-            .bind(&caller.name)
-            .bind(&groups)
-            .fetch_one(self.read())
-            .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM user_tasks t {WHERE}"
+        )))
+        .bind(&state)
+        .bind(&filter.assignee)
+        .bind(&filter.candidate_group)
+        .bind(&filter.instance_id)
+        .bind(i64::from(all))
+        .bind(&caller.name)
+        .bind(&groups)
+        .fetch_one(self.read())
+        .await?;
         Ok(Page {
             items: rows.iter().map(TaskView::from_row).collect(),
             total,
@@ -161,10 +221,16 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: TaskOp) -> Result<Reply> 
         TaskOp::Claim { caller, .. } => {
             match task.assignee.as_deref() {
                 Some(a) if a == caller.name => {}
-                Some(a) => return Err(Error::Conflict(format!("task {task_id} is already claimed by {a}"))),
+                Some(a) => {
+                    return Err(Error::Conflict(format!(
+                        "task {task_id} is already claimed by {a}"
+                    )));
+                }
                 None => {
                     if !caller.may_work_on(None, &view.candidate_users, &view.candidate_groups) {
-                        return Err(Error::Forbidden(format!("you are not a candidate for task {task_id}")));
+                        return Err(Error::Forbidden(format!(
+                            "you are not a candidate for task {task_id}"
+                        )));
                     }
                 }
             }
@@ -174,20 +240,30 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: TaskOp) -> Result<Reply> 
         TaskOp::Unclaim { caller, .. } => {
             let own = task.assignee.as_deref() == Some(caller.name.as_str());
             if !own && !caller.has_role(Role::Operator) {
-                return Err(Error::Forbidden(format!("only the assignee or an operator may unclaim task {task_id}")));
+                return Err(Error::Forbidden(format!(
+                    "only the assignee or an operator may unclaim task {task_id}"
+                )));
             }
             task.assignee = None;
             set_assignee(batch, &task, "task_unclaimed", &caller).await?;
         }
         TaskOp::Assign { user, caller, .. } => {
             if !caller.has_role(Role::Operator) {
-                return Err(Error::Forbidden("assigning tasks needs the operator role".into()));
+                return Err(Error::Forbidden(
+                    "assigning tasks needs the operator role".into(),
+                ));
             }
             task.assignee = user.filter(|u| !u.is_empty());
             set_assignee(batch, &task, "task_assigned", &caller).await?;
         }
-        TaskOp::Complete { variables, caller, .. } => {
-            if !caller.may_work_on(view.assignee.as_deref(), &view.candidate_users, &view.candidate_groups) {
+        TaskOp::Complete {
+            variables, caller, ..
+        } => {
+            if !caller.may_work_on(
+                view.assignee.as_deref(),
+                &view.candidate_users,
+                &view.candidate_groups,
+            ) {
                 return Err(Error::Forbidden(match &view.assignee {
                     Some(a) => format!("task {task_id} is assigned to {a}"),
                     None => format!("you are not a candidate for task {task_id}"),
@@ -222,7 +298,12 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: TaskOp) -> Result<Reply> 
 }
 
 /// Stores a new assignee and audits it on the instance's chain.
-async fn set_assignee(batch: &mut Batch<'_>, task: &TaskRow, kind: &str, caller: &Principal) -> Result<()> {
+async fn set_assignee(
+    batch: &mut Batch<'_>,
+    task: &TaskRow,
+    kind: &str,
+    caller: &Principal,
+) -> Result<()> {
     let mut instance = super::instances::load_active(batch, &task.instance_id).await?;
     batch.append_audit(
         Some(&mut instance),

@@ -1,9 +1,9 @@
 //! Timers: due timer rows fire in batches; each fires once (its row is deleted in the same
 //! transaction as the trigger it caused).
 
+use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::runtime::{ElementKey, Trigger};
@@ -28,7 +28,9 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
             .await?;
     let mut fired = 0;
     for timer in timers {
-        if batch.fired_timers.contains(&timer.id) || batch.is_removed(&timer.instance_id, timer.element_key) {
+        if batch.fired_timers.contains(&timer.id)
+            || batch.is_removed(&timer.instance_id, timer.element_key)
+        {
             continue;
         }
         batch.fired_timers.insert(timer.id.clone());
@@ -41,7 +43,8 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
         }
         let mut ctx = ApplyCtx::new(Actor::system());
         ctx.element_id = Some(timer.element_id.clone());
-        ctx.data.insert("timer_id".into(), serde_json::json!(timer.id));
+        ctx.data
+            .insert("timer_id".into(), serde_json::json!(timer.id));
         let trigger = Trigger::TimerFired {
             key: ElementKey::try_from(timer.element_key).unwrap_or(0),
             element_id: timer.element_id.clone(),
@@ -49,7 +52,9 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
         match batch.apply(instance, trigger, ctx).await {
             Ok(_) => fired += 1,
             // The element no longer waits for it: drop the stale timer.
-            Err(Error::Conflict(e)) => tracing::debug!(timer = %timer.id, error = %e, "stale timer dropped"),
+            Err(Error::Conflict(e)) => {
+                tracing::debug!(timer = %timer.id, error = %e, "stale timer dropped")
+            }
             Err(e) => return Err(e),
         }
     }

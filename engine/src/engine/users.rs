@@ -6,9 +6,9 @@
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::Engine;
 use super::batch::Batch;
 use super::writer::{Op, Reply};
-use super::Engine;
 use crate::audit::{Actor, AuditRecord, Verifier, VerifyError};
 use crate::error::{Error, Result};
 use crate::principal::{Principal, Role};
@@ -63,7 +63,10 @@ pub struct AuditFilter {
 impl AuditFilter {
     /// True when no filter is set (a full export, verifiable as one chain).
     pub fn is_full(&self) -> bool {
-        self.instance_id.is_none() && self.definition_key.is_none() && self.from_ms.is_none() && self.to_ms.is_none()
+        self.instance_id.is_none()
+            && self.definition_key.is_none()
+            && self.from_ms.is_none()
+            && self.to_ms.is_none()
     }
 }
 
@@ -72,13 +75,18 @@ impl Engine {
     /// Returns the user and the token (shown once).
     pub async fn add_user(&self, user: NewUser, actor: Actor) -> Result<(UserView, String)> {
         if user.name.trim().is_empty() {
-            return Err(Error::Invalid { code: "invalid_user", message: "user name must not be empty".into() });
+            return Err(Error::Invalid {
+                code: "invalid_user",
+                message: "user name must not be empty".into(),
+            });
         }
         for role in &user.roles {
             if Role::parse(role).is_none() {
                 return Err(Error::Invalid {
                     code: "invalid_role",
-                    message: format!("unknown role '{role}': use admin, deployer, operator, auditor or worker"),
+                    message: format!(
+                        "unknown role '{role}': use admin, deployer, operator, auditor or worker"
+                    ),
                 });
             }
         }
@@ -108,19 +116,31 @@ impl Engine {
         if !constant_time_eq(stored.as_bytes(), presented.as_bytes()) {
             return Ok(None);
         }
-        let groups: Vec<String> = sqlx::query_scalar("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
-            .bind(&user_id)
-            .fetch_all(self.read())
-            .await?;
-        let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-            .bind(&user_id)
-            .fetch_all(self.read())
-            .await?;
-        Ok(Some(Principal { user_id, name, groups, roles }))
+        let groups: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
+                .bind(&user_id)
+                .fetch_all(self.read())
+                .await?;
+        let roles: Vec<String> =
+            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+                .bind(&user_id)
+                .fetch_all(self.read())
+                .await?;
+        Ok(Some(Principal {
+            user_id,
+            name,
+            groups,
+            roles,
+        }))
     }
 
     /// Audit records matching `filter`, in `seq` order, `limit` at a time after `after_seq`.
-    pub async fn audit_records(&self, filter: &AuditFilter, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_records(
+        &self,
+        filter: &AuditFilter,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT a.* FROM audit a WHERE a.seq > $1 \
              AND ($2 IS NULL OR a.instance_id = $2) \
@@ -144,7 +164,9 @@ impl Engine {
         let mut verifier = Verifier::new(crate::audit::Mode::Full);
         let mut after = 0;
         loop {
-            let page = self.audit_records(&AuditFilter::default(), after, 5000).await?;
+            let page = self
+                .audit_records(&AuditFilter::default(), after, 5000)
+                .await?;
             let Some(last) = page.last() else { break };
             after = last.seq;
             for record in &page {
@@ -159,7 +181,12 @@ impl Engine {
 
 /// Rebuilds an audit record from its row.
 pub(crate) fn record_from_row(row: &AuditRow) -> Result<AuditRecord> {
-    let corrupt = |message: String| Error::Store(crate::store::Error::Corrupt { table: "audit", message });
+    let corrupt = |message: String| {
+        Error::Store(crate::store::Error::Corrupt {
+            table: "audit",
+            message,
+        })
+    };
     Ok(AuditRecord {
         v: u32::try_from(row.v).map_err(|e| corrupt(e.to_string()))?,
         seq: row.seq,
@@ -168,8 +195,10 @@ pub(crate) fn record_from_row(row: &AuditRow) -> Result<AuditRecord> {
         instance_seq: row.instance_seq,
         element_id: row.element_id.clone(),
         kind: row.kind.clone(),
-        actor: serde_json::from_str(&row.actor).map_err(|e| corrupt(format!("seq {}: actor: {e}", row.seq)))?,
-        data: serde_json::from_str(&row.data).map_err(|e| corrupt(format!("seq {}: data: {e}", row.seq)))?,
+        actor: serde_json::from_str(&row.actor)
+            .map_err(|e| corrupt(format!("seq {}: actor: {e}", row.seq)))?,
+        data: serde_json::from_str(&row.data)
+            .map_err(|e| corrupt(format!("seq {}: data: {e}", row.seq)))?,
         prev_hash: row.prev_hash.clone(),
         instance_prev_hash: row.instance_prev_hash.clone(),
         hash: row.hash.clone(),
@@ -185,10 +214,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
     let user = op.user;
-    let existing: Option<(String, Option<String>)> = sqlx::query_as("SELECT id, email FROM users WHERE name = $1")
-        .bind(&user.name)
-        .fetch_optional(&mut *batch.conn)
-        .await?;
+    let existing: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT id, email FROM users WHERE name = $1")
+            .bind(&user.name)
+            .fetch_optional(&mut *batch.conn)
+            .await?;
     let created = existing.is_none();
     let user_id = match existing {
         Some((id, _)) => {
@@ -229,29 +259,43 @@ pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
     }
     let token_id = hex::encode(rand::random::<[u8; 8]>());
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    sqlx::query("INSERT INTO tokens (id, user_id, secret_sha256, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&token_id)
-        .bind(&user_id)
-        .bind(hex::encode(Sha256::digest(secret.as_bytes())))
-        .bind(batch.now_ms)
-        .execute(&mut *batch.conn)
-        .await?;
-    let groups: Vec<String> = sqlx::query_scalar("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
-        .bind(&user_id)
-        .fetch_all(&mut *batch.conn)
-        .await?;
-    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-        .bind(&user_id)
-        .fetch_all(&mut *batch.conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO tokens (id, user_id, secret_sha256, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&token_id)
+    .bind(&user_id)
+    .bind(hex::encode(Sha256::digest(secret.as_bytes())))
+    .bind(batch.now_ms)
+    .execute(&mut *batch.conn)
+    .await?;
+    let groups: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
+            .bind(&user_id)
+            .fetch_all(&mut *batch.conn)
+            .await?;
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+            .bind(&user_id)
+            .fetch_all(&mut *batch.conn)
+            .await?;
     batch.append_audit(
         None,
-        if created { "user_created" } else { "user_changed" },
+        if created {
+            "user_created"
+        } else {
+            "user_changed"
+        },
         Some(user.name.clone()),
         op.actor,
         json!({"user_id": user_id, "name": user.name, "email": user.email,
                "groups_added": user.groups, "roles_added": user.roles, "token_id": token_id}),
     );
-    let view = UserView { id: user_id, name: user.name, email: user.email, groups, roles };
+    let view = UserView {
+        id: user_id,
+        name: user.name,
+        email: user.email,
+        groups,
+        roles,
+    };
     Ok(Reply::User(view, format!("tok_{token_id}.{secret}")))
 }

@@ -64,20 +64,20 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
     }
 }
 
-static STATS: std::sync::Mutex<(u64, u64, u128, u128, u128, u128)> = std::sync::Mutex::new((0, 0, 0, 0, 0, 0));
-static KINDS: std::sync::Mutex<[(u64, u128); 4]> = std::sync::Mutex::new([(0, 0); 4]);
-pub fn dump_stats() { if let Ok(k) = KINDS.lock() { eprintln!("start/activate/complete/other (n, us): {:?}", *k); } if let Ok(s) = STATS.lock() { eprintln!("batches={} cmds={} begin_us={} exec_us={} flush_us={} commit_us={}", s.0, s.1, s.2/1000, s.3/1000, s.4/1000, s.5/1000); } }
-
 async fn process(shared: &Shared, commands: Vec<Command>) {
     let size = commands.len();
-    if let Ok(mut s) = STATS.lock() { s.0 += 1; s.1 += size as u64; }
     metrics::histogram!("keel_batch_size").record(size as f64);
-    let mut results: Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)> = Vec::with_capacity(size);
+    let mut results: Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)> =
+        Vec::with_capacity(size);
     let outcome = run_batch(shared, commands, &mut results).await;
     match outcome {
         Ok(effects) => {
             for (def_id, def) in effects.deployed {
-                let version = def_id.rsplit(':').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let version = def_id
+                    .rsplit(':')
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
                 shared.defs.set_latest(&def.key, &def_id, version);
                 shared.defs.insert(&def_id, def);
             }
@@ -126,7 +126,14 @@ async fn run_batch(
     let mut tx = shared.db.write.begin_with("BEGIN IMMEDIATE").await?;
     let now = shared.config.clock.now();
     let committed = {
-        let mut batch = Batch::begin(&mut tx, &shared.defs, &shared.instances, now, shared.config.step_budget).await?;
+        let mut batch = Batch::begin(
+            &mut tx,
+            &shared.defs,
+            &shared.instances,
+            now,
+            shared.config.step_budget,
+        )
+        .await?;
         let t1 = std::time::Instant::now();
         let job_ids: Vec<String> = commands
             .iter()
@@ -147,14 +154,11 @@ async fn run_batch(
                 continue;
             }
             let subscriptions_before = batch.writes.subscriptions.len();
-            let kind = match &command.op { Op::Start(_) => 0, Op::Activate(_) => 1, Op::CompleteJob(_) => 2, _ => 3 };
-            let te = std::time::Instant::now();
             let mut result = execute(&mut batch, command.op).await;
-            if let Ok(mut k) = KINDS.lock() { k[kind].0 += 1; k[kind].1 += te.elapsed().as_micros(); }
-            if result.is_ok() {
-                if let Err(e) = messages::deliver_buffered(&mut batch, subscriptions_before).await {
-                    result = Err(e);
-                }
+            if result.is_ok()
+                && let Err(e) = messages::deliver_buffered(&mut batch, subscriptions_before).await
+            {
+                result = Err(e);
             }
             match result {
                 Err(Error::Store(e)) => {
@@ -170,7 +174,12 @@ async fn run_batch(
         let t2 = std::time::Instant::now();
         batch.writes.flush(batch.conn).await?;
         let t3 = std::time::Instant::now();
-        if let Ok(mut s) = STATS.lock() { s.2 += (t1-t0).as_nanos(); s.3 += (t2-t1).as_nanos(); s.4 += (t3-t2).as_nanos(); }
+        metrics::histogram!("keel_batch_phase_seconds", "phase" => "begin")
+            .record((t1 - t0).as_secs_f64());
+        metrics::histogram!("keel_batch_phase_seconds", "phase" => "execute")
+            .record((t2 - t1).as_secs_f64());
+        metrics::histogram!("keel_batch_phase_seconds", "phase" => "flush")
+            .record((t3 - t2).as_secs_f64());
         Committed {
             deployed: std::mem::take(&mut batch.deployed),
             jobs_created: batch.jobs_created,
@@ -180,7 +189,8 @@ async fn run_batch(
     };
     let t4 = std::time::Instant::now();
     tx.commit().await?;
-    if let Ok(mut s) = STATS.lock() { s.5 += t4.elapsed().as_nanos(); }
+    metrics::histogram!("keel_batch_phase_seconds", "phase" => "commit")
+        .record(t4.elapsed().as_secs_f64());
     Ok(committed)
 }
 

@@ -12,8 +12,8 @@ use serde_json::{Map, Value as Json};
 use super::behavior::{self, Activation};
 use super::eval::{self, Failure};
 use super::state::{
-    Action, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus,
-    OpenIncident, ROOT_KEY,
+    Action, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus, OpenIncident,
+    ROOT_KEY,
 };
 use super::variables::{self, ScopeView};
 use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger};
@@ -32,7 +32,11 @@ pub struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub fn new(def: &'a ProcessDefinition, state: &'a mut InstanceState, ctx: &StepContext) -> Self {
+    pub fn new(
+        def: &'a ProcessDefinition,
+        state: &'a mut InstanceState,
+        ctx: &StepContext,
+    ) -> Self {
         Run {
             def,
             state,
@@ -60,7 +64,12 @@ impl<'a> Run<'a> {
                 if let Some(root) = self.state.elements.get_mut(&ROOT_KEY) {
                     root.started_at = self.now_ms;
                 }
-                self.record(ROOT_KEY, self.def.key.clone(), "process", TransitionKind::Activated);
+                self.record(
+                    ROOT_KEY,
+                    self.def.key.clone(),
+                    "process",
+                    TransitionKind::Activated,
+                );
                 let element_id = self.def.node(start).id.clone();
                 self.state.agenda.push_back(Action::Activate {
                     scope: ROOT_KEY,
@@ -79,7 +88,13 @@ impl<'a> Run<'a> {
             }
             Trigger::JobFailed { key, message } => {
                 self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
-                self.raise(key, Failure { kind: "job_failed", message });
+                self.raise(
+                    key,
+                    Failure {
+                        kind: "job_failed",
+                        message,
+                    },
+                );
             }
             Trigger::ErrorThrown {
                 key,
@@ -94,7 +109,13 @@ impl<'a> Run<'a> {
                     } else {
                         format!("error '{code}' was thrown and not caught: {message}")
                     };
-                    self.raise(key, Failure { kind: "unhandled_error", message });
+                    self.raise(
+                        key,
+                        Failure {
+                            kind: "unhandled_error",
+                            message,
+                        },
+                    );
                 }
             }
             Trigger::TimerFired { key, element_id } => {
@@ -140,7 +161,13 @@ impl<'a> Run<'a> {
                     "the run took more than {} steps without reaching a wait state (a loop?)",
                     self.budget
                 );
-                self.raise(scope, Failure { kind: "step_budget", message });
+                self.raise(
+                    scope,
+                    Failure {
+                        kind: "step_budget",
+                        message,
+                    },
+                );
                 break;
             }
             self.steps += 1;
@@ -174,7 +201,12 @@ impl<'a> Run<'a> {
             },
         );
         let element_type = self.def.node(node).element_type.as_str();
-        self.record(key, element_id.to_owned(), element_type, TransitionKind::Activated);
+        self.record(
+            key,
+            element_id.to_owned(),
+            element_type,
+            TransitionKind::Activated,
+        );
         self.run_activation(key, node)
     }
 
@@ -243,7 +275,13 @@ impl<'a> Run<'a> {
             self.out.effects.push(Effect::CancelWork { key });
         }
         let element_type = flow_node.element_type.as_str();
-        self.record_ended(key, flow_node.id.clone(), element_type, TransitionKind::Completed, started_at);
+        self.record_ended(
+            key,
+            flow_node.id.clone(),
+            element_type,
+            TransitionKind::Completed,
+            started_at,
+        );
         for flow in &flows {
             self.take(parent, *flow)?;
         }
@@ -257,9 +295,15 @@ impl<'a> Run<'a> {
         let Some(sequence_flow) = self.def.get_flow(flow) else {
             return Err(Error::UnknownElement(format!("flow #{}", flow.0)));
         };
-        self.record(ROOT_KEY, sequence_flow.id.clone(), "sequenceFlow", TransitionKind::FlowTaken);
+        self.record(
+            ROOT_KEY,
+            sequence_flow.id.clone(),
+            "sequenceFlow",
+            TransitionKind::FlowTaken,
+        );
         let target = self.def.node(sequence_flow.target);
-        let joining = matches!(target.kind, FlowNodeKind::ParallelGateway) && target.incoming.len() > 1;
+        let joining =
+            matches!(target.kind, FlowNodeKind::ParallelGateway) && target.incoming.len() > 1;
         if !joining {
             self.state.agenda.push_back(Action::Activate {
                 scope,
@@ -279,7 +323,10 @@ impl<'a> Run<'a> {
         };
         let arrivals = scope_instance.joins.entry(gateway_id.clone()).or_default();
         *arrivals.entry(flow_id).or_insert(0) += 1;
-        if incoming.iter().all(|f| arrivals.get(f).copied().unwrap_or(0) > 0) {
+        if incoming
+            .iter()
+            .all(|f| arrivals.get(f).copied().unwrap_or(0) > 0)
+        {
             for f in &incoming {
                 if let Some(count) = arrivals.get_mut(f) {
                     *count -= 1;
@@ -306,7 +353,12 @@ impl<'a> Run<'a> {
         if !instance.joins.is_empty() {
             return;
         }
-        if self.state.elements.values().any(|e| e.parent == Some(scope)) {
+        if self
+            .state
+            .elements
+            .values()
+            .any(|e| e.parent == Some(scope))
+        {
             return;
         }
         let pending = self.state.agenda.iter().any(|a| match a {
@@ -324,7 +376,9 @@ impl<'a> Run<'a> {
             };
             self.end_instance(status, TransitionKind::Completed);
         } else {
-            self.state.agenda.push_front(Action::Complete { key: scope });
+            self.state
+                .agenda
+                .push_front(Action::Complete { key: scope });
         }
     }
 

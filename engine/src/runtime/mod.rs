@@ -8,11 +8,11 @@
 //! `flow.rs`. Incidents stop one path, never the whole instance: other branches go on.
 
 mod behavior;
+pub mod effect;
 mod eval;
 mod flow;
 pub mod state;
 mod timer;
-pub mod effect;
 pub mod trigger;
 pub mod variables;
 

@@ -186,12 +186,17 @@ impl InstanceState {
 
     /// The process-scope variables.
     pub fn root_variables(&self) -> Option<&Map<String, Json>> {
-        self.elements.get(&ROOT_KEY).and_then(|e| e.variables.as_ref())
+        self.elements
+            .get(&ROOT_KEY)
+            .and_then(|e| e.variables.as_ref())
     }
 
     /// Number of element instances with an open incident.
     pub fn open_incidents(&self) -> usize {
-        self.elements.values().filter(|e| e.incident.is_some()).count()
+        self.elements
+            .values()
+            .filter(|e| e.incident.is_some())
+            .count()
     }
 
     /// Direct children of `scope`.

@@ -33,9 +33,8 @@ pub fn parse_due(kind: TimerKind, value: &str, now: &Zoned) -> Result<i64, Timer
         reason: reason.to_owned(),
     };
     let due = match kind {
-        TimerKind::Date => parse_date_time(value).ok_or_else(|| {
-            err("expected an ISO 8601 date-time such as 2026-01-01T10:00:00Z")
-        })?,
+        TimerKind::Date => parse_date_time(value)
+            .ok_or_else(|| err("expected an ISO 8601 date-time such as 2026-01-01T10:00:00Z"))?,
         TimerKind::Duration => add_duration(now, value)
             .ok_or_else(|| err("expected an ISO 8601 duration such as PT5M or P1D"))?,
         TimerKind::Cycle => first_of_cycle(value, now)

@@ -25,7 +25,9 @@ pub use writeset::WriteSet;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database URL is not one Keel can open.
-    #[error("unsupported database url '{0}': use sqlite://PATH (postgres:// arrives with the PostgreSQL adapter)")]
+    #[error(
+        "unsupported database url '{0}': use sqlite://PATH (postgres:// arrives with the PostgreSQL adapter)"
+    )]
     UnsupportedUrl(String),
     /// The database reported an error.
     #[error("database error: {0}")]

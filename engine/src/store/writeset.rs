@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::Result;
 use super::rows::{
     HistoryRow, IncidentRow, InstanceRow, JobRow, SubscriptionRow, TaskRow, TimerRow,
 };
-use super::Result;
 use crate::audit::AuditRecord;
 
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
@@ -58,7 +58,8 @@ impl WriteSet {
                 }
             }
             None => {
-                self.instance_pos.insert(row.id.clone(), self.instances.len());
+                self.instance_pos
+                    .insert(row.id.clone(), self.instances.len());
                 self.instances.push(row);
             }
         }
@@ -195,7 +196,9 @@ impl WriteSet {
             q.build().execute(&mut *conn).await?;
         }
         for chunk in self.candidates.chunks(MAX_PARAMS / 3) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO task_candidates (task_id, kind, value) ");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT OR IGNORE INTO task_candidates (task_id, kind, value) ",
+            );
             q.push_values(chunk, |mut b, (task, kind, value)| {
                 b.push_bind(task).push_bind(*kind).push_bind(value);
             });
@@ -288,7 +291,11 @@ impl WriteSet {
                 ("jobs", "DELETE FROM jobs", ""),
                 ("timers", "DELETE FROM timers", ""),
                 ("subscriptions", "DELETE FROM subscriptions", ""),
-                ("user_tasks", "UPDATE user_tasks SET state = 'cancelled'", " AND t.state = 'open'"),
+                (
+                    "user_tasks",
+                    "UPDATE user_tasks SET state = 'cancelled'",
+                    " AND t.state = 'open'",
+                ),
             ] {
                 let mut q = QueryBuilder::<Sqlite>::new(action);
                 q.push(" WHERE rowid IN (SELECT t.rowid FROM (");

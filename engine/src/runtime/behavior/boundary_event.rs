@@ -6,10 +6,10 @@ use keel_bpmn::{EventTrigger, FlowNode, FlowNodeKind, NodeIdx};
 use serde_json::{Map, Value as Json};
 
 use super::intermediate_catch_event::{open_subscription, schedule_timer};
+use crate::runtime::Error;
 use crate::runtime::eval::Failure;
 use crate::runtime::flow::Run;
 use crate::runtime::state::{Action, ElementKey, ROOT_KEY};
-use crate::runtime::Error;
 
 /// Opens the timers and subscriptions of the boundary events of a freshly waiting activity.
 pub fn subscribe(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<(), Failure> {
@@ -90,17 +90,17 @@ pub fn throw_error(
             return false;
         };
         let parent = element.parent.unwrap_or(ROOT_KEY);
-        if let Some(node) = def.node_by_id(&element.element_id) {
-            if let Some(boundary) = matching_error_boundary(run, def.node(node), code) {
-                let boundary_id = def.node(boundary).id.clone();
-                run.terminate(current);
-                run.set_from_event(parent, variables);
-                run.state.agenda.push_back(Action::Activate {
-                    scope: parent,
-                    element_id: boundary_id,
-                });
-                return true;
-            }
+        if let Some(node) = def.node_by_id(&element.element_id)
+            && let Some(boundary) = matching_error_boundary(run, def.node(node), code)
+        {
+            let boundary_id = def.node(boundary).id.clone();
+            run.terminate(current);
+            run.set_from_event(parent, variables);
+            run.state.agenda.push_back(Action::Activate {
+                scope: parent,
+                element_id: boundary_id,
+            });
+            return true;
         }
         current = parent;
     }

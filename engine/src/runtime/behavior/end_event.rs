@@ -9,7 +9,11 @@ use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 
 /// Activates an end event.
-pub fn activate(run: &mut Run<'_>, key: ElementKey, result: &EventTrigger) -> Result<Activation, Failure> {
+pub fn activate(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    result: &EventTrigger,
+) -> Result<Activation, Failure> {
     match result {
         EventTrigger::Terminate => {
             let scope = run.parent_of(key);
@@ -42,8 +46,8 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, result: &EventTrigger) -> Re
                 })
             }
         }
-        EventTrigger::None
-        | EventTrigger::Message(_)
-        | EventTrigger::Timer(_) => Ok(Activation::Complete),
+        EventTrigger::None | EventTrigger::Message(_) | EventTrigger::Timer(_) => {
+            Ok(Activation::Complete)
+        }
     }
 }

@@ -9,7 +9,11 @@ use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 
 /// The one flow the gateway takes.
-pub fn outgoing(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<Vec<FlowIdx>, Failure> {
+pub fn outgoing(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    node: &FlowNode,
+) -> Result<Vec<FlowIdx>, Failure> {
     let def = run.def;
     for flow in &node.outgoing {
         if Some(*flow) == node.default_flow {

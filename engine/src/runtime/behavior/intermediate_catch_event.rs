@@ -4,11 +4,11 @@
 use keel_bpmn::{EventTrigger, FlowNode, MessageRef, TimerDefinition};
 
 use super::Activation;
+use crate::runtime::Effect;
 use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 use crate::runtime::timer::{self, TimerKind};
-use crate::runtime::Effect;
 
 /// Activates an intermediate catch event.
 pub fn activate(
@@ -26,9 +26,9 @@ pub fn activate(
             schedule_timer(run, key, &node.id, timer)?;
             Ok(Activation::Wait)
         }
-        EventTrigger::None
-        | EventTrigger::Terminate
-        | EventTrigger::Error(_) => Ok(Activation::Complete),
+        EventTrigger::None | EventTrigger::Terminate | EventTrigger::Error(_) => {
+            Ok(Activation::Complete)
+        }
     }
 }
 

@@ -4,10 +4,10 @@
 use keel_bpmn::{FlowNode, JobTask};
 
 use super::Activation;
+use crate::runtime::Effect;
 use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
-use crate::runtime::Effect;
 
 /// Retries a job starts with when the model says nothing.
 pub const DEFAULT_RETRIES: i64 = 3;
@@ -24,12 +24,17 @@ pub fn activate(
         None => DEFAULT_RETRIES,
         Some(text) => {
             let value = eval::text(run.state, key, &run.now, text, "retries")?;
-            value.trim().parse::<i64>().ok().filter(|r| *r >= 0).ok_or_else(|| {
-                Failure::expression(format!(
-                    "retries of '{}' must be a non-negative integer, got '{value}'",
-                    node.id
-                ))
-            })?
+            value
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|r| *r >= 0)
+                .ok_or_else(|| {
+                    Failure::expression(format!(
+                        "retries of '{}' must be a non-negative integer, got '{value}'",
+                        node.id
+                    ))
+                })?
         }
     };
     run.out.effects.push(Effect::CreateJob {

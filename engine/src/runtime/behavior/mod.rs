@@ -62,7 +62,11 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
 }
 
 /// The flows element instance `key` of `node` takes when it completes.
-pub fn outgoing(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Vec<FlowIdx>, Failure> {
+pub fn outgoing(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    node: NodeIdx,
+) -> Result<Vec<FlowIdx>, Failure> {
     let def = run.def;
     let flow_node = def.node(node);
     match &flow_node.kind {
@@ -132,10 +136,11 @@ fn uncontrolled_outgoing(
             }
         }
     }
-    if any_conditional && !any_conditional_true {
-        if let Some(default) = node.default_flow {
-            taken.push(default);
-        }
+    if any_conditional
+        && !any_conditional_true
+        && let Some(default) = node.default_flow
+    {
+        taken.push(default);
     }
     if taken.is_empty() && !node.outgoing.is_empty() {
         return Err(Failure {

@@ -10,7 +10,11 @@ use crate::runtime::flow::Run;
 use crate::runtime::state::{Action, ElementKey};
 
 /// Activates a sub-process instance.
-pub fn activate(run: &mut Run<'_>, key: ElementKey, scope: ScopeIdx) -> Result<Activation, Failure> {
+pub fn activate(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    scope: ScopeIdx,
+) -> Result<Activation, Failure> {
     let def = run.def;
     let start = def
         .get_scope(scope)

@@ -34,7 +34,10 @@ pub fn activate(
     let priority = match optional_text(run, key, task.priority.as_ref(), "priority")? {
         None => DEFAULT_PRIORITY,
         Some(p) => p.trim().parse::<i64>().map_err(|_| {
-            Failure::expression(format!("priority of '{}' must be an integer, got '{p}'", node.id))
+            Failure::expression(format!(
+                "priority of '{}' must be an integer, got '{p}'",
+                node.id
+            ))
         })?,
     };
     run.out.effects.push(Effect::CreateUserTask(UserTaskSpec {
