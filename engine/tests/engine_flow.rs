@@ -203,3 +203,57 @@ async fn null_condition_raises_incident_and_resolving_with_variables_continues()
         .unwrap();
     assert_eq!(open.total, 0);
 }
+
+const CONDITIONAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <process id="conditional" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f0" sourceRef="start" targetRef="decide"/>
+    <task id="decide" default="to_c"/>
+    <sequenceFlow id="to_a" sourceRef="decide" targetRef="a"><conditionExpression>=x &gt; 1</conditionExpression></sequenceFlow>
+    <sequenceFlow id="to_b" sourceRef="decide" targetRef="b"><conditionExpression>=x &gt; 2</conditionExpression></sequenceFlow>
+    <sequenceFlow id="to_c" sourceRef="decide" targetRef="c"/>
+    <userTask id="a"/><userTask id="b"/><userTask id="c"/>
+  </process>
+</definitions>"#;
+
+#[tokio::test]
+async fn conditional_flows_out_of_a_task_take_every_true_condition_else_the_default() {
+    let (engine, _dir) = engine().await;
+    engine
+        .deploy(
+            vec![DeployFile {
+                name: "c.bpmn".into(),
+                content: CONDITIONAL.as_bytes().to_vec(),
+            }],
+            &admin(),
+        )
+        .await
+        .unwrap();
+    let active = |x: i64| {
+        let engine = engine.clone();
+        async move {
+            let inst = engine
+                .start_instance(
+                    StartRequest {
+                        definition_key: "conditional".into(),
+                        variables: vars(json!({ "x": x })),
+                        ..Default::default()
+                    },
+                    &admin(),
+                )
+                .await
+                .unwrap();
+            let mut ids: Vec<String> = inst
+                .active_elements
+                .into_iter()
+                .map(|e| e.element_id)
+                .collect();
+            ids.sort();
+            (ids, inst.incidents)
+        }
+    };
+    assert_eq!(active(3).await, (vec!["a".to_string(), "b".to_string()], 0));
+    assert_eq!(active(2).await, (vec!["a".to_string()], 0));
+    assert_eq!(active(0).await, (vec!["c".to_string()], 0));
+}

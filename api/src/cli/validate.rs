@@ -13,10 +13,11 @@ pub struct Args {
     /// BPMN files, or folders to search for `.bpmn` / `.xml` files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Print counts per folder at the end (`FOLDER files=N valid=N errors=N warnings_only=N`).
+    /// Print counts per folder at the end (`files=N valid=N errors=N warnings_only=N FOLDER`).
     #[arg(long)]
     summary: bool,
-    /// Group the summary by the first N path components below each argument (default 1).
+    /// Group the summary by the first N path components below each argument (0: one line per
+    /// argument).
     #[arg(long, default_value_t = 1)]
     depth: usize,
     /// Do not print individual problems.
@@ -57,7 +58,7 @@ pub fn run(args: &Args) -> ExitCode {
     if args.summary {
         for (group, c) in &summary {
             println!(
-                "{group} files={} valid={} errors={} warnings_only={}",
+                "files={} valid={} errors={} warnings_only={} {group}",
                 c.files,
                 c.clean + c.warnings_only,
                 c.errors,

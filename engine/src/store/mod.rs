@@ -86,6 +86,7 @@ impl Db {
             })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
+            .statement_cache_capacity(512)
             .pragma("cache_size", "-16000")
             .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new()

@@ -18,6 +18,29 @@ use crate::audit::AuditRecord;
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
 const MAX_PARAMS: usize = 30_000;
 
+/// Splits `rows` into chunks whose sizes are powers of two (largest first, at most `max_rows`,
+/// itself rounded down to a power of two). A multi-row statement's SQL text depends on its row
+/// count; with power-of-two counts a handful of texts cover every batch size, so the driver's
+/// prepared-statement cache serves them instead of re-preparing a new text every flush.
+fn statement_chunks<T>(rows: &[T], max_rows: usize) -> Vec<&[T]> {
+    let mut cap = 1usize;
+    while cap * 2 <= max_rows.clamp(1, 512) {
+        cap *= 2;
+    }
+    let mut out = Vec::new();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let mut size = cap;
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (head, tail) = rest.split_at(size);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
 /// Pending writes of one batch.
 #[derive(Debug, Default)]
 pub struct WriteSet {
@@ -109,7 +132,7 @@ impl WriteSet {
     }
 
     async fn flush_instances(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.instances.chunks(MAX_PARAMS / 14) {
+        for chunk in statement_chunks(&self.instances, MAX_PARAMS / 14) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO instances (id, definition_id, definition_key, definition_version, \
                  business_key, state, started_at, ended_at, started_by, incidents, audit_seq, \
@@ -143,7 +166,7 @@ impl WriteSet {
     }
 
     async fn flush_jobs(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.jobs.chunks(MAX_PARAMS / 13) {
+        for chunk in statement_chunks(&self.jobs, MAX_PARAMS / 13) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO jobs (id, instance_id, element_key, element_id, type, state, \
                  retries, available_at, lock_owner, error_message, headers, created_at, version) ",
@@ -169,7 +192,7 @@ impl WriteSet {
     }
 
     async fn flush_tasks(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.tasks.chunks(MAX_PARAMS / 16) {
+        for chunk in statement_chunks(&self.tasks, MAX_PARAMS / 16) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO user_tasks (id, instance_id, element_key, element_id, name, assignee, \
                  state, created_at, due_at, follow_up_at, priority, form_key, completed_by, \
@@ -195,7 +218,7 @@ impl WriteSet {
             });
             q.build().execute(&mut *conn).await?;
         }
-        for chunk in self.candidates.chunks(MAX_PARAMS / 3) {
+        for chunk in statement_chunks(&self.candidates, MAX_PARAMS / 3) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT OR IGNORE INTO task_candidates (task_id, kind, value) ",
             );
@@ -208,7 +231,7 @@ impl WriteSet {
     }
 
     async fn flush_timers(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.timers.chunks(MAX_PARAMS / 6) {
+        for chunk in statement_chunks(&self.timers, MAX_PARAMS / 6) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO timers (id, instance_id, element_key, element_id, due_at, created_at) ",
             );
@@ -226,7 +249,7 @@ impl WriteSet {
     }
 
     async fn flush_subscriptions(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.subscriptions.chunks(MAX_PARAMS / 8) {
+        for chunk in statement_chunks(&self.subscriptions, MAX_PARAMS / 8) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO subscriptions (id, instance_id, element_key, element_id, message_name, \
                  correlation_key, business_key, created_at) ",
@@ -247,7 +270,7 @@ impl WriteSet {
     }
 
     async fn flush_incidents(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.resolved.chunks(MAX_PARAMS / 3) {
+        for chunk in statement_chunks(&self.resolved, MAX_PARAMS / 3) {
             // Resolve first: an incident raised again in this batch on the same element stays open.
             for (instance, key, at) in chunk {
                 sqlx::query(
@@ -261,7 +284,7 @@ impl WriteSet {
                 .await?;
             }
         }
-        for chunk in self.incidents.chunks(MAX_PARAMS / 10) {
+        for chunk in statement_chunks(&self.incidents, MAX_PARAMS / 10) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO incidents (id, instance_id, element_key, element_id, kind, message, \
                  state, job_id, created_at, resolved_at) ",
@@ -286,7 +309,7 @@ impl WriteSet {
     async fn flush_cancelled(&self, conn: &mut SqliteConnection) -> Result<()> {
         // Join the key list to each table's (instance_id, element_key) index and act on the
         // matching rowids: a row-value `IN (VALUES ...)` alone makes SQLite scan the table.
-        for chunk in self.cancelled.chunks(MAX_PARAMS / 2) {
+        for chunk in statement_chunks(&self.cancelled, MAX_PARAMS / 2) {
             for (table, action, extra) in [
                 ("jobs", "DELETE FROM jobs", ""),
                 ("timers", "DELETE FROM timers", ""),
@@ -312,7 +335,7 @@ impl WriteSet {
     }
 
     async fn flush_deleted_timers(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.deleted_timers.chunks(MAX_PARAMS) {
+        for chunk in statement_chunks(&self.deleted_timers, MAX_PARAMS / 1) {
             let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM timers WHERE id IN (");
             let mut ids = q.separated(", ");
             for id in chunk {
@@ -325,7 +348,7 @@ impl WriteSet {
     }
 
     async fn flush_history(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.history.chunks(MAX_PARAMS / 8) {
+        for chunk in statement_chunks(&self.history, MAX_PARAMS / 8) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO history (instance_id, element_key, element_id, element_type, state, \
                  started_at, ended_at, audit_seq) ",
@@ -346,7 +369,7 @@ impl WriteSet {
     }
 
     async fn flush_audit(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.audit.chunks(MAX_PARAMS / 12) {
+        for chunk in statement_chunks(&self.audit, MAX_PARAMS / 12) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO audit (seq, v, at, instance_id, instance_seq, element_id, kind, actor, \
                  data, prev_hash, instance_prev_hash, hash) ",
@@ -370,5 +393,21 @@ impl WriteSet {
             q.build().execute(&mut *conn).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn chunks_are_powers_of_two_and_cover_everything() {
+        let rows: Vec<u32> = (0..1000).collect();
+        let chunks = statement_chunks(&rows, 300);
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![256, 256, 256, 128, 64, 32, 8]);
+        assert_eq!(chunks.concat(), rows);
+        assert!(statement_chunks::<u32>(&[], 8).is_empty());
+        assert_eq!(statement_chunks(&rows[..3], 0).len(), 3);
     }
 }
