@@ -93,7 +93,9 @@ CREATE TABLE timers (
     element_key   INTEGER NOT NULL,
     element_id    TEXT NOT NULL,
     due_at        INTEGER NOT NULL,
-    created_at    INTEGER NOT NULL
+    created_at    INTEGER NOT NULL,
+    lock_owner    TEXT,                      -- the node firing it (several nodes share PostgreSQL)
+    lock_expires_at INTEGER
 );
 CREATE INDEX timers_due ON timers (due_at);
 CREATE INDEX timers_by_element ON timers (instance_id, element_key);

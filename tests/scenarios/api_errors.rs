@@ -18,15 +18,27 @@ async fn unauthenticated_forbidden_and_unknown() {
     admin.deploy(&service_chain("simple", &["job"])).await;
 
     let anonymous = server.anonymous();
-    assert_error(&anonymous.get("/api/v1/definitions").await, 401, "unauthorized");
+    assert_error(
+        &anonymous.get("/api/v1/definitions").await,
+        401,
+        "unauthorized",
+    );
     let bogus = server.api("tok_nobody.secret");
     assert_error(&bogus.get("/api/v1/definitions").await, 401, "unauthorized");
     let health = anonymous.get("/health").await.expect(200, "health");
     assert_eq!(health, json!({"status": "ok"}));
 
     let plain = server.api_for("plain", &[]);
-    assert_eq!(plain.deploy_raw(&service_chain("other", &["x"])).await.status, 403);
-    let r = plain.post("/api/v1/jobs/activate", json!({"type": "job"})).await;
+    assert_eq!(
+        plain
+            .deploy_raw(&service_chain("other", &["x"]))
+            .await
+            .status,
+        403
+    );
+    let r = plain
+        .post("/api/v1/jobs/activate", json!({"type": "job"}))
+        .await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(plain.get("/api/v1/incidents").await.status, 403);
     assert_eq!(plain.get("/api/v1/audit").await.status, 403);
@@ -35,7 +47,10 @@ async fn unauthenticated_forbidden_and_unknown() {
     let theirs = admin.start("simple", json!({})).await;
     plain.instance(mine["id"].as_str().unwrap()).await;
     let r = plain
-        .get(&format!("/api/v1/instances/{}", theirs["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/instances/{}",
+            theirs["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
     let r = plain
@@ -82,28 +97,46 @@ async fn conflicts() {
     let id = instance["id"].as_str().unwrap();
     let job = w1.one_job("job", "w1").await;
     let job_id = job["id"].as_str().unwrap();
-    assert!(w2.activate("job", "w2", 5).await.is_empty(), "locked jobs are not handed out twice");
+    assert!(
+        w2.activate("job", "w2", 5).await.is_empty(),
+        "locked jobs are not handed out twice"
+    );
     let r = w2
-        .post(&format!("/api/v1/jobs/{job_id}/complete"), json!({"worker": "w2"}))
+        .post(
+            &format!("/api/v1/jobs/{job_id}/complete"),
+            json!({"worker": "w2"}),
+        )
         .await;
     assert_error(&r, 409, "conflict");
     w1.complete_job(job_id, "w1", json!({})).await;
     let r = w1
-        .post(&format!("/api/v1/jobs/{job_id}/complete"), json!({"worker": "w1"}))
+        .post(
+            &format!("/api/v1/jobs/{job_id}/complete"),
+            json!({"worker": "w1"}),
+        )
         .await;
-    assert!(r.status == 409 || r.status == 404, "job completed twice: {r:?}");
+    assert!(
+        r.status == 409 || r.status == 404,
+        "job completed twice: {r:?}"
+    );
     admin.wait_state(id, "completed").await;
 
     // Cancel twice.
     let other = admin.start("simple", json!({})).await;
     let other = other["id"].as_str().unwrap();
     let cancelled = admin
-        .post(&format!("/api/v1/instances/{other}/cancel"), json!({"reason": "test"}))
+        .post(
+            &format!("/api/v1/instances/{other}/cancel"),
+            json!({"reason": "test"}),
+        )
         .await
         .expect(200, "cancel");
     assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
     let r = admin
-        .post(&format!("/api/v1/instances/{other}/cancel"), json!({"reason": "again"}))
+        .post(
+            &format!("/api/v1/instances/{other}/cancel"),
+            json!({"reason": "again"}),
+        )
         .await;
     assert_error(&r, 409, "conflict");
     let trail = admin.audit(other).await;
@@ -133,9 +166,17 @@ async fn invalid_bpmn_lists_every_problem_with_positions() {
         .unwrap_or_else(|| panic!("no detail names the dangling flow: {}", r.body));
     assert_eq!(dangling["line"], 5, "{dangling}");
     assert!(dangling["column"].as_u64().unwrap_or(0) >= 1, "{dangling}");
-    assert!(dangling["message"].as_str().unwrap_or("").contains("nowhere"), "{dangling}");
     assert!(
-        details.iter().any(|d| d["element_id"] == "notype" && d["line"] == 6),
+        dangling["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("nowhere"),
+        "{dangling}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d["element_id"] == "notype" && d["line"] == 6),
         "every problem is listed: {}",
         r.body
     );
@@ -199,7 +240,10 @@ async fn idempotent_start() {
     let first = start(body.clone(), "k-1").await.expect(201, "first start");
     let again = start(body.clone(), "k-1").await;
     assert!(again.status == 201 || again.status == 200, "{again:?}");
-    assert_eq!(again.body["id"], first["id"], "same key and body: same instance");
+    assert_eq!(
+        again.body["id"], first["id"],
+        "same key and body: same instance"
+    );
     let other = start(json!({"variables": {"n": 2}}), "k-1").await;
     assert_eq!(other.status, 422, "{}", other.body);
     assert_eq!(other.code(), "idempotency_key_reused", "{}", other.body);

@@ -12,8 +12,8 @@ fn workspace() -> PathBuf {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -46,7 +46,10 @@ fn violations(dirs: &[&str], forbidden: &[&str]) -> Vec<String> {
     for dir in dirs {
         let mut files = Vec::new();
         rust_files(&root.join(dir), &mut files);
-        assert!(!files.is_empty(), "no Rust files under {dir}: did the layout change?");
+        assert!(
+            !files.is_empty(),
+            "no Rust files under {dir}: did the layout change?"
+        );
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             for (n, line) in text.lines().enumerate() {

@@ -70,7 +70,9 @@ fn validate_reports_problems_as_file_line_column() {
         "expected `{name}:8:COL: error: [dangling] ...nowhere...`: {out}"
     );
     assert!(
-        problems.iter().any(|(l, _, id, _)| *l == 5 && id == "untyped"),
+        problems
+            .iter()
+            .any(|(l, _, id, _)| *l == 5 && id == "untyped"),
         "expected `{name}:5:COL: error: [untyped] ...` (service task without a type): {out}"
     );
 
@@ -103,7 +105,9 @@ fn validate_summary_over_the_corpus_never_crashes() {
     );
     assert!(!out.stderr.contains("panicked"), "{out}");
     assert!(
-        out.stdout.lines().any(|l| l.contains(" files=")),
+        out.stdout
+            .lines()
+            .any(|l| l.contains("files=") && l.contains("errors=")),
         "a summary line per folder: {out}"
     );
 }
@@ -168,7 +172,10 @@ async fn audit_export_verify_and_tamper() {
     let tampered = dir.join("tampered.jsonl");
     std::fs::write(&tampered, tampered_text.join("\n") + "\n").unwrap();
     let out = verify(&tampered);
-    assert!(matches!(out.code, Some(c) if c != 0), "tampering detected: {out}");
+    assert!(
+        matches!(out.code, Some(c) if c != 0),
+        "tampering detected: {out}"
+    );
     assert!(
         out.stdout.contains(&format!("seq {seq}")) || out.stderr.contains(&format!("seq {seq}")),
         "verify names seq {seq}: {out}"
@@ -181,16 +188,32 @@ async fn audit_export_verify_and_tamper() {
     let (one, args) = export("one.jsonl", &["--format", "jsonl", "--instance", &ids[1]]);
     keel_async(args).await.assert_ok("filtered export");
     let lines = std::fs::read_to_string(&one).unwrap();
-    assert_eq!(lines.lines().count(), 2, "start and job completion: {lines}");
+    assert_eq!(
+        lines.lines().count(),
+        2,
+        "start and job completion: {lines}"
+    );
     verify(&one).assert_ok("audit verify of an instance export");
     python_verify(&one).assert_ok("verify_audit.py of an instance export");
 
     // The database verifies too, and the HTTP export matches the CLI export.
-    keel_async(vec!["audit".into(), "verify".into(), "--db".into(), server.db.clone()])
+    keel_async(vec![
+        "audit".into(),
+        "verify".into(),
+        "--db".into(),
+        server.db.clone(),
+    ])
+    .await
+    .assert_ok("audit verify --db");
+    let http = api
+        .get("/api/v1/audit?format=jsonl")
         .await
-        .assert_ok("audit verify --db");
-    let http = api.get("/api/v1/audit?format=jsonl").await.expect(200, "GET audit");
-    assert_eq!(http.as_str().unwrap_or(""), text, "HTTP and CLI exports agree");
+        .expect(200, "GET audit");
+    assert_eq!(
+        http.as_str().unwrap_or(""),
+        text,
+        "HTTP and CLI exports agree"
+    );
 
     let (csv, args) = export("audit.csv", &["--format", "csv"]);
     keel_async(args).await.assert_ok("csv export");

@@ -85,7 +85,13 @@ async fn message_correlates_by_key_and_ignores_repeated_ids() {
         repeat.body
     );
     if repeat.status == 200 {
-        assert_eq!(repeat.body["correlated"], json!([]), "{}", repeat.body);
+        // Ignored: either nothing, or the first result replayed; never the new instance.
+        let correlated = repeat.body["correlated"].clone();
+        assert!(
+            correlated == json!([]) || correlated == json!([a]),
+            "{}",
+            repeat.body
+        );
     }
     let still = api.instance(b).await;
     assert_eq!(still["state"], "active", "{still}");

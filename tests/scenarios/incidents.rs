@@ -103,7 +103,10 @@ async fn expression_incident_resolved_after_fixing_variables() {
 
     // Resolving without fixing the data raises the incident again (never the default flow).
     let retry = api
-        .post(&format!("/api/v1/incidents/{incident_id}/resolve"), json!({}))
+        .post(
+            &format!("/api/v1/incidents/{incident_id}/resolve"),
+            json!({}),
+        )
         .await;
     assert!(retry.status == 200 || retry.status == 409, "{retry:?}");
     let again = api.open_incident(id).await;
@@ -141,4 +144,38 @@ async fn expression_incident_resolved_after_fixing_variables() {
             "routing:completed"
         ]
     );
+}
+
+/// A failure with retries left writes a `job_failed` record; the instance chain must stay
+/// gapless and verifiable through the next record.
+#[tokio::test]
+async fn job_failure_with_retries_keeps_the_instance_chain_intact() {
+    let server = Server::start().await;
+    let api = server.admin();
+    api.deploy(&service_chain("retrying", &["flaky"])).await;
+    let instance = api.start("retrying", json!({})).await;
+    let id = instance["id"].as_str().unwrap();
+    let job = api.one_job("flaky", "w").await;
+    api.post(
+        &format!("/api/v1/jobs/{}/fail", job["id"].as_str().unwrap()),
+        json!({"worker": "w", "error_message": "try again", "retries": 2}),
+    )
+    .await
+    .expect(200, "fail");
+    let job = api.one_job("flaky", "w").await;
+    api.complete_job(job["id"].as_str().unwrap(), "w", json!({}))
+        .await;
+    api.wait_state(id, "completed").await;
+    let trail = api.audit(id).await;
+    assert_eq!(
+        kinds(&trail),
+        ["instance_started", "job_failed", "job_completed"]
+    );
+    let db = server.db.clone();
+    let verify =
+        tokio::task::spawn_blocking(move || keel_tests::keel(["audit", "verify", "--db", &db]))
+            .await
+            .unwrap();
+    assert_eq!(verify.code, Some(0), "the stored trail verifies:\n{verify}");
+    assert_gapless(&trail);
 }

@@ -2,9 +2,13 @@
 //! drives it through the CLI and the HTTP API only (see the `keel_tests` harness). Build the
 //! binary first: `cargo build -p keel` with the same `CARGO_TARGET_DIR`.
 
+// Test code: helpers outside `#[test]` functions panic to report a broken scenario.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod api_errors;
 mod architecture;
 mod cli;
+mod definitions;
 mod dialects;
 mod elements;
 mod errors;

@@ -77,9 +77,11 @@ async fn sigkill_mid_run_loses_nothing_and_applies_nothing_twice() {
     let work = tokio::spawn(worker(api.clone(), stop.clone()));
     let starts = tokio::spawn(starter(api.clone(), started.clone()));
 
-    eventually_within("20 acknowledged starts", Duration::from_secs(60), || async {
-        (started.lock().await.len() >= 20).then_some(())
-    })
+    eventually_within(
+        "20 acknowledged starts",
+        Duration::from_secs(60),
+        || async { (started.lock().await.len() >= 20).then_some(()) },
+    )
     .await;
     server.kill();
     server.restart().await;
@@ -121,7 +123,11 @@ async fn sigkill_mid_run_loses_nothing_and_applies_nothing_twice() {
         .get("/api/v1/instances?definition_key=crashy&limit=1000")
         .await
         .expect(200, "list");
-    assert_eq!(every.as_array().map(Vec::len), Some(INSTANCES), "no extra instance");
+    assert_eq!(
+        every.as_array().map(Vec::len),
+        Some(INSTANCES),
+        "no extra instance"
+    );
 
     for id in &ids {
         let instance = api.instance(id).await;
@@ -130,7 +136,12 @@ async fn sigkill_mid_run_loses_nothing_and_applies_nothing_twice() {
         assert_gapless(&trail);
         assert_eq!(
             kinds(&trail),
-            ["instance_started", "job_completed", "job_completed", "job_completed"],
+            [
+                "instance_started",
+                "job_completed",
+                "job_completed",
+                "job_completed"
+            ],
             "instance {id}:\n{}",
             render(&trail)
         );
@@ -162,11 +173,18 @@ async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
         !status.success(),
         "a second server on the same file must fail: {status:?}\n{stderr}"
     );
-    assert!(status.code().is_some(), "an error exit, not a crash: {status:?}\n{stderr}");
+    assert!(
+        status.code().is_some(),
+        "an error exit, not a crash: {status:?}\n{stderr}"
+    );
     assert!(
         stderr.to_lowercase().contains("lock"),
         "the message names the lock: {stderr}"
     );
     // The first server is unaffected.
-    server.anonymous().get("/health").await.expect(200, "first server");
+    server
+        .anonymous()
+        .get("/health")
+        .await
+        .expect(200, "first server");
 }

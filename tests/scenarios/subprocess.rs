@@ -49,7 +49,10 @@ async fn variables_land_in_the_nearest_scope_that_defines_them() {
     let running = api.instance(id).await;
     let root = &running["variables"];
     assert_eq!(root["total"], 2, "total is defined in root: {running}");
-    assert_eq!(root["fresh"], "x", "fresh is defined nowhere: root: {running}");
+    assert_eq!(
+        root["fresh"], "x",
+        "fresh is defined nowhere: root: {running}"
+    );
     assert!(
         root.get("counter").is_none(),
         "counter is defined by the sub-process: {running}"
@@ -80,11 +83,7 @@ async fn variables_land_in_the_nearest_scope_that_defines_them() {
             ),
             (
                 "job_completed",
-                &[
-                    "inner:completed",
-                    "f_inner_check:taken",
-                    "check:activated",
-                ],
+                &["inner:completed", "f_inner_check:taken", "check:activated"],
             ),
             (
                 "job_completed",

@@ -41,7 +41,8 @@ async fn setup(server: &Server) -> People {
 }
 
 async fn action(api: &Api, task: &str, verb: &str, body: Value) -> keel_tests::Resp {
-    api.post(&format!("/api/v1/tasks/{task}/{verb}"), body).await
+    api.post(&format!("/api/v1/tasks/{task}/{verb}"), body)
+        .await
 }
 
 #[tokio::test]
@@ -58,7 +59,9 @@ async fn claim_complete_and_reassign_rules() {
     assert_eq!(action(&p.carol, t, "claim", json!({})).await.status, 403);
     assert_eq!(action(&p.carol, t, "complete", json!({})).await.status, 403);
 
-    let claimed = action(&p.alice, t, "claim", json!({})).await.expect(200, "claim");
+    let claimed = action(&p.alice, t, "claim", json!({}))
+        .await
+        .expect(200, "claim");
     assert_eq!(claimed["assignee"], "alice", "{claimed}");
     assert_eq!(claimed["state"], "open", "{claimed}");
     // Held by alice: bob gets 409 on claim and 403 on complete; so does an admin.
@@ -66,7 +69,11 @@ async fn claim_complete_and_reassign_rules() {
     assert_eq!(r.status, 409, "{}", r.body);
     assert_eq!(action(&p.bob, t, "complete", json!({})).await.status, 403);
     let r = action(&p.admin, t, "complete", json!({})).await;
-    assert_eq!(r.status, 403, "admin cannot complete alice's task: {}", r.body);
+    assert_eq!(
+        r.status, 403,
+        "admin cannot complete alice's task: {}",
+        r.body
+    );
     // A plain user cannot reassign.
     let r = action(&p.bob, t, "assign", json!({"user": "bob"})).await;
     assert_eq!(r.status, 403, "{}", r.body);
@@ -77,9 +84,14 @@ async fn claim_complete_and_reassign_rules() {
         .expect(200, "assign");
     assert_eq!(assigned["assignee"], "bob", "{assigned}");
     assert_eq!(action(&p.alice, t, "complete", json!({})).await.status, 403);
-    let done = action(&p.bob, t, "complete", json!({"variables": {"approved": true}}))
-        .await
-        .expect(200, "complete");
+    let done = action(
+        &p.bob,
+        t,
+        "complete",
+        json!({"variables": {"approved": true}}),
+    )
+    .await
+    .expect(200, "complete");
     assert_eq!(done["state"], "completed", "{done}");
     assert_eq!(done["completed_by"], "bob", "{done}");
     let r = action(&p.bob, t, "complete", json!({})).await;
@@ -92,7 +104,12 @@ async fn claim_complete_and_reassign_rules() {
     let trail = p.admin.audit(id).await;
     assert_eq!(
         kinds(&trail),
-        ["instance_started", "task_claimed", "task_assigned", "task_completed"]
+        [
+            "instance_started",
+            "task_claimed",
+            "task_assigned",
+            "task_completed"
+        ]
     );
     assert_eq!(transitions_of(&trail[1]), Vec::<String>::new());
     assert_eq!(
@@ -157,7 +174,10 @@ async fn a_plain_user_sees_only_tasks_it_may_work_on() {
         .await
         .expect(200, "claim");
     assert_eq!(ids(p.bob.tasks("").await), both[1..].to_vec());
-    assert_eq!(ids(p.alice.tasks("assignee=alice").await), both[..1].to_vec());
+    assert_eq!(
+        ids(p.alice.tasks("assignee=alice").await),
+        both[..1].to_vec()
+    );
     let total = p.alice.get("/api/v1/tasks").await.total;
     assert_eq!(total, Some(2), "X-Total-Count counts only visible tasks");
     // Unclaim gives it back to the group.

@@ -23,7 +23,11 @@ fn assert_attributes(task: &Value) {
     assert_eq!(task["name"], "Review the order", "{task}");
     assert_eq!(task["assignee"], "alice", "{task}");
     assert_eq!(task["candidate_users"], json!(["bob", "carol"]), "{task}");
-    assert_eq!(task["candidate_groups"], json!(["sales", "managers"]), "{task}");
+    assert_eq!(
+        task["candidate_groups"],
+        json!(["sales", "managers"]),
+        "{task}"
+    );
     assert_eq!(task["due_at"], "2030-01-02T03:04:05.000Z", "{task}");
     assert_eq!(task["priority"], 70, "{task}");
     assert_eq!(task["form_key"], "forms/review", "{task}");

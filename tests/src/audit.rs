@@ -53,11 +53,21 @@ pub fn render(records: &[Value]) -> String {
 pub fn assert_trail(records: &[Value], expected: &[(&str, &[&str])]) {
     let actual: Vec<(String, Vec<String>)> = records
         .iter()
-        .map(|r| (r["kind"].as_str().unwrap_or("?").to_owned(), transitions_of(r)))
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap_or("?").to_owned(),
+                transitions_of(r),
+            )
+        })
         .collect();
     let wanted: Vec<(String, Vec<String>)> = expected
         .iter()
-        .map(|(k, ts)| ((*k).to_owned(), ts.iter().map(|t| (*t).to_owned()).collect()))
+        .map(|(k, ts)| {
+            (
+                (*k).to_owned(),
+                ts.iter().map(|t| (*t).to_owned()).collect(),
+            )
+        })
         .collect();
     assert!(
         actual == wanted,
@@ -78,5 +88,19 @@ pub fn assert_gapless(records: &[Value]) {
         .map(|r| r["instance_seq"].as_i64().unwrap_or(-1))
         .collect();
     let want: Vec<i64> = (1..=records.len() as i64).collect();
-    assert_eq!(seqs, want, "instance_seq is not gapless");
+    let listing: Vec<String> = records
+        .iter()
+        .map(|r| {
+            format!(
+                "  instance_seq {} seq {} {}",
+                r["instance_seq"], r["seq"], r["kind"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        seqs,
+        want,
+        "instance_seq is not gapless:\n{}",
+        listing.join("\n")
+    );
 }

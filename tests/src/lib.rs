@@ -21,5 +21,5 @@ pub mod server;
 pub use api::{Api, Resp};
 pub use cli::{CliOutput, keel, keel_bin};
 pub use poll::{DEADLINE, eventually};
-pub use server::{Guarded, Server};
 pub use serde_json::{Value, json};
+pub use server::{Guarded, Server};

@@ -176,7 +176,13 @@ impl Server {
         }
         let out = keel(&args);
         out.assert_ok("keel user add");
-        let token = out.stdout.lines().last().unwrap_or_default().trim().to_owned();
+        let token = out
+            .stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         assert!(
             token.starts_with("tok_"),
             "keel user add: last stdout line is not a token:\n{out}"

@@ -185,7 +185,7 @@ impl<'c> Batch<'c> {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        for chunk in missing.chunks(500) {
+        for chunk in crate::store::statement_chunks(&missing, 512) {
             let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM instances WHERE id IN (");
             let mut list = q.separated(", ");
             for id in chunk {
@@ -202,7 +202,7 @@ impl<'c> Batch<'c> {
 
     /// Loads, in one query, the job rows this batch will need, then their instances.
     pub async fn prefetch_jobs(&mut self, ids: &[String]) -> Result<()> {
-        for chunk in ids.chunks(500) {
+        for chunk in crate::store::statement_chunks(ids, 512) {
             let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM jobs WHERE id IN (");
             let mut list = q.separated(", ");
             for id in chunk {
@@ -476,6 +476,18 @@ impl<'c> Batch<'c> {
             }
         }
         Ok(())
+    }
+
+    /// Records an instance row changed without a runtime step (an audit record appended to its
+    /// chain: job retry, claim, ...): bumps its version and keeps its parsed state in step.
+    pub fn touch_instance(&mut self, mut row: InstanceRow) {
+        let state = self.states.remove(&row.id).map(|(_, s)| s);
+        row.version += 1;
+        if let Some(state) = state {
+            self.states.insert(row.id.clone(), (row.version, state));
+        }
+        self.loaded.remove(&row.id);
+        self.writes.put_instance(row);
     }
 
     /// Appends an audit record: to the global chain, and to `instance`'s chain when given.

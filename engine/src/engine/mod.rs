@@ -104,6 +104,11 @@ impl InstanceCache {
         self.rows.get(id)
     }
 
+    /// Forgets a row.
+    pub fn remove(&mut self, id: &str) {
+        self.rows.remove(id);
+    }
+
     /// Records a committed row and its parsed state; ended instances leave the cache.
     pub fn put(
         &mut self,

@@ -312,8 +312,7 @@ async fn set_assignee(
         caller.actor(),
         json!({"task_id": task.id, "assignee": task.assignee, "transitions": []}),
     );
-    instance.version += 1;
-    batch.writes.put_instance(instance);
+    batch.touch_instance(instance);
     sqlx::query("UPDATE user_tasks SET assignee = $1 WHERE id = $2")
         .bind(&task.assignee)
         .bind(&task.id)

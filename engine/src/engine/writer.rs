@@ -86,7 +86,8 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
                 for row in effects.instances {
                     match states.remove(&row.id) {
                         Some((version, state)) if version == row.version => cache.put(row, state),
-                        _ => {}
+                        // No parsed state of this exact version: never keep a stale row.
+                        _ => cache.remove(&row.id),
                     }
                 }
             }

@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 
 pub use lock::FileLock;
 pub use writeset::WriteSet;
+pub(crate) use writeset::statement_chunks;
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]

@@ -22,7 +22,7 @@ const MAX_PARAMS: usize = 30_000;
 /// itself rounded down to a power of two). A multi-row statement's SQL text depends on its row
 /// count; with power-of-two counts a handful of texts cover every batch size, so the driver's
 /// prepared-statement cache serves them instead of re-preparing a new text every flush.
-fn statement_chunks<T>(rows: &[T], max_rows: usize) -> Vec<&[T]> {
+pub(crate) fn statement_chunks<T>(rows: &[T], max_rows: usize) -> Vec<&[T]> {
     let mut cap = 1usize;
     while cap * 2 <= max_rows.clamp(1, 512) {
         cap *= 2;
@@ -335,7 +335,7 @@ impl WriteSet {
     }
 
     async fn flush_deleted_timers(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.deleted_timers, MAX_PARAMS / 1) {
+        for chunk in statement_chunks(&self.deleted_timers, MAX_PARAMS) {
             let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM timers WHERE id IN (");
             let mut ids = q.separated(", ");
             for id in chunk {
