@@ -1,9 +1,9 @@
 //! Expressions as they appear in models, parsed once at deploy time.
 //!
 //! Camunda 8 models mark an expression with a leading `=` (FEEL); plain BPMN condition bodies
-//! without a language are FEEL too. Camunda 7's `${...}` language arrives with its own front end;
-//! until then such text is rejected at deploy with a message that says so. This module never
-//! evaluates anything by itself: evaluation needs variables and a clock from the runtime.
+//! without a language are FEEL too. Camunda 7's `${...}` / `#{...}` (JUEL) text is parsed by
+//! [`keel_feel::juel`]; an [`Expression`] holds either kind and dispatches on it. This module
+//! never evaluates anything by itself: evaluation needs variables and a clock from the runtime.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,7 +13,15 @@ use keel_feel::{Env, EvalError, Value};
 /// A parsed expression, cheap to clone (shared).
 #[derive(Clone)]
 pub struct Expression {
-    inner: Arc<keel_feel::Expression>,
+    inner: Arc<Lang>,
+}
+
+/// The language an [`Expression`] is written in.
+enum Lang {
+    /// FEEL (Camunda 8, DMN).
+    Feel(keel_feel::Expression),
+    /// Camunda 7 JUEL: `${...}`, `#{...}` or composite text.
+    Juel(keel_feel::juel::Expression),
 }
 
 impl Expression {
@@ -21,18 +29,38 @@ impl Expression {
     pub fn feel(text: &str) -> Result<Expression, keel_feel::ParseError> {
         let parsed = keel_feel::Expression::parse(text)?;
         Ok(Expression {
-            inner: Arc::new(parsed),
+            inner: Arc::new(Lang::Feel(parsed)),
         })
+    }
+
+    /// Parses Camunda 7 text: the full attribute or body, e.g. `${amount > 10}` or
+    /// `Dear ${name}` (composite text evaluates to a string).
+    pub fn juel(text: &str) -> Result<Expression, keel_feel::ParseError> {
+        let parsed = keel_feel::juel::Expression::parse(text)?;
+        Ok(Expression {
+            inner: Arc::new(Lang::Juel(parsed)),
+        })
+    }
+
+    /// True for a Camunda 7 (JUEL) expression.
+    pub fn is_juel(&self) -> bool {
+        matches!(*self.inner, Lang::Juel(_))
     }
 
     /// The expression text as written in the model (without a leading `=`).
     pub fn source(&self) -> &str {
-        self.inner.source()
+        match &*self.inner {
+            Lang::Feel(e) => e.source(),
+            Lang::Juel(e) => e.source(),
+        }
     }
 
     /// Evaluates against variables and the engine's clock.
     pub fn evaluate(&self, env: &Env<'_>) -> Result<Value, EvalError> {
-        self.inner.evaluate(env)
+        match &*self.inner {
+            Lang::Feel(e) => e.evaluate(env),
+            Lang::Juel(e) => e.evaluate(env),
+        }
     }
 }
 

@@ -185,23 +185,97 @@ fn camunda_user_task_attributes() {
 }
 
 #[test]
-fn camunda7_expressions_are_refused_for_now() {
-    let parsed = parse_str(&around(
-        r#"<userTask id="a" camunda:assignee="${initiator}"/>"#,
+fn camunda7_expressions_are_parsed() {
+    let p = clean(&around(
+        r##"<userTask id="a" camunda:assignee="${initiator}" camunda:candidateGroups="team-${region}" camunda:dueDate="#{due}"/>"##,
     ));
+    let u = user(&p);
+    assert_eq!(text(&u.assignee), Some(("${initiator}", true)));
+    assert_eq!(text(&u.candidate_groups), Some(("team-${region}", true)));
+    assert_eq!(text(&u.due_date), Some(("#{due}", true)));
+    let flow = |cond: &str| {
+        process(&format!(
+            r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g" default="f2"/>
+<sequenceFlow id="f1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{cond}</conditionExpression></sequenceFlow>
+<sequenceFlow id="f2" sourceRef="g" targetRef="e"/><endEvent id="e"/>"#
+        ))
+    };
+    for ok in [
+        "${amount &gt; 10}",
+        "${approved}",
+        "#{amount gt 10 &amp;&amp; not empty customer.name}",
+        "${execution.getVariable('x') == 'y'}",
+        "${status == 'ok' ? true : false}",
+    ] {
+        let p = clean(&flow(ok));
+        let c = p
+            .flows
+            .iter()
+            .find(|f| f.id == "f1")
+            .and_then(|f| f.condition.as_ref());
+        assert!(c.is_some_and(|c| c.is_juel()), "{ok}");
+    }
+    let parsed = parse_str(&flow("${amount &gt; }"));
     let d = error_with(
         &parsed,
-        "camunda 7 expressions (${...}) are not supported yet; use FEEL (=...)",
+        "invalid camunda 7 expression \"${amount > }\" in conditionExpression",
     );
-    assert!(d.message.starts_with("camunda:assignee: "), "{}", d.message);
-    let parsed = parse_str(&process(
-        r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g" default="f2"/>
-<sequenceFlow id="f1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${amount > 10}</conditionExpression></sequenceFlow>
-<sequenceFlow id="f2" sourceRef="g" targetRef="e"/><endEvent id="e"/>"#,
-    ));
-    let d = error_with(&parsed, "camunda 7 expressions");
+    assert!(
+        d.message
+            .contains("(at line 1, column 12 of the expression)"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.element_id.as_deref(), Some("f1"));
     assert_eq!(parsed.errors().count(), 1, "{}", dump(&parsed));
+    let parsed = parse_str(&flow("${myService.approve(execution)}"));
+    error_with(
+        &parsed,
+        "method calls are not supported in keel (only execution.getVariable, getProcessBusinessKey, getProcessInstanceId); use FEEL",
+    );
+    let parsed = parse_str(&around(
+        r#"<userTask id="a" camunda:assignee="${execution.setVariable('a', 1)}"/>"#,
+    ));
+    let d = error_with(&parsed, "method calls are not supported in keel");
+    assert!(
+        d.message.starts_with("invalid camunda 7 expression"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn camunda7_expressions_evaluate() {
+    use keel_feel::{Env, Value};
+    let p = clean(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g" default="f2"/>
+<sequenceFlow id="f1" sourceRef="g" targetRef="e"><conditionExpression>${amount &gt; 1000}</conditionExpression></sequenceFlow>
+<sequenceFlow id="f2" sourceRef="g" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    let cond = p
+        .flows
+        .iter()
+        .find(|f| f.id == "f1")
+        .and_then(|f| f.condition.clone())
+        .unwrap();
+    let run = |vars: serde_json::Value| {
+        let map = vars.as_object().cloned().unwrap_or_default();
+        let env = Env {
+            variables: &map,
+            now: "2026-03-15T10:30:00+01:00[Europe/Paris]".parse().unwrap(),
+        };
+        cond.evaluate(&env)
+    };
+    assert_eq!(
+        run(serde_json::json!({"amount": 1500})),
+        Ok(Value::Bool(true))
+    );
+    assert_eq!(
+        run(serde_json::json!({"amount": "999"})),
+        Ok(Value::Bool(false))
+    );
+    let err = run(serde_json::json!({})).unwrap_err();
+    assert_eq!(err.message, "unknown property used in expression: amount");
 }
 
 #[test]
@@ -308,10 +382,7 @@ fn camunda_input_output() {
         r#"<task id="a"><extensionElements><camunda:inputOutput><camunda:inputParameter name="x">${y}</camunda:inputParameter>
 <camunda:inputParameter name="s"><camunda:script scriptFormat="groovy">1</camunda:script></camunda:inputParameter></camunda:inputOutput></extensionElements></task>"#,
     ));
-    error_with(
-        &parsed,
-        "camunda:inputParameter \"x\": camunda 7 expressions",
-    );
+    assert_eq!(parsed.errors().count(), 1, "{}", dump(&parsed));
     error_with(
         &parsed,
         "camunda:script in camunda:inputParameter \"s\" is not supported yet",
@@ -351,10 +422,14 @@ fn message_names_and_correlation_keys() {
         m.correlation_key.as_ref().map(|k| k.source()),
         Some("\"fixed-key\"")
     );
-    error_with(
-        &parse_str(&xml("${name}", "=k")),
-        "the name of message \"m\": camunda 7 expressions",
-    );
+    let p = clean(&xml("${name}", "=k"));
+    let FlowNodeKind::IntermediateCatchEvent {
+        trigger: keel_bpmn::EventTrigger::Message(m),
+    } = &node(&p, "a").kind
+    else {
+        panic!("not a message catch event");
+    };
+    assert!(matches!(&m.name, Text::Expr(e) if e.is_juel() && e.source() == "${name}"));
     error_with(&parse_str(&xml("", "=k")), "message \"m\" has no name");
     let parsed = parse_str(&defs(
         r#"<process id="p"><startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="a"/>

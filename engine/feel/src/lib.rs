@@ -37,6 +37,7 @@ pub mod ast;
 mod builtins;
 mod error;
 mod eval;
+pub mod juel;
 mod lexer;
 pub mod limits;
 mod names;

@@ -269,7 +269,7 @@ fn timer(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> TimerDefinition {
     } else if let Some(src) = body.strip_prefix('=') {
         expr::feel(src, what).map(Text::Expr)
     } else if expr::is_camunda7(body) {
-        Err(format!("{what}: {}", expr::CAMUNDA7_EXPR))
+        expr::juel(body, what).map(Text::Expr)
     } else {
         check_static_timer(what, body).map(|()| Text::Static(body.to_owned()))
     };

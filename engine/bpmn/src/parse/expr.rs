@@ -2,16 +2,18 @@
 //! dialects are refused, and how FEEL syntax errors are reported.
 //!
 //! Owns the dialect rules: a zeebe value starting with `=` is FEEL; a `conditionExpression`
-//! without a language (or with a FEEL language) is FEEL; Camunda 7 `${...}` / `#{...}` and
-//! other languages are refused with a message saying to use FEEL. It only parses, never
+//! without a language (or with a FEEL language) is FEEL; text holding Camunda 7 `${...}` /
+//! `#{...}` is parsed as JUEL ([`keel_feel::juel`]); other languages are refused with a message
+//! saying to use FEEL. It only parses, never
 //! evaluates, and it is only called for values that are expressions by definition (never for
 //! `name`, documentation or other plain attributes).
 
 use crate::expression::{Expression, Text};
 
-/// The error for any Camunda 7 expression.
+/// The error for a Camunda 7 expression where only a fixed value is possible (error codes,
+/// form keys).
 pub(crate) const CAMUNDA7_EXPR: &str =
-    "camunda 7 expressions (${...}) are not supported yet; use FEEL (=...)";
+    "camunda 7 expressions (${...}) are not supported in this attribute; use a fixed value";
 
 /// True when `text` contains a Camunda 7 / JUEL expression.
 pub(crate) fn is_camunda7(text: &str) -> bool {
@@ -32,21 +34,32 @@ pub(crate) fn feel(src: &str, what: &str) -> Result<Expression, String> {
     })
 }
 
+/// Parses Camunda 7 text (the full value, `${...}`, `#{...}` or composite text with embedded
+/// expressions); `what` names where it comes from.
+pub(crate) fn juel(src: &str, what: &str) -> Result<Expression, String> {
+    Expression::juel(src).map_err(|e| {
+        format!(
+            "invalid camunda 7 expression \"{src}\" in {what}: {} (at line {}, column {} of the expression)",
+            e.message, e.line, e.column
+        )
+    })
+}
+
 /// A zeebe attribute value: `=...` is FEEL, anything else is used as written.
 pub(crate) fn zeebe_text(value: &str, what: &str) -> Result<Text, String> {
     if let Some(src) = value.strip_prefix('=') {
         return feel(src, what).map(Text::Expr);
     }
     if is_camunda7(value) {
-        return Err(format!("{what}: {CAMUNDA7_EXPR}"));
+        return juel(value, what).map(Text::Expr);
     }
     Ok(Text::Static(value.to_owned()))
 }
 
-/// A Camunda 7 attribute value: static unless it holds `${...}`, which is refused for now.
+/// A Camunda 7 attribute value: static unless it holds `${...}` / `#{...}` (then JUEL).
 pub(crate) fn camunda_text(value: &str, what: &str) -> Result<Text, String> {
     if is_camunda7(value) {
-        return Err(format!("{what}: {CAMUNDA7_EXPR}"));
+        return juel(value, what).map(Text::Expr);
     }
     Ok(Text::Static(value.to_owned()))
 }
@@ -58,7 +71,7 @@ pub(crate) fn zeebe_expression(value: &str, what: &str) -> Result<Expression, St
         return feel(src, what);
     }
     if is_camunda7(value) {
-        return Err(format!("{what}: {CAMUNDA7_EXPR}"));
+        return juel(value, what);
     }
     literal(value, what)
 }
@@ -115,15 +128,16 @@ pub(crate) fn condition(
     what: &str,
 ) -> Result<Expression, String> {
     let body = body.trim();
+    let is_juel = language.is_some_and(|l| l.trim().eq_ignore_ascii_case("juel"));
+    if is_juel || (is_camunda7(body) && !body.starts_with('=')) {
+        return juel(body, what);
+    }
     let is_feel = language.map(str::trim).is_none_or(is_feel_language);
     if !is_feel {
         let lang = language.unwrap_or_default();
         return Err(format!(
             "{what} is written in \"{lang}\", which is not supported; use FEEL (=...)"
         ));
-    }
-    if is_camunda7(body) {
-        return Err(format!("{what}: {CAMUNDA7_EXPR}"));
     }
     let src = body.strip_prefix('=').unwrap_or(body);
     feel(src, what)

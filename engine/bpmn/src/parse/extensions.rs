@@ -247,12 +247,12 @@ pub(crate) fn io_mappings(ctx: &mut Ctx<'_, '_>, e: &Element) -> (Vec<Mapping>, 
     (inputs, outputs)
 }
 
-/// The value of a `camunda:inputParameter`: `${...}` is refused, empty is null, other text is
-/// a static string.
+/// The value of a `camunda:inputParameter`: text holding `${...}` is JUEL, empty is null,
+/// other text is a static string.
 fn camunda_parameter(text: &str, what: &str) -> Result<Expression, String> {
     let t = text.trim();
     if expr::is_camunda7(t) {
-        return Err(format!("{what}: {}", expr::CAMUNDA7_EXPR));
+        return expr::juel(t, what);
     }
     if t.is_empty() {
         return expr::feel("null", what);
