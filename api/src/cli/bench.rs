@@ -182,7 +182,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     // Keys in the contract's order (serde_json maps are sorted, so the line is built by hand).
-    let db_kind = if db.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let db_kind = if db.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     let line = format!(
         "{{\"db\":\"{db_kind}\",\"instances\":{},\"tasks\":{},\"seconds\":{},\"instances_per_s\":{},\"p50_ms\":{},\"p99_ms\":{},\"peak_rss_mb\":{}}}",
         args.instances,
