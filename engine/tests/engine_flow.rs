@@ -257,3 +257,58 @@ async fn conditional_flows_out_of_a_task_take_every_true_condition_else_the_defa
     assert_eq!(active(2).await, (vec!["a".to_string()], 0));
     assert_eq!(active(0).await, (vec!["c".to_string()], 0));
 }
+
+const C7_KEYS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="c7_keys" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <bpmn:userTask id="review" camunda:assignee="${execution.getProcessBusinessKey()}"
+        camunda:candidateGroups="${execution.getProcessInstanceId() == null ? 'none' : 'reviewers'}"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+#[tokio::test]
+async fn camunda7_execution_keys_read_the_business_key_and_instance_id() {
+    let (engine, _dir) = engine().await;
+    engine
+        .deploy(
+            vec![DeployFile {
+                name: "c7.bpmn".into(),
+                content: C7_KEYS.as_bytes().to_vec(),
+            }],
+            &admin(),
+        )
+        .await
+        .unwrap();
+    let inst = engine
+        .start_instance(
+            StartRequest {
+                definition_key: "c7_keys".into(),
+                business_key: Some("alice".into()),
+                ..Default::default()
+            },
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(inst.incidents, 0);
+    // Engine values are readable by expressions but are not variables.
+    assert!(!inst.variables.contains_key("__business_key"));
+    let tasks = engine
+        .list_tasks(
+            &keel_engine::TaskFilter {
+                limit: 10,
+                ..Default::default()
+            },
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tasks.items[0].assignee.as_deref(), Some("alice"));
+    assert_eq!(
+        tasks.items[0].candidate_groups,
+        vec!["reviewers".to_string()]
+    );
+}

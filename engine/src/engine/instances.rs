@@ -257,9 +257,18 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
             None => format!("definition {}", request.definition_key),
         })
     })?;
-    let state = InstanceState::new(request.variables.clone());
+    let id = batch.new_id();
+    let mut state = InstanceState::new(request.variables.clone());
+    state
+        .engine_values
+        .insert("__instance_id".into(), Json::String(id.clone()));
+    if let Some(bk) = &request.business_key {
+        state
+            .engine_values
+            .insert("__business_key".into(), Json::String(bk.clone()));
+    }
     let row = InstanceRow {
-        id: batch.new_id(),
+        id,
         definition_id: definition_id.clone(),
         definition_key: request.definition_key.clone(),
         definition_version: version,

@@ -145,6 +145,11 @@ pub struct InstanceState {
     /// Work not yet done (non-empty only while stopped by the step budget).
     #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
     pub agenda: VecDeque<Action>,
+    /// Read-only values the engine provides to expressions, never shown as variables:
+    /// `__instance_id` and `__business_key` (what Camunda 7's
+    /// `execution.getProcessInstanceId()` / `getProcessBusinessKey()` read).
+    #[serde(rename = "m", default, skip_serializing_if = "Map::is_empty")]
+    pub engine_values: Map<String, Json>,
 }
 
 impl InstanceState {
@@ -168,6 +173,7 @@ impl InstanceState {
             next_key: 1,
             elements,
             agenda: VecDeque::new(),
+            engine_values: Map::new(),
         }
     }
 

@@ -17,8 +17,14 @@ impl<'a> ScopeView<'a> {
         ScopeView { state, key }
     }
 
-    /// Looks `name` up from the innermost scope outward.
+    /// Looks `name` up from the innermost scope outward, then among the engine's read-only
+    /// values (`__instance_id`, `__business_key`).
     pub fn get(&self, name: &str) -> Option<&'a Json> {
+        self.get_variable(name)
+            .or_else(|| self.state.engine_values.get(name))
+    }
+
+    fn get_variable(&self, name: &str) -> Option<&'a Json> {
         let mut key = Some(self.key);
         let mut hops = 0usize;
         while let Some(k) = key {
