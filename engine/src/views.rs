@@ -78,7 +78,16 @@ impl InstanceView {
     /// Builds the view from a stored row; `element_types` maps element ids to BPMN local names.
     pub fn from_row(row: &InstanceRow, element_type: impl Fn(&str) -> String) -> Self {
         let state: Option<InstanceState> = serde_json::from_str(&row.body).ok();
-        let (variables, active_elements) = match &state {
+        Self::from_state(row, state.as_ref(), element_type)
+    }
+
+    /// Builds the view from a row and its already parsed state (no second decode of `body`).
+    pub fn from_state(
+        row: &InstanceRow,
+        state: Option<&InstanceState>,
+        element_type: impl Fn(&str) -> String,
+    ) -> Self {
+        let (variables, active_elements) = match state {
             Some(s) => (
                 s.elements
                     .get(&ROOT_KEY)

@@ -35,6 +35,26 @@ impl Actor {
         }
     }
 
+    /// Appends the canonical encoding of the actor (keys `id`, `name`?, `type`).
+    pub fn write_canonical(&self, out: &mut String) {
+        out.push_str("{\"id\":");
+        canonical::write_string(&self.id, out);
+        if let Some(name) = &self.name {
+            out.push_str(",\"name\":");
+            canonical::write_string(name, out);
+        }
+        out.push_str(",\"type\":");
+        canonical::write_string(&self.kind, out);
+        out.push('}');
+    }
+
+    /// The canonical encoding of the actor, as stored in the `actor` column.
+    pub fn to_canonical(&self) -> String {
+        let mut out = String::with_capacity(64);
+        self.write_canonical(&mut out);
+        out
+    }
+
     /// A user (person or service account) authenticated by token.
     pub fn user(id: &str, name: &str) -> Self {
         Actor {
@@ -115,19 +135,9 @@ impl AuditRecord {
                 None => out.push_str("null"),
             }
         }
-        out.push_str("{\"actor\":{");
-        if let Some(name) = &self.actor.name {
-            out.push_str("\"id\":");
-            canonical::write_string(&self.actor.id, out);
-            out.push_str(",\"name\":");
-            canonical::write_string(name, out);
-        } else {
-            out.push_str("\"id\":");
-            canonical::write_string(&self.actor.id, out);
-        }
-        out.push_str(",\"type\":");
-        canonical::write_string(&self.actor.kind, out);
-        out.push_str("},\"at\":");
+        out.push_str("{\"actor\":");
+        self.actor.write_canonical(out);
+        out.push_str(",\"at\":");
         canonical::write_string(&self.at, out);
         out.push_str(",\"data\":");
         canonical::write(&self.data, out);

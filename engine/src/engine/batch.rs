@@ -294,7 +294,7 @@ impl<'c> Batch<'c> {
         mut row: InstanceRow,
         trigger: Trigger,
         ctx: ApplyCtx,
-    ) -> Result<(InstanceRow, InstanceState, Outcome)> {
+    ) -> Result<(InstanceRow, Arc<InstanceState>, Outcome)> {
         let def = self.definition(&row.definition_id).await?;
         let mut state: InstanceState = (*self.state_of(&row)?).clone();
         let kind = ctx.kind.unwrap_or_else(|| trigger.audit_kind());
@@ -352,9 +352,10 @@ impl<'c> Batch<'c> {
             table: "instances",
             message: e.to_string(),
         })?;
+        let state = Arc::new(state);
         self.loaded.remove(&row.id);
         self.states
-            .insert(row.id.clone(), (row.version, Arc::new(state.clone())));
+            .insert(row.id.clone(), (row.version, state.clone()));
         self.writes.put_instance(row.clone());
         Ok((row, state, outcome))
     }

@@ -203,7 +203,11 @@ pub(crate) async fn view_in_batch(
     row: &InstanceRow,
 ) -> Result<InstanceView> {
     let def = batch.definition(&row.definition_id).await?;
-    Ok(InstanceView::from_row(row, |id| element_type(&def, id)))
+    // The batch holds the parsed state of every row it read or wrote: no second JSON decode.
+    let state = batch.state_of(row)?;
+    Ok(InstanceView::from_state(row, Some(&state), |id| {
+        element_type(&def, id)
+    }))
 }
 
 pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {

@@ -132,19 +132,11 @@ fn spawn_writer(shared: Arc<Shared>, rx: mpsc::Receiver<writer::Command>) -> Res
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            Error::Store(crate::store::Error::Locked(format!(
-                "cannot start the writer: {e}"
-            )))
-        })?;
+        .map_err(|e| Error::Store(crate::store::Error::Thread("writer", e.to_string())))?;
     std::thread::Builder::new()
         .name("keel-writer".into())
         .spawn(move || runtime.block_on(writer::run(shared, rx)))
-        .map_err(|e| {
-            Error::Store(crate::store::Error::Locked(format!(
-                "cannot start the writer: {e}"
-            )))
-        })?;
+        .map_err(|e| Error::Store(crate::store::Error::Thread("writer", e.to_string())))?;
     Ok(())
 }
 

@@ -102,9 +102,9 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
             tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
             let message = e.to_string();
             for (reply, _) in results {
-                let _ = reply.send(Err(Error::Store(crate::store::Error::Locked(format!(
-                    "the write was rolled back: {message}"
-                )))));
+                let _ = reply.send(Err(Error::Store(crate::store::Error::RolledBack(
+                    message.clone(),
+                ))));
             }
         }
     }

@@ -47,6 +47,12 @@ pub enum Error {
     /// Another process holds the database.
     #[error("{0}")]
     Locked(String),
+    /// A write batch was rolled back (every command in it failed with this cause).
+    #[error("the write was rolled back: {0}")]
+    RolledBack(String),
+    /// The engine could not start one of its threads.
+    #[error("cannot start the {0} thread: {1}")]
+    Thread(&'static str, String),
 }
 
 /// Result with a store [`Error`].

@@ -382,9 +382,7 @@ impl WriteSet {
                     .push_bind(r.instance_seq)
                     .push_bind(&r.element_id)
                     .push_bind(&r.kind)
-                    .push_bind(crate::audit::canonical::to_string(
-                        &serde_json::to_value(&r.actor).unwrap_or_default(),
-                    ))
+                    .push_bind(r.actor.to_canonical())
                     .push_bind(crate::audit::canonical::to_string(&r.data))
                     .push_bind(&r.prev_hash)
                     .push_bind(&r.instance_prev_hash)
