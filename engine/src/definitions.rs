@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use keel_bpmn::ProcessDefinition;
-use sqlx::SqlitePool;
 
 use crate::error::{Error, Result};
+use crate::store::{Reader, query};
 
 /// Parsed definitions by id (`<key>:<version>`).
 #[derive(Debug, Default)]
@@ -19,12 +19,12 @@ pub struct DefinitionCache {
 
 impl DefinitionCache {
     /// The parsed definition `id`, loading and parsing the stored XML on first use.
-    pub async fn get(&self, pool: &SqlitePool, id: &str) -> Result<Arc<ProcessDefinition>> {
+    pub async fn get(&self, pool: Reader<'_>, id: &str) -> Result<Arc<ProcessDefinition>> {
         if let Some(def) = self.cached(id) {
             return Ok(def);
         }
         let row: Option<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT key, xml FROM definitions WHERE id = $1")
+            query("SELECT key, xml FROM definitions WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?;

@@ -1,4 +1,5 @@
-//! End-to-end through the `Engine` façade on a real SQLite file: start, jobs, user tasks,
+//! End-to-end through the `Engine` façade on a real database (SQLite, or PostgreSQL with
+//! `KEEL_TEST_DB=postgres`): start, jobs, user tasks,
 //! gateways, incidents, audit chain.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
@@ -49,7 +50,9 @@ fn approver() -> Principal {
 
 async fn engine() -> (Engine, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/keel.db", dir.path().display());
+    let url = keel_engine::store::scratch::database_url(dir.path())
+        .await
+        .unwrap();
     (Engine::open(EngineConfig::new(&url)).await.unwrap(), dir)
 }
 

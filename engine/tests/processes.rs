@@ -74,12 +74,10 @@ async fn every_shipped_process_parses_without_errors() {
 #[tokio::test]
 async fn vm_request_runs_through_approval_quota_error_and_provisioning() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineConfig::new(&format!(
-        "sqlite://{}/k.db",
-        dir.path().display()
-    )))
-    .await
-    .unwrap();
+    let url = keel_engine::store::scratch::database_url(dir.path())
+        .await
+        .unwrap();
+    let engine = Engine::open(EngineConfig::new(&url)).await.unwrap();
     let xml = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../processes/vm_request.bpmn"

@@ -163,6 +163,16 @@ async fn sigkill_mid_run_loses_nothing_and_applies_nothing_twice() {
 async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
     let server = Server::start().await;
     let mut second = server.spawn_second();
+    if keel_engine::store::scratch::backend() == "postgres" {
+        // PostgreSQL is shared by design: a second node starts and stays up.
+        let out = second.wait_exit(Duration::from_secs(5)).await;
+        assert!(
+            out.is_none(),
+            "a second node on the same PostgreSQL database exited: {:?}",
+            out.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        );
+        return;
+    }
     let out = second
         .wait_exit(Duration::from_secs(20))
         .await

@@ -1,4 +1,5 @@
-//! A real `keel serve` process on its own SQLite database and loopback port, killed on drop.
+//! A real `keel serve` process on its own database (SQLite, or PostgreSQL with
+//! `KEEL_TEST_DB=postgres`) and loopback port, killed on drop.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ pub struct Server {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// `sqlite://<dir>/keel.db`.
+    /// The database URL (`sqlite://<dir>/keel.db` or a fresh PostgreSQL database).
     pub db: String,
     dir: Arc<TempDir>,
     starts: u32,
@@ -35,7 +36,9 @@ impl Server {
     /// Starts a server on a fresh database.
     pub async fn start() -> Server {
         let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-        let db = format!("sqlite://{}", dir.path().join("keel.db").display());
+        let db = keel_engine::store::scratch::database_url(dir.path())
+            .await
+            .expect("a fresh database (KEEL_TEST_DB)");
         let mut server = Server {
             child: None,
             base: String::new(),

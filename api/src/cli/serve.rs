@@ -15,7 +15,7 @@ use crate::http::{AppState, router};
 /// `keel serve` arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Database URL (`sqlite://PATH`).
+    /// Database URL (`sqlite://PATH` or `postgres://USER@HOST:PORT/DATABASE`).
     #[arg(long, env = "KEEL_DB", default_value = super::DEFAULT_DB)]
     db: String,
     /// Address to listen on.
@@ -25,8 +25,14 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     super::init_tracing("info");
-    let path = keel_engine::store::sqlite_path(&args.db)?;
-    let _lock = FileLock::acquire(&path)?;
+    // SQLite serves one process per file; PostgreSQL is shared by every node.
+    let _lock = if keel_engine::store::is_sqlite(&args.db) {
+        Some(FileLock::acquire(&keel_engine::store::sqlite_path(
+            &args.db,
+        )?)?)
+    } else {
+        None
+    };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
@@ -36,7 +42,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(listen = %args.listen, db = %path, "keel is serving");
+    tracing::info!(listen = %args.listen, db = %engine.db_path(), "keel is serving");
     let (stop_tx, stop_rx) = watch::channel(false);
     let timers = {
         let engine = engine.clone();

@@ -106,7 +106,9 @@ pub struct Api {
 impl Api {
     pub async fn new() -> Api {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("keel.db").display());
+        let url = keel_engine::store::scratch::database_url(dir.path())
+            .await
+            .unwrap();
         let mut config = EngineConfig::new(&url);
         config.durability = keel_engine::store::Durability::Normal;
         let engine = Engine::open(config).await.unwrap();

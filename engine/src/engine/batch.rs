@@ -8,17 +8,17 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use keel_bpmn::ProcessDefinition;
 use serde_json::{Map, Value as Json, json};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::audit::{Actor, AuditRecord, ENCODING_VERSION, GENESIS_HASH, audit_value};
 use crate::clock::format_ms;
 use crate::definitions::DefinitionCache;
 use crate::error::{Error, Result};
 use crate::runtime::{self, Effect, InstanceState, Outcome, StepContext, TransitionKind, Trigger};
-use crate::store::WriteSet;
 use crate::store::rows::{
     HistoryRow, IncidentRow, InstanceRow, JobRow, SubscriptionRow, TaskRow, TimerRow,
 };
+use crate::store::sql::{Arg, built, placeholders};
+use crate::store::{WriteSet, WriteTx, query};
 
 /// Everything one trigger application needs besides the trigger.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ impl ApplyCtx {
 
 /// The batch in progress.
 pub struct Batch<'c> {
-    pub conn: &'c mut SqliteConnection,
+    pub conn: &'c mut WriteTx,
     pub writes: WriteSet,
     pub now: Timestamp,
     pub now_ms: i64,
@@ -76,16 +76,16 @@ pub struct Batch<'c> {
 }
 
 impl<'c> Batch<'c> {
-    /// Starts a batch on `conn` (inside `BEGIN IMMEDIATE`).
+    /// Starts a batch inside the write transaction `conn`.
     pub async fn begin(
-        conn: &'c mut SqliteConnection,
+        conn: &'c mut WriteTx,
         defs: &'c DefinitionCache,
         cache: &'c std::sync::Mutex<super::InstanceCache>,
         now: Timestamp,
         step_budget: u32,
     ) -> Result<Batch<'c>> {
         let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *conn)
                 .await?;
         let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
@@ -125,17 +125,24 @@ impl<'c> Batch<'c> {
         if let Some(row) = self.cached_instance(id) {
             return Ok(Some(row));
         }
-        let row: Option<InstanceRow> = sqlx::query_as("SELECT * FROM instances WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
+        let sql = match self.conn.dialect() {
+            crate::store::Dialect::Sqlite => "SELECT * FROM instances WHERE id = $1",
+            crate::store::Dialect::Postgres => "SELECT * FROM instances WHERE id = $1 FOR UPDATE",
+        };
+        let row: Option<InstanceRow> = query(sql).bind(id).fetch_optional(&mut *self.conn).await?;
         if let Some(row) = &row {
             self.loaded.insert(row.id.clone(), row.clone());
         }
         Ok(row)
     }
 
+    /// The committed row from the writer's cache. Only on SQLite, where this writer is the only
+    /// one: on PostgreSQL another node may have moved the instance on, so rows are always read
+    /// (and locked); the cache then only saves re-parsing a state whose version is unchanged.
     fn cached_instance(&self, id: &str) -> Option<InstanceRow> {
+        if self.conn.dialect() != crate::store::Dialect::Sqlite {
+            return None;
+        }
         self.cache
             .lock()
             .ok()
@@ -186,13 +193,15 @@ impl<'c> Batch<'c> {
             .into_iter()
             .collect();
         for chunk in crate::store::statement_chunks(&missing, 512) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM instances WHERE id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            q.push(")");
-            let rows: Vec<InstanceRow> = q.build_query_as().fetch_all(&mut *self.conn).await?;
+            let sql = format!(
+                "SELECT * FROM instances WHERE id IN ({}){}",
+                placeholders(chunk.len(), 1),
+                self.conn.dialect().for_update()
+            );
+            let rows: Vec<InstanceRow> = built(sql)
+                .bind_all(chunk.iter().map(|id| Arg::from(*id)))
+                .fetch_all(&mut *self.conn)
+                .await?;
             for row in rows {
                 self.loaded.insert(row.id.clone(), row);
             }
@@ -203,13 +212,15 @@ impl<'c> Batch<'c> {
     /// Loads, in one query, the job rows this batch will need, then their instances.
     pub async fn prefetch_jobs(&mut self, ids: &[String]) -> Result<()> {
         for chunk in crate::store::statement_chunks(ids, 512) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM jobs WHERE id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id);
-            }
-            q.push(")");
-            let rows: Vec<JobRow> = q.build_query_as().fetch_all(&mut *self.conn).await?;
+            let sql = format!(
+                "SELECT * FROM jobs WHERE id IN ({}){}",
+                placeholders(chunk.len(), 1),
+                self.conn.dialect().for_update()
+            );
+            let rows: Vec<JobRow> = built(sql)
+                .bind_all(chunk.iter().map(Arg::from))
+                .fetch_all(&mut *self.conn)
+                .await?;
             for row in rows {
                 self.jobs.insert(row.id.clone(), row);
             }
@@ -223,7 +234,7 @@ impl<'c> Batch<'c> {
         if let Some(row) = self.jobs.get(id) {
             return Ok(Some(row.clone()));
         }
-        let row: Option<JobRow> = sqlx::query_as("SELECT * FROM jobs WHERE id = $1")
+        let row: Option<JobRow> = query("SELECT * FROM jobs WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *self.conn)
             .await?;
@@ -255,6 +266,10 @@ impl<'c> Batch<'c> {
                 .unwrap_or(0);
             return Some((id.clone(), version));
         }
+        // On PostgreSQL another node may have deployed a newer version: always ask the database.
+        if self.conn.dialect() != crate::store::Dialect::Sqlite {
+            return None;
+        }
         self.defs.latest(key)
     }
 
@@ -272,7 +287,7 @@ impl<'c> Batch<'c> {
             return Ok(def);
         }
         let row: Option<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT key, xml FROM definitions WHERE id = $1")
+            query("SELECT key, xml FROM definitions WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *self.conn)
                 .await?;

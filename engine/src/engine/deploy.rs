@@ -2,6 +2,7 @@
 //! (identical content for a key creates no new version) and audit the deployment with the
 //! SHA-256 of every file.
 
+use crate::store::{built, query};
 use std::sync::Arc;
 
 use keel_bpmn::{Diagnostic, Position, ProcessDefinition};
@@ -106,7 +107,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
     let deployment_id = batch.new_id();
     let mut definitions = Vec::new();
     let mut audit_defs = Vec::new();
-    sqlx::query("INSERT INTO deployments (id, created_at, created_by) VALUES ($1, $2, $3)")
+    query("INSERT INTO deployments (id, created_at, created_by) VALUES ($1, $2, $3)")
         .bind(&deployment_id)
         .bind(batch.now_ms)
         .bind(&op.actor.id)
@@ -114,7 +115,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
         .await?;
     for file in &op.files {
         for process in &file.processes {
-            let latest: Option<crate::store::rows::DefinitionRow> = sqlx::query_as(
+            let latest: Option<crate::store::rows::DefinitionRow> = query(
                 "SELECT id, key, version, name, deployment_id, resource_name, xml_sha256, deployed_at \
                  FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1",
             )
@@ -140,7 +141,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
                 xml_sha256: file.sha256.clone(),
                 deployed_at: batch.now_ms,
             };
-            sqlx::query(
+            query(
                 "INSERT INTO definitions (id, key, version, name, deployment_id, resource_name, xml, \
                  xml_sha256, deployed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
@@ -201,16 +202,16 @@ impl Engine {
         limit: i64,
         offset: i64,
     ) -> Result<crate::views::Page<DefinitionView>> {
-        let rows: Vec<crate::store::rows::DefinitionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<crate::store::rows::DefinitionRow> = built(format!(
             "SELECT {DEFINITION_COLUMNS} FROM definitions d WHERE version = \
              (SELECT MAX(version) FROM definitions WHERE key = d.key) ORDER BY key LIMIT $1 OFFSET $2"
-        )))
+        ))
         .bind(limit)
         .bind(offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT key) FROM definitions")
-            .fetch_one(self.read())
+        let total: i64 = query("SELECT COUNT(DISTINCT key) FROM definitions")
+            .scalar(self.read())
             .await?;
         Ok(crate::views::Page {
             items: rows.iter().map(view).collect(),
@@ -220,10 +221,10 @@ impl Engine {
 
     /// Definition `key` at `version` (latest when `None`).
     pub async fn definition(&self, key: &str, version: Option<i64>) -> Result<DefinitionView> {
-        let row: Option<crate::store::rows::DefinitionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let row: Option<crate::store::rows::DefinitionRow> = built(format!(
             "SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 AND ($2 IS NULL OR version = $2) \
              ORDER BY version DESC LIMIT 1"
-        )))
+        ))
         .bind(key)
         .bind(version)
         .fetch_optional(self.read())
@@ -235,13 +236,12 @@ impl Engine {
 
     /// Every version of `key`, newest first.
     pub async fn definition_versions(&self, key: &str) -> Result<Vec<DefinitionView>> {
-        let rows: Vec<crate::store::rows::DefinitionRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 ORDER BY version DESC"
-            )))
-            .bind(key)
-            .fetch_all(self.read())
-            .await?;
+        let rows: Vec<crate::store::rows::DefinitionRow> = built(format!(
+            "SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 ORDER BY version DESC"
+        ))
+        .bind(key)
+        .fetch_all(self.read())
+        .await?;
         if rows.is_empty() {
             return Err(Error::NotFound(format!("definition {key}")));
         }
@@ -250,13 +250,13 @@ impl Engine {
 
     /// The deployed XML of `key` at `version` (latest when `None`), byte for byte.
     pub async fn definition_xml(&self, key: &str, version: Option<i64>) -> Result<Vec<u8>> {
-        let xml: Option<Vec<u8>> = sqlx::query_scalar(
+        let xml: Option<Vec<u8>> = query(
             "SELECT xml FROM definitions WHERE key = $1 AND ($2 IS NULL OR version = $2) \
              ORDER BY version DESC LIMIT 1",
         )
         .bind(key)
         .bind(version)
-        .fetch_optional(self.read())
+        .scalar_optional(self.read())
         .await?;
         xml.ok_or_else(|| Error::NotFound(format!("definition {key}")))
     }

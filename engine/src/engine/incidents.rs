@@ -2,6 +2,7 @@
 //! out again with the given retries, an activation or completion is re-run, a step-budget stop
 //! continues where it stopped.
 
+use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
@@ -31,22 +32,20 @@ impl Engine {
         offset: i64,
     ) -> Result<Page<IncidentView>> {
         const WHERE: &str = "WHERE ($1 IS NULL OR instance_id = $1) AND ($2 IS NULL OR state = $2)";
-        let rows: Vec<IncidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<IncidentRow> = built(format!(
             "SELECT * FROM incidents {WHERE} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
-        )))
+        ))
         .bind(instance_id)
         .bind(state)
         .bind(limit)
         .bind(offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM incidents {WHERE}"
-        )))
-        .bind(instance_id)
-        .bind(state)
-        .fetch_one(self.read())
-        .await?;
+        let total: i64 = built(format!("SELECT COUNT(*) FROM incidents {WHERE}"))
+            .bind(instance_id)
+            .bind(state)
+            .scalar(self.read())
+            .await?;
         Ok(Page {
             items: rows.iter().map(IncidentView::from_row).collect(),
             total,
@@ -72,7 +71,7 @@ impl Engine {
 }
 
 pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Reply> {
-    let row: Option<IncidentRow> = sqlx::query_as("SELECT * FROM incidents WHERE id = $1")
+    let row: Option<IncidentRow> = query("SELECT * FROM incidents WHERE id = $1")
         .bind(&op.incident_id)
         .fetch_optional(&mut *batch.conn)
         .await?;
@@ -102,7 +101,7 @@ pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Repl
     batch.apply(instance, trigger, ctx).await?;
     if let Some(job_id) = &incident.job_id {
         let retries = op.retries.unwrap_or(1).max(1);
-        sqlx::query(
+        query(
             "UPDATE jobs SET state = 'ready', retries = $1, available_at = $2, lock_owner = NULL, \
              version = version + 1 WHERE id = $3 AND state = 'failed'",
         )

@@ -1,5 +1,6 @@
 //! Process instances: start (idempotent with a key), cancel, set variables, and the queries.
 
+use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
@@ -132,7 +133,7 @@ impl Engine {
 
     /// One instance.
     pub async fn instance(&self, id: &str) -> Result<InstanceView> {
-        let row: Option<InstanceRow> = sqlx::query_as("SELECT * FROM instances WHERE id = $1")
+        let row: Option<InstanceRow> = query("SELECT * FROM instances WHERE id = $1")
             .bind(id)
             .fetch_optional(self.read())
             .await?;
@@ -153,9 +154,9 @@ impl Engine {
     pub async fn list_instances(&self, filter: &InstanceFilter) -> Result<Page<InstanceView>> {
         const WHERE: &str = "WHERE ($1 IS NULL OR definition_key = $1) AND ($2 IS NULL OR state = $2) \
              AND ($3 IS NULL OR business_key = $3) AND ($4 IS NULL OR started_by = $4)";
-        let rows: Vec<InstanceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<InstanceRow> = built(format!(
             "SELECT * FROM instances {WHERE} ORDER BY started_at DESC, id DESC LIMIT $5 OFFSET $6"
-        )))
+        ))
         .bind(&filter.definition_key)
         .bind(&filter.state)
         .bind(&filter.business_key)
@@ -164,15 +165,13 @@ impl Engine {
         .bind(filter.offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM instances {WHERE}"
-        )))
-        .bind(&filter.definition_key)
-        .bind(&filter.state)
-        .bind(&filter.business_key)
-        .bind(&filter.started_by)
-        .fetch_one(self.read())
-        .await?;
+        let total: i64 = built(format!("SELECT COUNT(*) FROM instances {WHERE}"))
+            .bind(&filter.definition_key)
+            .bind(&filter.state)
+            .bind(&filter.business_key)
+            .bind(&filter.started_by)
+            .scalar(self.read())
+            .await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {
             items.push(self.view(row).await?);
@@ -183,7 +182,7 @@ impl Engine {
     /// The audit records of one instance, oldest first.
     pub async fn instance_audit(&self, id: &str) -> Result<Vec<AuditRecord>> {
         let rows: Vec<AuditRow> =
-            sqlx::query_as("SELECT * FROM audit WHERE instance_id = $1 ORDER BY instance_seq")
+            query("SELECT * FROM audit WHERE instance_id = $1 ORDER BY instance_seq")
                 .bind(id)
                 .fetch_all(self.read())
                 .await?;
@@ -213,7 +212,7 @@ pub(crate) async fn view_in_batch(
 pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
     let request = op.request;
     if let Some(key) = &request.idempotency_key {
-        let existing: Option<(String, String)> = sqlx::query_as(
+        let existing: Option<(String, String)> = query(
             "SELECT request_hash, instance_id FROM idempotency_keys WHERE caller = $1 AND key = $2",
         )
         .bind(&op.caller_id)
@@ -241,7 +240,7 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
     let def = match cached {
         Some(found) => Some(found),
         None => {
-            let found: Option<(String, i64)> = sqlx::query_as(
+            let found: Option<(String, i64)> = query(
                 "SELECT id, version FROM definitions WHERE key = $1 AND ($2 IS NULL OR version = $2) \
                  ORDER BY version DESC LIMIT 1",
             )
@@ -300,7 +299,7 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
     };
     let (row, _, _) = batch.apply(row, Trigger::Start, ctx).await?;
     if let Some(key) = &request.idempotency_key {
-        sqlx::query(
+        query(
             "INSERT INTO idempotency_keys (caller, key, request_hash, instance_id, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )

@@ -1,6 +1,7 @@
 //! Jobs for workers: activation with a lock, completion and failure fenced by the lock owner,
 //! BPMN errors thrown from a job, and long-polling activation.
 
+use crate::store::{built, query};
 use std::time::Duration;
 
 use serde_json::{Map, Value as Json, json};
@@ -158,11 +159,12 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     let r = op.request;
     let max = r.max_jobs.clamp(1, 1000);
     let lock_until = batch.now_ms.saturating_add(r.lock_ms.max(1));
-    let rows: Vec<JobRow> = sqlx::query_as(
+    let rows: Vec<JobRow> = built(format!(
         "UPDATE jobs SET state = 'locked', lock_owner = $1, available_at = $2, version = version + 1 \
          WHERE id IN (SELECT id FROM jobs WHERE type = $3 AND state IN ('ready', 'locked') \
-         AND available_at <= $4 ORDER BY available_at LIMIT $5) RETURNING *",
-    )
+         AND available_at <= $4 ORDER BY available_at LIMIT $5{}) RETURNING *",
+        batch.conn.dialect().skip_locked()
+    ))
     .bind(&r.worker)
     .bind(lock_until)
     .bind(&r.job_type)
@@ -268,7 +270,7 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
         let available_at = batch
             .now_ms
             .saturating_add(op.request.retry_backoff_ms.max(0));
-        sqlx::query(
+        query(
             "UPDATE jobs SET state = 'ready', retries = $1, available_at = $2, lock_owner = NULL, \
              error_message = $3, version = version + 1 WHERE id = $4",
         )
@@ -320,7 +322,7 @@ pub(crate) async fn throw_error(batch: &mut Batch<'_>, op: ThrowOp) -> Result<Re
 
 /// Takes a job out of circulation (its element has an incident) until the incident is resolved.
 async fn park_job(batch: &mut Batch<'_>, job_id: &str, retries: i64, message: &str) -> Result<()> {
-    sqlx::query(
+    query(
         "UPDATE jobs SET state = 'failed', retries = $1, lock_owner = NULL, error_message = $2, \
          version = version + 1 WHERE id = $3",
     )

@@ -3,6 +3,7 @@
 //! and correlates to the first matching subscription that opens. A repeated `message_id` is
 //! answered with the first result and changes nothing.
 
+use crate::store::query;
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
@@ -68,20 +69,19 @@ impl Engine {
 pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
     let r = op.request;
     if let Some(id) = &r.message_id {
-        let previous: Option<String> = sqlx::query_scalar(
-            "SELECT response FROM message_ids WHERE message_id = $1 AND expires_at > $2",
-        )
-        .bind(id)
-        .bind(batch.now_ms)
-        .fetch_optional(&mut *batch.conn)
-        .await?;
+        let previous: Option<String> =
+            query("SELECT response FROM message_ids WHERE message_id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(batch.now_ms)
+                .scalar_optional(&mut *batch.conn)
+                .await?;
         if let Some(previous) = previous
             && let Ok(result) = serde_json::from_str::<CorrelateResult>(&previous)
         {
             return Ok(Reply::Correlated(result));
         }
     }
-    let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(
+    let subscriptions: Vec<SubscriptionRow> = query(
         "SELECT * FROM subscriptions WHERE message_name = $1 AND \
          ((correlation_key IS NOT NULL AND correlation_key = $2) OR \
           (correlation_key IS NULL AND ((business_key IS NOT NULL AND business_key = $3) OR instance_id = $4))) \
@@ -128,7 +128,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         if r.ttl_ms <= 0 {
             return Err(Error::NoSubscription(r.name));
         }
-        sqlx::query(
+        query(
             "INSERT INTO buffered_messages (id, name, correlation_key, business_key, instance_id, \
              variables, message_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -151,7 +151,8 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     };
     if let Some(id) = &r.message_id {
         let ttl = r.ttl_ms.max(24 * 3600 * 1000);
-        sqlx::query("INSERT OR REPLACE INTO message_ids (message_id, response, expires_at) VALUES ($1, $2, $3)")
+        query("INSERT INTO message_ids (message_id, response, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (message_id) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at")
             .bind(id)
             .bind(serde_json::to_string(&result).unwrap_or_default())
             .bind(batch.now_ms.saturating_add(ttl))
@@ -171,7 +172,7 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         if batch.is_removed(&sub.instance_id, sub.element_key) {
             continue;
         }
-        let message: Option<(String, String)> = sqlx::query_as(
+        let message: Option<(String, String)> = query(
             "SELECT id, variables FROM buffered_messages WHERE name = $1 AND expires_at > $2 AND \
              ((correlation_key IS NOT NULL AND correlation_key = $3) OR \
               (($3 IS NULL) AND ((business_key IS NOT NULL AND business_key = $4) OR instance_id = $5))) \
@@ -207,7 +208,7 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         };
         match batch.apply(instance, trigger, ctx).await {
             Ok(_) => {
-                sqlx::query("DELETE FROM buffered_messages WHERE id = $1")
+                query("DELETE FROM buffered_messages WHERE id = $1")
                     .bind(&message_id)
                     .execute(&mut *batch.conn)
                     .await?;

@@ -202,8 +202,8 @@ impl Engine {
         rx.await.map_err(|_| Error::Unavailable)?
     }
 
-    pub(crate) fn read(&self) -> &sqlx::SqlitePool {
-        &self.shared.db.read
+    pub(crate) fn read(&self) -> crate::store::Reader<'_> {
+        self.shared.db.read()
     }
 
     /// Runs the timer loop until `shutdown` resolves: fires due timers in batches.

@@ -2,6 +2,7 @@
 //! the writing transaction, and the task queries (a caller sees only tasks it may work on,
 //! unless it is an operator or admin).
 
+use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
@@ -114,7 +115,7 @@ impl Engine {
         task_id: &str,
         caller: &Principal,
     ) -> Result<(TaskView, Map<String, Json>)> {
-        let row: Option<TaskRow> = sqlx::query_as("SELECT * FROM user_tasks WHERE id = $1")
+        let row: Option<TaskRow> = query("SELECT * FROM user_tasks WHERE id = $1")
             .bind(task_id)
             .fetch_optional(self.read())
             .await?;
@@ -131,9 +132,9 @@ impl Engine {
                 "you may not work on task {task_id}"
             )));
         }
-        let body: Option<String> = sqlx::query_scalar("SELECT body FROM instances WHERE id = $1")
+        let body: Option<String> = query("SELECT body FROM instances WHERE id = $1")
             .bind(&row.instance_id)
-            .fetch_optional(self.read())
+            .scalar_optional(self.read())
             .await?;
         let variables = body
             .and_then(|b| serde_json::from_str::<InstanceState>(&b).ok())
@@ -157,16 +158,19 @@ impl Engine {
     ) -> Result<Page<TaskView>> {
         let all = sees_all(caller);
         let groups = Json::Array(caller.groups.iter().map(|g| json!(g)).collect()).to_string();
-        const WHERE: &str = "WHERE t.state = $1 \
+        let where_clause = format!(
+            "WHERE t.state = $1 \
              AND ($2 IS NULL OR t.assignee = $2) \
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM task_candidates c WHERE c.task_id = t.id AND c.kind = 'group' AND c.value = $3)) \
              AND ($4 IS NULL OR t.instance_id = $4) \
              AND ($5 = 1 OR t.assignee = $6 OR (t.assignee IS NULL AND EXISTS (SELECT 1 FROM task_candidates c WHERE c.task_id = t.id AND \
-                  ((c.kind = 'user' AND c.value = $6) OR (c.kind = 'group' AND c.value IN (SELECT value FROM json_each($7)))))))";
+                  ((c.kind = 'user' AND c.value = $6) OR (c.kind = 'group' AND c.value IN ({}))))))",
+            self.read().dialect().json_strings(7)
+        );
         let state = filter.state.clone().unwrap_or_else(|| "open".into());
-        let rows: Vec<TaskRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT t.* FROM user_tasks t {WHERE} ORDER BY t.created_at, t.id LIMIT $8 OFFSET $9"
-        )))
+        let rows: Vec<TaskRow> = built(format!(
+            "SELECT t.* FROM user_tasks t {where_clause} ORDER BY t.created_at, t.id LIMIT $8 OFFSET $9"
+        ))
         .bind(&state)
         .bind(&filter.assignee)
         .bind(&filter.candidate_group)
@@ -178,18 +182,16 @@ impl Engine {
         .bind(filter.offset)
         .fetch_all(self.read())
         .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM user_tasks t {WHERE}"
-        )))
-        .bind(&state)
-        .bind(&filter.assignee)
-        .bind(&filter.candidate_group)
-        .bind(&filter.instance_id)
-        .bind(i64::from(all))
-        .bind(&caller.name)
-        .bind(&groups)
-        .fetch_one(self.read())
-        .await?;
+        let total: i64 = built(format!("SELECT COUNT(*) FROM user_tasks t {where_clause}"))
+            .bind(&state)
+            .bind(&filter.assignee)
+            .bind(&filter.candidate_group)
+            .bind(&filter.instance_id)
+            .bind(i64::from(all))
+            .bind(&caller.name)
+            .bind(&groups)
+            .scalar(self.read())
+            .await?;
         Ok(Page {
             items: rows.iter().map(TaskView::from_row).collect(),
             total,
@@ -208,7 +210,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: TaskOp) -> Result<Reply> 
         | TaskOp::Assign { task_id, .. }
         | TaskOp::Complete { task_id, .. } => task_id.clone(),
     };
-    let row: Option<TaskRow> = sqlx::query_as("SELECT * FROM user_tasks WHERE id = $1")
+    let row: Option<TaskRow> = query("SELECT * FROM user_tasks WHERE id = $1")
         .bind(&task_id)
         .fetch_optional(&mut *batch.conn)
         .await?;
@@ -282,7 +284,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: TaskOp) -> Result<Reply> 
             task.state = "completed".into();
             task.completed_by = Some(caller.name.clone());
             task.completed_at = Some(batch.now_ms);
-            sqlx::query(
+            query(
                 "UPDATE user_tasks SET state = 'completed', assignee = $1, completed_by = $2, \
                  completed_at = $3 WHERE id = $4",
             )
@@ -313,7 +315,7 @@ async fn set_assignee(
         json!({"task_id": task.id, "assignee": task.assignee, "transitions": []}),
     );
     batch.touch_instance(instance);
-    sqlx::query("UPDATE user_tasks SET assignee = $1 WHERE id = $2")
+    query("UPDATE user_tasks SET assignee = $1 WHERE id = $2")
         .bind(&task.assignee)
         .bind(&task.id)
         .execute(&mut *batch.conn)

@@ -7,6 +7,7 @@ use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::runtime::{ElementKey, Trigger};
+use crate::store::query;
 use crate::store::rows::TimerRow;
 
 impl Engine {
@@ -21,7 +22,7 @@ impl Engine {
 
 pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
     let timers: Vec<TimerRow> =
-        sqlx::query_as("SELECT * FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2")
+        query("SELECT * FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2")
             .bind(batch.now_ms)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&mut *batch.conn)

@@ -3,6 +3,7 @@
 //! Tokens are `tok_<id>.<secret>` with a 256-bit random secret; only SHA-256(secret) is stored
 //! and compared in constant time. User changes are audited; secrets never are.
 
+use crate::store::query;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -102,7 +103,7 @@ impl Engine {
         let Some((id, secret)) = token.strip_prefix("tok_").and_then(|t| t.split_once('.')) else {
             return Ok(None);
         };
-        let row: Option<(String, String, String)> = sqlx::query_as(
+        let row: Option<(String, String, String)> = query(
             "SELECT t.secret_sha256, u.id, u.name FROM tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.id = $1 AND t.revoked_at IS NULL",
         )
@@ -117,14 +118,14 @@ impl Engine {
             return Ok(None);
         }
         let groups: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
+            query("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
                 .bind(&user_id)
-                .fetch_all(self.read())
+                .scalars(self.read())
                 .await?;
         let roles: Vec<String> =
-            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+            query("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
                 .bind(&user_id)
-                .fetch_all(self.read())
+                .scalars(self.read())
                 .await?;
         Ok(Some(Principal {
             user_id,
@@ -141,7 +142,7 @@ impl Engine {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<AuditRecord>> {
-        let rows: Vec<AuditRow> = sqlx::query_as(
+        let rows: Vec<AuditRow> = query(
             "SELECT a.* FROM audit a WHERE a.seq > $1 \
              AND ($2 IS NULL OR a.instance_id = $2) \
              AND ($3 IS NULL OR a.instance_id IN (SELECT id FROM instances WHERE definition_key = $3)) \
@@ -215,7 +216,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
     let user = op.user;
     let existing: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT id, email FROM users WHERE name = $1")
+        query("SELECT id, email FROM users WHERE name = $1")
             .bind(&user.name)
             .fetch_optional(&mut *batch.conn)
             .await?;
@@ -223,7 +224,7 @@ pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
     let user_id = match existing {
         Some((id, _)) => {
             if user.email.is_some() {
-                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+                query("UPDATE users SET email = $1 WHERE id = $2")
                     .bind(&user.email)
                     .bind(&id)
                     .execute(&mut *batch.conn)
@@ -233,7 +234,7 @@ pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
         }
         None => {
             let id = batch.new_id();
-            sqlx::query("INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)")
+            query("INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(&id)
                 .bind(&user.name)
                 .bind(&user.email)
@@ -244,14 +245,14 @@ pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
         }
     };
     for group in &user.groups {
-        sqlx::query("INSERT OR IGNORE INTO user_groups (user_id, name) VALUES ($1, $2)")
+        query("INSERT INTO user_groups (user_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(&user_id)
             .bind(group)
             .execute(&mut *batch.conn)
             .await?;
     }
     for role in &user.roles {
-        sqlx::query("INSERT OR IGNORE INTO user_roles (user_id, role) VALUES ($1, $2)")
+        query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(&user_id)
             .bind(role)
             .execute(&mut *batch.conn)
@@ -259,25 +260,22 @@ pub(crate) async fn add(batch: &mut Batch<'_>, op: AddUserOp) -> Result<Reply> {
     }
     let token_id = hex::encode(rand::random::<[u8; 8]>());
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    sqlx::query(
-        "INSERT INTO tokens (id, user_id, secret_sha256, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&token_id)
-    .bind(&user_id)
-    .bind(hex::encode(Sha256::digest(secret.as_bytes())))
-    .bind(batch.now_ms)
-    .execute(&mut *batch.conn)
-    .await?;
+    query("INSERT INTO tokens (id, user_id, secret_sha256, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&token_id)
+        .bind(&user_id)
+        .bind(hex::encode(Sha256::digest(secret.as_bytes())))
+        .bind(batch.now_ms)
+        .execute(&mut *batch.conn)
+        .await?;
     let groups: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
+        query("SELECT name FROM user_groups WHERE user_id = $1 ORDER BY name")
             .bind(&user_id)
-            .fetch_all(&mut *batch.conn)
+            .scalars(&mut *batch.conn)
             .await?;
-    let roles: Vec<String> =
-        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-            .bind(&user_id)
-            .fetch_all(&mut *batch.conn)
-            .await?;
+    let roles: Vec<String> = query("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(&user_id)
+        .scalars(&mut *batch.conn)
+        .await?;
     batch.append_audit(
         None,
         if created {

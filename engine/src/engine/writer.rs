@@ -124,7 +124,7 @@ async fn run_batch(
     results: &mut Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)>,
 ) -> Result<Committed> {
     let t0 = std::time::Instant::now();
-    let mut tx = shared.db.write.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = shared.db.begin_write().await?;
     let now = shared.config.clock.now();
     let committed = {
         let mut batch = Batch::begin(

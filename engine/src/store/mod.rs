@@ -1,24 +1,30 @@
-//! Persistence: the SQLite adapter (PostgreSQL follows on the same SQL and conformance tests).
+//! Persistence: one schema and one SQL path on SQLite (embedded, one node) and PostgreSQL
+//! (several nodes sharing one database).
 //!
-//! Writes happen only inside the engine's writer (`crate::engine::writer`), one `BEGIN
-//! IMMEDIATE` transaction per batch of triggers, through [`WriteSet`]: every row a batch
-//! produces is flushed with a handful of multi-row statements before the single commit. Reads
-//! for the API use a separate pool (WAL lets them run beside the writer). Business rules never
-//! live in SQL; every query binds its parameters (no string interpolation of input).
+//! Writes happen only inside the engine's writer (`crate::engine::writer`): one transaction
+//! per batch of triggers ([`Db::begin_write`]), every row the batch produces flushed through
+//! [`WriteSet`] with a handful of multi-row statements before the single commit. Reads for the
+//! API use a separate pool. All SQL goes through [`sql`]: written once with `$N` placeholders,
+//! run on the native driver of the backend; the few real differences live in [`Dialect`].
+//! Business rules never live in SQL; every value is bound (no string interpolation of input).
 
 mod lock;
-pub mod reads;
 pub mod rows;
+pub mod scratch;
+pub mod sql;
 mod writeset;
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use lock::FileLock;
+pub use sql::{Target, built, query};
 pub use writeset::WriteSet;
 pub(crate) use writeset::statement_chunks;
 
@@ -27,7 +33,7 @@ pub(crate) use writeset::statement_chunks;
 pub enum Error {
     /// The database URL is not one Keel can open.
     #[error(
-        "unsupported database url '{0}': use sqlite://PATH (postgres:// arrives with the PostgreSQL adapter)"
+        "unsupported database url '{0}': use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
     )]
     UnsupportedUrl(String),
     /// The database reported an error.
@@ -58,17 +64,69 @@ pub enum Error {
 /// Result with a store [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The opened database: one writer connection, a pool of readers.
+/// The SQL differences between the two backends, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.35+.
+    Sqlite,
+    /// PostgreSQL 13+.
+    Postgres,
+}
+
+impl Dialect {
+    /// Row lock for a read that the transaction will update (`FOR UPDATE` on PostgreSQL;
+    /// SQLite's `BEGIN IMMEDIATE` already excludes every other writer).
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Row lock for acquiring work several nodes race for.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// The rows of a JSON array of strings bound as parameter `$n`, as a one-column set
+    /// named `value`.
+    pub fn json_strings(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("SELECT value FROM json_each(${n})"),
+            Dialect::Postgres => {
+                format!("SELECT value FROM json_array_elements_text(CAST(${n} AS json)) AS value")
+            }
+        }
+    }
+}
+
+/// The opened database.
 #[derive(Clone, Debug)]
 pub struct Db {
-    /// The single connection every write goes through.
-    pub write: SqlitePool,
-    /// Connections for queries.
-    pub read: SqlitePool,
-    /// One connection for WAL checkpoints, so they never run inside the writer's commits.
-    maintenance: SqlitePool,
-    /// Where the file is, for messages.
+    backend: Backend,
+    /// Where it is, for messages (a file path, or the PostgreSQL URL without password).
     pub path: String,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite {
+        /// The single connection every write goes through.
+        write: SqlitePool,
+        /// Connections for queries.
+        read: SqlitePool,
+        /// One connection for WAL checkpoints, so they never run inside the writer's commits.
+        maintenance: SqlitePool,
+    },
+    Postgres {
+        /// The writer's connections (one per writer task).
+        write: PgPool,
+        /// Connections for queries.
+        read: PgPool,
+    },
 }
 
 /// Durability settings for SQLite.
@@ -80,9 +138,82 @@ pub enum Durability {
     Normal,
 }
 
+/// A lock key every PostgreSQL write batch holds (`pg_advisory_xact_lock`): it keeps the
+/// global audit chain in one order across nodes. Arbitrary, fixed forever ("keel" in ASCII).
+const PG_BATCH_LOCK: i64 = 0x6b65_656c;
+
+/// The transaction of one write batch.
+pub enum WriteTx {
+    /// `BEGIN IMMEDIATE` on the SQLite writer connection.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// A PostgreSQL transaction holding the batch lock.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl WriteTx {
+    /// The backend's dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            WriteTx::Sqlite(_) => Dialect::Sqlite,
+            WriteTx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.commit().await?,
+            WriteTx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl<'e> From<&'e mut WriteTx> for Target<'e> {
+    fn from(tx: &'e mut WriteTx) -> Self {
+        match tx {
+            WriteTx::Sqlite(tx) => Target::Sqlite(&mut *tx),
+            WriteTx::Postgres(tx) => Target::Pg(&mut *tx),
+        }
+    }
+}
+
+/// The read side of a [`Db`].
+#[derive(Clone, Copy, Debug)]
+pub struct Reader<'a>(&'a Backend);
+
+impl Reader<'_> {
+    /// The backend's dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self.0 {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+}
+
+impl<'e> From<Reader<'e>> for Target<'e> {
+    fn from(r: Reader<'e>) -> Self {
+        match r.0 {
+            Backend::Sqlite { read, .. } => Target::SqlitePool(read),
+            Backend::Postgres { read, .. } => Target::PgPool(read),
+        }
+    }
+}
+
+impl<'e> From<&Reader<'e>> for Target<'e> {
+    fn from(r: &Reader<'e>) -> Self {
+        (*r).into()
+    }
+}
+
 impl Db {
     /// Opens (creating if missing) the database at `url` and applies migrations.
+    /// `sqlite://PATH` or `postgres://...` (`postgresql://` too).
     pub async fn open(url: &str, durability: Durability) -> Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Db::open_postgres(url).await;
+        }
         let path = sqlite_path(url)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
             .create_if_missing(true)
@@ -114,33 +245,115 @@ impl Db {
             .connect_with(options.read_only(true))
             .await?;
         Ok(Db {
-            write,
-            read,
-            maintenance,
+            backend: Backend::Sqlite {
+                write,
+                read,
+                maintenance,
+            },
             path,
         })
     }
 
-    /// Copies committed WAL frames into the database file without blocking the writer
+    async fn open_postgres(url: &str) -> Result<Db> {
+        let options = PgConnectOptions::from_str(url)?.statement_cache_capacity(512);
+        let write = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone())
+            .await?;
+        // Several nodes may start at once: one migrates, the others wait on the same lock.
+        let mut conn = write.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(PG_BATCH_LOCK + 1)
+            .execute(&mut *conn)
+            .await?;
+        let migrated = sqlx::migrate!("../migrations/postgres")
+            .run(&mut *conn)
+            .await;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(PG_BATCH_LOCK + 1)
+            .execute(&mut *conn)
+            .await?;
+        migrated?;
+        drop(conn);
+        let read = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        Ok(Db {
+            backend: Backend::Postgres { write, read },
+            path: redact_url(url),
+        })
+    }
+
+    /// The backend's dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// Where reads run.
+    pub fn read(&self) -> Reader<'_> {
+        Reader(&self.backend)
+    }
+
+    /// Starts a write batch: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL a transaction that
+    /// first takes the batch lock, so batches of all nodes apply in one global order.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                Ok(WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?))
+            }
+            Backend::Postgres { write, .. } => {
+                let mut tx = write.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_BATCH_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(WriteTx::Postgres(tx))
+            }
+        }
+    }
+
+    /// SQLite: copies committed WAL frames into the database file without blocking the writer
     /// (`PASSIVE`); when the WAL has grown large, waits for readers and truncates it.
+    /// PostgreSQL: nothing (the server checkpoints itself).
     pub async fn checkpoint(&self) -> Result<()> {
+        let Backend::Sqlite { maintenance, .. } = &self.backend else {
+            return Ok(());
+        };
         let (_, log, done): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&self.maintenance)
+            .fetch_one(maintenance)
             .await?;
         if log >= 100_000 && log == done {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.maintenance)
+                .execute(maintenance)
                 .await?;
         }
         Ok(())
     }
 
-    /// Closes both pools.
+    /// Closes every pool.
     pub async fn close(&self) {
         let _ = self.checkpoint().await;
-        self.maintenance.close().await;
-        self.read.close().await;
-        self.write.close().await;
+        match &self.backend {
+            Backend::Sqlite {
+                write,
+                read,
+                maintenance,
+            } => {
+                maintenance.close().await;
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+        }
     }
 }
 
@@ -155,4 +368,23 @@ pub fn sqlite_path(url: &str) -> Result<String> {
         return Err(Error::UnsupportedUrl(url.to_owned()));
     }
     Ok(path.to_owned())
+}
+
+/// True for a `sqlite:` URL (one server per file, guarded by a [`FileLock`]).
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+/// A PostgreSQL URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_owned(),
+    }
 }

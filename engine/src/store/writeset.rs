@@ -7,12 +7,11 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-
-use super::Result;
 use super::rows::{
     HistoryRow, IncidentRow, InstanceRow, JobRow, SubscriptionRow, TaskRow, TimerRow,
 };
+use super::sql::{Arg, built, values_clause};
+use super::{Dialect, Result, WriteTx};
 use crate::audit::AuditRecord;
 
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
@@ -116,282 +115,339 @@ impl WriteSet {
             && self.audit.is_empty()
     }
 
-    /// Writes everything through `conn` (inside the batch transaction).
-    pub async fn flush(&self, conn: &mut SqliteConnection) -> Result<()> {
-        self.flush_instances(conn).await?;
-        self.flush_jobs(conn).await?;
-        self.flush_tasks(conn).await?;
-        self.flush_timers(conn).await?;
-        self.flush_subscriptions(conn).await?;
-        self.flush_incidents(conn).await?;
-        self.flush_cancelled(conn).await?;
-        self.flush_deleted_timers(conn).await?;
-        self.flush_history(conn).await?;
-        self.flush_audit(conn).await?;
+    /// Writes everything inside the batch transaction `tx`.
+    pub async fn flush(&self, tx: &mut WriteTx) -> Result<()> {
+        self.flush_instances(tx).await?;
+        self.flush_jobs(tx).await?;
+        self.flush_tasks(tx).await?;
+        self.flush_timers(tx).await?;
+        self.flush_subscriptions(tx).await?;
+        self.flush_incidents(tx).await?;
+        self.flush_cancelled(tx).await?;
+        self.flush_deleted_timers(tx).await?;
+        self.flush_history(tx).await?;
+        self.flush_audit(tx).await?;
         Ok(())
     }
 
-    async fn flush_instances(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.instances, MAX_PARAMS / 14) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO instances (id, definition_id, definition_key, definition_version, \
-                 business_key, state, started_at, ended_at, started_by, incidents, audit_seq, \
-                 audit_hash, version, body) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.definition_id)
-                    .push_bind(&r.definition_key)
-                    .push_bind(r.definition_version)
-                    .push_bind(&r.business_key)
-                    .push_bind(&r.state)
-                    .push_bind(r.started_at)
-                    .push_bind(r.ended_at)
-                    .push_bind(&r.started_by)
-                    .push_bind(r.incidents)
-                    .push_bind(r.audit_seq)
-                    .push_bind(&r.audit_hash)
-                    .push_bind(r.version)
-                    .push_bind(&r.body);
-            });
-            q.push(
-                " ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-                 ended_at = excluded.ended_at, incidents = excluded.incidents, \
-                 audit_seq = excluded.audit_seq, audit_hash = excluded.audit_hash, \
-                 version = excluded.version, body = excluded.body",
-            );
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_instances(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO instances (id, definition_id, definition_key, definition_version, \
+             business_key, state, started_at, ended_at, started_by, incidents, audit_seq, \
+             audit_hash, version, body)",
+            14,
+            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+             ended_at = excluded.ended_at, incidents = excluded.incidents, \
+             audit_seq = excluded.audit_seq, audit_hash = excluded.audit_hash, \
+             version = excluded.version, body = excluded.body",
+            &self.instances,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.id),
+                    Arg::from(&r.definition_id),
+                    Arg::from(&r.definition_key),
+                    Arg::from(r.definition_version),
+                    Arg::from(&r.business_key),
+                    Arg::from(&r.state),
+                    Arg::from(r.started_at),
+                    Arg::from(r.ended_at),
+                    Arg::from(&r.started_by),
+                    Arg::from(r.incidents),
+                    Arg::from(r.audit_seq),
+                    Arg::from(&r.audit_hash),
+                    Arg::from(r.version),
+                    Arg::from(&r.body),
+                ])
+            },
+        )
+        .await
     }
 
-    async fn flush_jobs(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.jobs, MAX_PARAMS / 13) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO jobs (id, instance_id, element_key, element_id, type, state, \
-                 retries, available_at, lock_owner, error_message, headers, created_at, version) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.instance_id)
-                    .push_bind(r.element_key)
-                    .push_bind(&r.element_id)
-                    .push_bind(&r.job_type)
-                    .push_bind(&r.state)
-                    .push_bind(r.retries)
-                    .push_bind(r.available_at)
-                    .push_bind(&r.lock_owner)
-                    .push_bind(&r.error_message)
-                    .push_bind(&r.headers)
-                    .push_bind(r.created_at)
-                    .push_bind(r.version);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_jobs(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO jobs (id, instance_id, element_key, element_id, type, state, \
+             retries, available_at, lock_owner, error_message, headers, created_at, version)",
+            13,
+            "",
+            &self.jobs,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.id),
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.element_key),
+                    Arg::from(&r.element_id),
+                    Arg::from(&r.job_type),
+                    Arg::from(&r.state),
+                    Arg::from(r.retries),
+                    Arg::from(r.available_at),
+                    Arg::from(&r.lock_owner),
+                    Arg::from(&r.error_message),
+                    Arg::from(&r.headers),
+                    Arg::from(r.created_at),
+                    Arg::from(r.version),
+                ])
+            },
+        )
+        .await
     }
 
-    async fn flush_tasks(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.tasks, MAX_PARAMS / 16) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO user_tasks (id, instance_id, element_key, element_id, name, assignee, \
-                 state, created_at, due_at, follow_up_at, priority, form_key, completed_by, \
-                 completed_at, candidate_users, candidate_groups) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.instance_id)
-                    .push_bind(r.element_key)
-                    .push_bind(&r.element_id)
-                    .push_bind(&r.name)
-                    .push_bind(&r.assignee)
-                    .push_bind(&r.state)
-                    .push_bind(r.created_at)
-                    .push_bind(r.due_at)
-                    .push_bind(r.follow_up_at)
-                    .push_bind(r.priority)
-                    .push_bind(&r.form_key)
-                    .push_bind(&r.completed_by)
-                    .push_bind(r.completed_at)
-                    .push_bind(&r.candidate_users)
-                    .push_bind(&r.candidate_groups);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        for chunk in statement_chunks(&self.candidates, MAX_PARAMS / 3) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT OR IGNORE INTO task_candidates (task_id, kind, value) ",
-            );
-            q.push_values(chunk, |mut b, (task, kind, value)| {
-                b.push_bind(task).push_bind(*kind).push_bind(value);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_tasks(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO user_tasks (id, instance_id, element_key, element_id, name, assignee, \
+             state, created_at, due_at, follow_up_at, priority, form_key, completed_by, \
+             completed_at, candidate_users, candidate_groups)",
+            16,
+            "",
+            &self.tasks,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.id),
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.element_key),
+                    Arg::from(&r.element_id),
+                    Arg::from(&r.name),
+                    Arg::from(&r.assignee),
+                    Arg::from(&r.state),
+                    Arg::from(r.created_at),
+                    Arg::from(r.due_at),
+                    Arg::from(r.follow_up_at),
+                    Arg::from(r.priority),
+                    Arg::from(&r.form_key),
+                    Arg::from(&r.completed_by),
+                    Arg::from(r.completed_at),
+                    Arg::from(&r.candidate_users),
+                    Arg::from(&r.candidate_groups),
+                ])
+            },
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "INSERT INTO task_candidates (task_id, kind, value)",
+            3,
+            "ON CONFLICT DO NOTHING",
+            &self.candidates,
+            |(task, kind, value), a| {
+                a.extend([Arg::from(task), Arg::from(*kind), Arg::from(value)])
+            },
+        )
+        .await
     }
 
-    async fn flush_timers(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.timers, MAX_PARAMS / 6) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO timers (id, instance_id, element_key, element_id, due_at, created_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.instance_id)
-                    .push_bind(r.element_key)
-                    .push_bind(&r.element_id)
-                    .push_bind(r.due_at)
-                    .push_bind(r.created_at);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_timers(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO timers (id, instance_id, element_key, element_id, due_at, created_at)",
+            6,
+            "",
+            &self.timers,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.id),
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.element_key),
+                    Arg::from(&r.element_id),
+                    Arg::from(r.due_at),
+                    Arg::from(r.created_at),
+                ])
+            },
+        )
+        .await
     }
 
-    async fn flush_subscriptions(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.subscriptions, MAX_PARAMS / 8) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO subscriptions (id, instance_id, element_key, element_id, message_name, \
-                 correlation_key, business_key, created_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.instance_id)
-                    .push_bind(r.element_key)
-                    .push_bind(&r.element_id)
-                    .push_bind(&r.message_name)
-                    .push_bind(&r.correlation_key)
-                    .push_bind(&r.business_key)
-                    .push_bind(r.created_at);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_subscriptions(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO subscriptions (id, instance_id, element_key, element_id, message_name, \
+             correlation_key, business_key, created_at)",
+            8,
+            "",
+            &self.subscriptions,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.id),
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.element_key),
+                    Arg::from(&r.element_id),
+                    Arg::from(&r.message_name),
+                    Arg::from(&r.correlation_key),
+                    Arg::from(&r.business_key),
+                    Arg::from(r.created_at),
+                ])
+            },
+        )
+        .await
     }
 
-    async fn flush_incidents(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.resolved, MAX_PARAMS / 3) {
-            // Resolve first: an incident raised again in this batch on the same element stays open.
-            for (instance, key, at) in chunk {
-                sqlx::query(
-                    "UPDATE incidents SET state = 'resolved', resolved_at = $1 \
-                     WHERE instance_id = $2 AND element_key = $3 AND state = 'open'",
-                )
-                .bind(at)
-                .bind(instance)
-                .bind(key)
-                .execute(&mut *conn)
-                .await?;
-            }
+    async fn flush_incidents(&self, tx: &mut WriteTx) -> Result<()> {
+        // Resolve first: an incident raised again in this batch on the same element stays open.
+        for (instance, key, at) in &self.resolved {
+            super::query(
+                "UPDATE incidents SET state = 'resolved', resolved_at = $1 \
+                 WHERE instance_id = $2 AND element_key = $3 AND state = 'open'",
+            )
+            .bind(*at)
+            .bind(instance)
+            .bind(*key)
+            .execute(&mut *tx)
+            .await?;
         }
-        for chunk in statement_chunks(&self.incidents, MAX_PARAMS / 10) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO incidents (id, instance_id, element_key, element_id, kind, message, \
-                 state, job_id, created_at, resolved_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.instance_id)
-                    .push_bind(r.element_key)
-                    .push_bind(&r.element_id)
-                    .push_bind(&r.kind)
-                    .push_bind(&r.message)
-                    .push_bind(&r.state)
-                    .push_bind(&r.job_id)
-                    .push_bind(r.created_at)
-                    .push_bind(r.resolved_at);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+        insert_rows(
+            tx,
+            "INSERT INTO incidents (id, instance_id, element_key, element_id, kind, message, \
+             state, job_id, created_at, resolved_at)",
+            10,
+            "",
+            &self.incidents,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.id),
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.element_key),
+                    Arg::from(&r.element_id),
+                    Arg::from(&r.kind),
+                    Arg::from(&r.message),
+                    Arg::from(&r.state),
+                    Arg::from(&r.job_id),
+                    Arg::from(r.created_at),
+                    Arg::from(r.resolved_at),
+                ])
+            },
+        )
+        .await
     }
 
-    async fn flush_cancelled(&self, conn: &mut SqliteConnection) -> Result<()> {
-        // Join the key list to each table's (instance_id, element_key) index and act on the
-        // matching rowids: a row-value `IN (VALUES ...)` alone makes SQLite scan the table.
+    async fn flush_cancelled(&self, tx: &mut WriteTx) -> Result<()> {
+        let dialect = tx.dialect();
         for chunk in statement_chunks(&self.cancelled, MAX_PARAMS / 2) {
-            for (table, action, extra) in [
-                ("jobs", "DELETE FROM jobs", ""),
-                ("timers", "DELETE FROM timers", ""),
-                ("subscriptions", "DELETE FROM subscriptions", ""),
+            let values = values_clause(chunk.len(), 2, 1);
+            for (table, action, only_open) in [
+                ("jobs", "DELETE FROM jobs", false),
+                ("timers", "DELETE FROM timers", false),
+                ("subscriptions", "DELETE FROM subscriptions", false),
                 (
                     "user_tasks",
                     "UPDATE user_tasks SET state = 'cancelled'",
-                    " AND t.state = 'open'",
+                    true,
                 ),
             ] {
-                let mut q = QueryBuilder::<Sqlite>::new(action);
-                q.push(" WHERE rowid IN (SELECT t.rowid FROM (");
-                q.push_values(chunk, |mut b, (instance, key)| {
-                    b.push_bind(instance).push_bind(*key);
-                });
-                q.push(format!(
-                    ") v JOIN {table} t ON t.instance_id = v.column1 AND t.element_key = v.column2{extra})"
-                ));
-                q.build().execute(&mut *conn).await?;
+                let sql = match dialect {
+                    // Join the key list to the table's (instance_id, element_key) index and act
+                    // on the matching rowids: a row-value `IN (VALUES ...)` alone makes SQLite
+                    // scan the table.
+                    Dialect::Sqlite => format!(
+                        "{action} WHERE rowid IN (SELECT t.rowid FROM ({values}) v JOIN {table} t \
+                         ON t.instance_id = v.column1 AND t.element_key = v.column2{})",
+                        if only_open {
+                            " AND t.state = 'open'"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Dialect::Postgres => format!(
+                        "{action} WHERE (instance_id, element_key) IN ({values}){}",
+                        if only_open { " AND state = 'open'" } else { "" }
+                    ),
+                };
+                let mut args = Vec::with_capacity(chunk.len() * 2);
+                for (instance, key) in chunk {
+                    args.extend([Arg::from(instance), Arg::from(*key)]);
+                }
+                built(sql).bind_all(args).execute(&mut *tx).await?;
             }
         }
         Ok(())
     }
 
-    async fn flush_deleted_timers(&self, conn: &mut SqliteConnection) -> Result<()> {
+    async fn flush_deleted_timers(&self, tx: &mut WriteTx) -> Result<()> {
         for chunk in statement_chunks(&self.deleted_timers, MAX_PARAMS) {
-            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM timers WHERE id IN (");
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(id);
-            }
-            q.push(")");
-            q.build().execute(&mut *conn).await?;
+            let sql = format!(
+                "DELETE FROM timers WHERE id IN ({})",
+                super::sql::placeholders(chunk.len(), 1)
+            );
+            built(sql)
+                .bind_all(chunk.iter().map(Arg::from))
+                .execute(&mut *tx)
+                .await?;
         }
         Ok(())
     }
 
-    async fn flush_history(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.history, MAX_PARAMS / 8) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO history (instance_id, element_key, element_id, element_type, state, \
-                 started_at, ended_at, audit_seq) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.instance_id)
-                    .push_bind(r.element_key)
-                    .push_bind(&r.element_id)
-                    .push_bind(&r.element_type)
-                    .push_bind(&r.state)
-                    .push_bind(r.started_at)
-                    .push_bind(r.ended_at)
-                    .push_bind(r.audit_seq);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_history(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO history (instance_id, element_key, element_id, element_type, state, \
+             started_at, ended_at, audit_seq)",
+            8,
+            "",
+            &self.history,
+            |r, a| {
+                a.extend([
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.element_key),
+                    Arg::from(&r.element_id),
+                    Arg::from(&r.element_type),
+                    Arg::from(&r.state),
+                    Arg::from(r.started_at),
+                    Arg::from(r.ended_at),
+                    Arg::from(r.audit_seq),
+                ])
+            },
+        )
+        .await
     }
 
-    async fn flush_audit(&self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in statement_chunks(&self.audit, MAX_PARAMS / 12) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (seq, v, at, instance_id, instance_seq, element_id, kind, actor, \
-                 data, prev_hash, instance_prev_hash, hash) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.seq)
-                    .push_bind(i64::from(r.v))
-                    .push_bind(&r.at)
-                    .push_bind(&r.instance_id)
-                    .push_bind(r.instance_seq)
-                    .push_bind(&r.element_id)
-                    .push_bind(&r.kind)
-                    .push_bind(r.actor.to_canonical())
-                    .push_bind(crate::audit::canonical::to_string(&r.data))
-                    .push_bind(&r.prev_hash)
-                    .push_bind(&r.instance_prev_hash)
-                    .push_bind(&r.hash);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+    async fn flush_audit(&self, tx: &mut WriteTx) -> Result<()> {
+        insert_rows(
+            tx,
+            "INSERT INTO audit (seq, v, at, instance_id, instance_seq, element_id, kind, actor, \
+             data, prev_hash, instance_prev_hash, hash)",
+            12,
+            "",
+            &self.audit,
+            |r, a| {
+                a.extend([
+                    Arg::from(r.seq),
+                    Arg::from(i64::from(r.v)),
+                    Arg::from(&r.at),
+                    Arg::from(&r.instance_id),
+                    Arg::from(r.instance_seq),
+                    Arg::from(&r.element_id),
+                    Arg::from(&r.kind),
+                    Arg::from(r.actor.to_canonical()),
+                    Arg::from(crate::audit::canonical::to_string(&r.data)),
+                    Arg::from(&r.prev_hash),
+                    Arg::from(&r.instance_prev_hash),
+                    Arg::from(&r.hash),
+                ])
+            },
+        )
+        .await
     }
+}
+
+/// Inserts `rows` with multi-row `INSERT`s: `head` names the table and columns, `cols` is how
+/// many values `push` adds per row, `tail` follows the `VALUES` list (e.g. `ON CONFLICT ...`).
+async fn insert_rows<'q, R>(
+    tx: &mut WriteTx,
+    head: &str,
+    cols: usize,
+    tail: &str,
+    rows: &'q [R],
+    push: impl Fn(&'q R, &mut Vec<Arg<'q>>),
+) -> Result<()> {
+    for chunk in statement_chunks(rows, MAX_PARAMS / cols) {
+        let mut args = Vec::with_capacity(chunk.len() * cols);
+        for row in chunk {
+            push(row, &mut args);
+        }
+        let sql = format!("{head} {} {tail}", values_clause(chunk.len(), cols, 1));
+        built(sql).bind_all(args).execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,1 +1,0 @@
-//! Read queries for the API.
