@@ -352,15 +352,13 @@ impl Expr {
                 out.push(')');
             }
             Expr::Path(e, name) => {
-                out.push('(');
-                e.print(out);
-                out.push_str(").");
+                postfix_target(e, out);
+                out.push('.');
                 out.push_str(name);
             }
             Expr::Filter(e, f) => {
-                out.push('(');
-                e.print(out);
-                out.push_str(")[");
+                postfix_target(e, out);
+                out.push('[');
                 f.print(out);
                 out.push(']');
             }
@@ -432,6 +430,24 @@ impl Expr {
                 out.push(')');
             }
         }
+    }
+}
+
+/// The target of `.name` or `[filter]`: plain names and postfix chains need no parentheses.
+fn postfix_target(e: &Expr, out: &mut String) {
+    let plain = match e {
+        Expr::Name(n) => n
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ' '),
+        Expr::Path(..) | Expr::Filter(..) | Expr::Call(..) => true,
+        _ => false,
+    };
+    if plain {
+        e.print(out);
+    } else {
+        out.push('(');
+        e.print(out);
+        out.push(')');
     }
 }
 

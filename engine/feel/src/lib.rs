@@ -6,14 +6,18 @@
 //! through [`Variables`]. What it must never do: touch I/O, read the system clock (`now()` and
 //! `today()` come from [`Env::now`]), call host code, or panic on any input. Hostile input is
 //! bounded: parser nesting depth, an evaluation step budget (which also charges for copying
-//! large values), a recursion limit, a cap on generated list and string sizes (see [`limits`]),
-//! and a heap-allocated stack extension (`stacker`) so deep-but-legal nesting can not overflow
-//! the caller's thread stack.
+//! large values), evaluation and function-call depth limits, and a cap on generated list and
+//! string sizes (see [`limits`]). The depth limits are sized so that parsing and evaluating
+//! the deepest accepted input fits a 2 MiB thread stack; no platform stack tricks, no C code.
 //!
 //! Semantics: FEEL type errors (`"a" + 1`, `date("x")`, a wrong argument count) evaluate to
-//! `null`; [`EvalError`] is reserved for hard failures (limits). Logic is three-valued, `=`
-//! compares like kinds only (`"5" = 5` is null, `x = null` is a boolean null check), equality
-//! is deep on lists and contexts, and a missing variable is `null`. Date and time equality keeps
+//! `null`; [`EvalError`] is reserved for hard failures (limits). To tell a user why an
+//! expression gave `null`, [`Expression::evaluate_explained`] returns notes naming the
+//! sub-expressions and values involved (`cannot compare amount (string "12") with 100
+//! (number)`, `no variable named 'amout' (did you mean 'amount'?)`), and
+//! [`Explained::failure`] turns them into a message that quotes the expression text. Logic is
+//! three-valued, `=` compares like kinds only (`"5" = 5` is null, `x = null` is a boolean null
+//! check), equality is deep on lists and contexts, and a missing variable is `null`. Date and time equality keeps
 //! sub-second precision (the TCK expects second resolution; we prefer exact comparison).
 //!
 //! Numbers: FEEL numbers are decimal128-like. We implement them ourselves in [`number`]
@@ -37,6 +41,7 @@ pub mod ast;
 mod builtins;
 mod error;
 mod eval;
+mod explain;
 pub mod juel;
 mod lexer;
 pub mod limits;
@@ -51,6 +56,7 @@ mod types;
 mod value;
 
 pub use error::{EvalError, ParseError};
+pub use explain::{Explained, MAX_SHOWN_CHARS};
 pub use number::Number;
 pub use temporal::{Date, DateTime, DayTimeDuration, Time, YearMonthDuration, Zone};
 pub use value::{Bound, Closure, Context, Function, Range, Value};
@@ -59,17 +65,32 @@ pub use value::{Bound, Closure, Context, Function, Range, Value};
 pub trait Variables {
     /// The value of variable `name`, or `None` when it is not defined.
     fn lookup(&self, name: &str) -> Option<Value>;
+
+    /// The names of the defined variables. Only used to suggest a correction when an
+    /// expression names a variable that is not defined ("did you mean 'amount'?"); the
+    /// default knows no names, so there are no suggestions.
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl Variables for serde_json::Map<String, serde_json::Value> {
     fn lookup(&self, name: &str) -> Option<Value> {
         self.get(name).map(Value::from_json)
     }
+
+    fn names(&self) -> Vec<String> {
+        self.keys().cloned().collect()
+    }
 }
 
 impl Variables for Context {
     fn lookup(&self, name: &str) -> Option<Value> {
         self.get(name).cloned()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.iter().map(|(k, _)| k.clone()).collect()
     }
 }
 
@@ -125,6 +146,21 @@ impl Expression {
     /// error (a limit was exceeded).
     pub fn evaluate(&self, env: &Env<'_>) -> Result<Value, EvalError> {
         eval::evaluate(&self.expr, env)
+    }
+
+    /// Evaluates the expression and explains where `null` came from: the result (as
+    /// [`Expression::evaluate`]) plus notes naming the sub-expressions and values involved.
+    /// Use [`Explained::failure`] for a message quoting the expression text.
+    pub fn evaluate_explained(&self, env: &Env<'_>) -> Explained {
+        eval::explain(&self.expr, env)
+    }
+
+    /// Evaluates a condition: `Ok(b)` for a boolean result, otherwise an error whose message
+    /// names the expression text, the value it gave and why, e.g. `expression 'amount > 100'
+    /// evaluated to null, expected a boolean: cannot compare amount (string "12") with 100
+    /// (number)`.
+    pub fn evaluate_bool(&self, env: &Env<'_>) -> Result<bool, EvalError> {
+        self.evaluate_explained(env).into_bool(&self.source)
     }
 
     /// Prints the expression as FEEL text; parsing the result gives the same tree.

@@ -204,6 +204,13 @@ impl Value {
         }
     }
 
+    /// A short description for messages: the type and at most 64 characters of the value,
+    /// e.g. `string "12"`, `number 100`, `null`, `list of 3 items [1, 2, 3]`. Large values
+    /// are cut (`...`), never rendered whole.
+    pub fn describe(&self) -> String {
+        crate::explain::describe(self)
+    }
+
     /// Shorthand for a number value from an integer.
     pub fn int(v: i64) -> Value {
         Value::Number(Number::from(v))

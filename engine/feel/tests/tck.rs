@@ -14,7 +14,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 /// Lowest acceptable number of passing test cases (raise it as the evaluator improves).
-const FLOOR: usize = 3111;
+const FLOOR: usize = 3123;
 const TOTAL: usize = 3144;
 
 #[derive(Debug, Default)]

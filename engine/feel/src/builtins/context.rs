@@ -5,7 +5,11 @@ use super::arg;
 use crate::ops::equal;
 use crate::value::{Context, Value};
 
+/// `context put` with a key path; paths longer than `MAX_VALUE_DEPTH` give null.
 fn put(ctx: &Context, keys: &[Value], value: &Value) -> Option<Context> {
+    if keys.len() > crate::limits::MAX_VALUE_DEPTH {
+        return None;
+    }
     let (first, rest) = keys.split_first()?;
     let Value::String(k) = first else { return None };
     let mut out = ctx.clone();

@@ -199,10 +199,11 @@ fn list_replace(ev: &mut Evaluator<'_, '_>, a: &[Value]) -> Result<Value, EvalEr
             let mut out = Vec::with_capacity(items.len());
             for i in items {
                 let m = ev.call_value(f, vec![i.clone(), new_item.clone()])?;
-                out.push(if m == Value::Bool(true) {
-                    new_item.clone()
-                } else {
-                    i.clone()
+                out.push(match m {
+                    Value::Bool(true) => new_item.clone(),
+                    Value::Bool(false) | Value::Null => i.clone(),
+                    // The match function must give booleans.
+                    _ => return Ok(Value::Null),
                 });
             }
             Ok(Value::List(out))

@@ -9,6 +9,7 @@ mod numeric;
 mod range;
 mod string;
 mod temporal;
+mod xsd_regex;
 
 use crate::EvalError;
 use crate::eval::{ArgVals, Evaluator};
@@ -154,6 +155,11 @@ pub fn lookup(name: &str) -> Option<&'static str> {
         .find(|n| *n == name)
 }
 
+/// Names of all built-in functions (with repeats for overloads), for suggestions.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    SIGS.iter().map(|s| s.0).chain(INTERVAL_FNS.iter().copied())
+}
+
 fn signatures(name: &str) -> Vec<(&'static [&'static str], usize, bool)> {
     if INTERVAL_FNS.contains(&name) {
         return INTERVAL_PARAMS.iter().map(|p| (*p, 2, false)).collect();
@@ -219,9 +225,48 @@ fn takes_list(name: &str, index: usize) -> bool {
         )
 }
 
+/// The shape of the arguments, for a note: `2 arguments`, `the parameters (a, b)`.
+fn shown_args(args: &ArgVals) -> String {
+    match args {
+        ArgVals::Positional(v) => format!("{} arguments", v.len()),
+        ArgVals::Named(v) => {
+            let names: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
+            format!("the parameters ({})", names.join(", "))
+        }
+    }
+}
+
+/// Notes that no signature of `name` fits the arguments.
+fn note_unbound(ev: &mut Evaluator<'_, '_>, name: &str, shown: &str) {
+    let params: Vec<String> = signatures(name)
+        .iter()
+        .map(|(p, _, _)| format!("{name}({})", p.join(", ")))
+        .collect();
+    ev.note(format!(
+        "built-in function '{name}' does not accept {shown}; it takes {}",
+        params.join(" or ")
+    ));
+}
+
+/// `context put(key: [...])`: the `key` overload takes a single string, the list form is
+/// `keys` (positional calls choose by the argument's type).
+fn named_key_is_a_list(name: &str, args: &ArgVals) -> bool {
+    name == "context put"
+        && matches!(args, ArgVals::Named(pairs)
+            if pairs.iter().any(|(k, v)| k == "key" && matches!(v, Value::List(_))))
+}
+
 /// Invokes built-in `name`. Wrong arity or argument types give null.
 pub fn call(ev: &mut Evaluator<'_, '_>, name: &str, args: ArgVals) -> Result<Value, EvalError> {
+    if named_key_is_a_list(name, &args) {
+        ev.note("context put(key: ...) takes one key (a string); pass a list as keys:".into());
+        return Ok(Value::Null);
+    }
+    let shown = ev.noting().then(|| shown_args(&args));
     let Some(mut a) = bind(name, args) else {
+        if let Some(shown) = shown {
+            note_unbound(ev, name, &shown);
+        }
         return Ok(Value::Null);
     };
     for (i, v) in a.iter_mut().enumerate() {
@@ -230,8 +275,17 @@ pub fn call(ev: &mut Evaluator<'_, '_>, name: &str, args: ArgVals) -> Result<Val
         }
     }
     ev.charge(a.len() as u64 + 1)?;
+    let before = ev.note_count();
     let r = dispatch(ev, name, &a)?;
     ev.charge_value(&r)?;
+    if r == Value::Null
+        && ev.noting()
+        && ev.note_count() == before
+        && !a.iter().any(|v| matches!(v, Value::Null))
+    {
+        let shown: Vec<String> = a.iter().take(8).map(Value::describe).collect();
+        ev.note(format!("{name}({}) returned null", shown.join(", ")));
+    }
     Ok(r)
 }
 

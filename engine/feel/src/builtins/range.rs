@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use super::arg;
-use crate::ast::{Args, CmpOp, Expr};
+use crate::ast::{Args, Expr};
 use crate::eval::at_literal;
 use crate::ops::{compare, equal, in_range};
 use crate::value::{Bound, Range, Value};
@@ -179,7 +179,8 @@ fn literal(e: &Expr) -> Option<Value> {
     }
 }
 
-/// `range(from)`: parses range text such as `"[1..10)"` or `">= 5"` with literal endpoints.
+/// `range(from)`: parses range literal text such as `"[1..10)"` or `"[..5]"` with literal
+/// endpoints; unary tests (`">= 5"`) are not range literals and give null.
 fn range_from(text: &str) -> Option<Value> {
     let e = crate::parser::parse_expression(text, &[]).ok()?;
     let bound = |v: Value, closed| match v {
@@ -211,32 +212,7 @@ fn range_from(text: &str) -> Option<Value> {
                 end: bound(t, end_closed),
             }
         }
-        Expr::UnaryCmp(op, x) => {
-            let v = literal(&x)?;
-            match op {
-                CmpOp::Lt => Range {
-                    start: None,
-                    end: bound(v, false),
-                },
-                CmpOp::Le => Range {
-                    start: None,
-                    end: bound(v, true),
-                },
-                CmpOp::Gt => Range {
-                    start: bound(v, false),
-                    end: None,
-                },
-                CmpOp::Ge => Range {
-                    start: bound(v, true),
-                    end: None,
-                },
-                CmpOp::Eq => Range {
-                    start: bound(v.clone(), true),
-                    end: bound(v, true),
-                },
-                CmpOp::Ne => return None,
-            }
-        }
+        // A unary test such as `>= 10` is not a range literal (DMN TCK 1156, case 017).
         _ => return None,
     };
     Some(Value::Range(r))
@@ -274,6 +250,6 @@ mod tests {
         assert_eq!(show("starts([1..3], [1..5])"), "true");
         assert_eq!(show("coincides([1..3], [1..3])"), "true");
         assert_eq!(show("range(\"[1..10)\").end included"), "false");
-        assert_eq!(show("range(\">= 5\").start"), "5");
+        assert_eq!(show("range(\">= 5\")"), "null");
     }
 }

@@ -17,27 +17,38 @@ fn s(v: &Value) -> Option<&str> {
     }
 }
 
+/// Compiles an XPath regular expression with XPath flags (`i`, `s`, `m`, `x`, `q`); `None`
+/// for an invalid pattern or flag.
 fn regex(pattern: &str, flags: &Value) -> Option<Regex> {
     let flags = match flags {
         Value::Null => "",
         Value::String(f) => f.as_str(),
         _ => return None,
     };
-    let mut b = RegexBuilder::new(pattern);
-    b.size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
-        .nest_limit(100);
-    for c in flags.chars() {
-        match c {
-            'i' => b.case_insensitive(true),
-            's' => b.dot_matches_new_line(true),
-            'm' => b.multi_line(true),
-            'x' => b.ignore_whitespace(true),
-            'q' => return RegexBuilder::new(&regex::escape(pattern)).build().ok(),
-            _ => return None,
-        };
+    if flags
+        .chars()
+        .any(|c| !matches!(c, 'i' | 's' | 'm' | 'x' | 'q'))
+    {
+        return None;
     }
-    b.build().ok()
+    let translated;
+    let pattern = if flags.contains('q') {
+        translated = regex::escape(pattern);
+        translated.as_str()
+    } else {
+        translated =
+            super::xsd_regex::translate(pattern, flags.contains('s'), flags.contains('x'))?;
+        translated.as_str()
+    };
+    RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .nest_limit(100)
+        .case_insensitive(flags.contains('i'))
+        .dot_matches_new_line(flags.contains('s'))
+        .multi_line(flags.contains('m'))
+        .build()
+        .ok()
 }
 
 /// Converts an XPath replacement (`$1`, `\$`) to the regex crate's syntax (`${1}`, `$$`).

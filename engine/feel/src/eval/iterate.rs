@@ -2,17 +2,30 @@
 //! quantified expressions. Every element visited is charged to the step budget; generated
 //! lists are bounded by `MAX_COLLECTION_LEN`.
 
-use super::{Evaluator, index};
+use super::{Evaluator, any_sub};
 use crate::EvalError;
 use crate::ast::{Expr, Iteration};
+use crate::limits::{MAX_VALUE_DEPTH, nested_deeper_than};
 use crate::temporal;
 use crate::value::{Context, Value};
 
 /// The values an iteration context runs over, produced lazily for numeric ranges.
 type Values = Box<dyn Iterator<Item = Value>>;
 
+/// `items[n]`: 1-based from the start, negative from the end; null when out of range.
+fn index(items: Vec<Value>, n: &crate::number::Number) -> Value {
+    let Some(i) = n.trunc_i64() else {
+        return Value::Null;
+    };
+    let len = items.len() as i64;
+    let idx = if i > 0 { i - 1 } else { len + i };
+    if i == 0 || idx < 0 || idx >= len {
+        return Value::Null;
+    }
+    items.into_iter().nth(idx as usize).unwrap_or(Value::Null)
+}
+
 impl Evaluator<'_, '_> {
-    #[inline(never)]
     pub(super) fn filter(&mut self, v: Value, filter: &Expr) -> Result<Value, EvalError> {
         let items = match v {
             Value::List(items) => items,
@@ -37,6 +50,22 @@ impl Evaluator<'_, '_> {
             }
         }
         Ok(Value::List(out))
+    }
+
+    fn note_no_iteration(&mut self, it: &Iteration) {
+        if self.noting() {
+            let to = it
+                .to
+                .as_ref()
+                .map(|t| format!("..{}", super::notes::text(t)))
+                .unwrap_or_default();
+            self.note(format!(
+                "'{} in {}{to}' has nothing to iterate over: the source is null, or not a list \
+                 or a range of integers or dates",
+                it.name,
+                super::notes::text(&it.source)
+            ));
+        }
     }
 
     pub(super) fn iteration_values(&mut self, it: &Iteration) -> Result<Option<Values>, EvalError> {
@@ -109,8 +138,16 @@ impl Evaluator<'_, '_> {
         }
     }
 
-    #[inline(never)]
-    pub(super) fn for_loop(
+    pub(super) fn for_expr(&mut self, its: &[Iteration], body: &Expr) -> Result<Value, EvalError> {
+        let mut results = Vec::new();
+        let partial = any_sub(body, &|x| matches!(x, Expr::Name(n) if n == "partial"));
+        Ok(match self.for_loop(its, body, partial, &mut results)? {
+            true => Value::List(results),
+            false => Value::Null,
+        })
+    }
+
+    fn for_loop(
         &mut self,
         its: &[Iteration],
         body: &Expr,
@@ -125,10 +162,22 @@ impl Evaluator<'_, '_> {
                 frame.insert("partial", Value::List(results.clone()));
             }
             let v = self.with_frame(frame, |ev| ev.eval(body))?;
+            if partial {
+                let mut visited = 0;
+                let deep = nested_deeper_than(&v, MAX_VALUE_DEPTH, &mut visited);
+                self.charge(visited)?;
+                if deep {
+                    return Err(EvalError::new(format!(
+                        "the for expression builds a value nested deeper than \
+                         {MAX_VALUE_DEPTH} levels through 'partial'"
+                    )));
+                }
+            }
             results.push(v);
             return Ok(true);
         };
         let Some(values) = self.iteration_values(first)? else {
+            self.note_no_iteration(first);
             return Ok(false);
         };
         for v in values {
@@ -155,6 +204,7 @@ impl Evaluator<'_, '_> {
             return self.eval(cond);
         };
         let Some(values) = self.iteration_values(first)? else {
+            self.note_no_iteration(first);
             return Ok(Value::Null);
         };
         for v in values {

@@ -1,21 +1,28 @@
 //! Tree-walking FEEL evaluator: scopes, null propagation, three-valued logic, filters, paths,
 //! iteration, quantifiers, function calls and unary tests. Every node visit costs a step from
 //! a budget and nesting is bounded (see `limits`); exceeding either is a hard `EvalError`.
-//! FEEL type errors are not hard errors: they evaluate to null. Never reads the clock or I/O.
+//! FEEL type errors are not hard errors: they evaluate to null, and the evaluator records a
+//! note naming the sub-expression and the values (see [`crate::Explained`]). Never reads the
+//! clock or I/O.
+//!
+//! Stack use: `eval_inner` only dispatches; every construct has its own function so that each
+//! level of recursion keeps little on the stack, even in unoptimised builds.
 
 mod call;
 mod iterate;
+mod notes;
+mod operators;
 
 use std::sync::Arc;
 
-use crate::ast::{CmpOp, Expr, Tests};
+use crate::ast::{Expr, Tests};
 use crate::builtins;
+use crate::explain::{MAX_NOTES, did_you_mean};
 use crate::limits::{MAX_COLLECTION_LEN, MAX_EVAL_DEPTH, MAX_STEPS};
-use crate::ops;
-use crate::temporal;
-use crate::types;
-use crate::value::{Bound, Closure, Context, Function, Range, Value};
-use crate::{Env, EvalError};
+use crate::value::{Closure, Context, Function, Value};
+use crate::{Env, EvalError, Explained};
+
+pub use operators::at_literal;
 
 /// Evaluated call arguments.
 pub enum ArgVals {
@@ -25,17 +32,29 @@ pub enum ArgVals {
     Named(Vec<(String, Value)>),
 }
 
-/// Evaluation state: scopes, budget and depth.
+/// Evaluation state: scopes, budget, depth and notes.
 pub struct Evaluator<'a, 'e> {
     pub(crate) env: &'a Env<'e>,
     frames: Vec<Context>,
     steps: u64,
     depth: usize,
+    calls: usize,
+    notes: Vec<String>,
 }
 
 /// Evaluates an expression in a fresh evaluator.
 pub fn evaluate(e: &Expr, env: &Env<'_>) -> Result<Value, EvalError> {
     Evaluator::new(env).eval(e)
+}
+
+/// Evaluates an expression, keeping the notes on where nulls came from.
+pub fn explain(e: &Expr, env: &Env<'_>) -> Explained {
+    let mut ev = Evaluator::new(env);
+    let result = ev.eval(e);
+    Explained {
+        result,
+        notes: ev.notes,
+    }
 }
 
 /// Evaluates unary tests against an input value.
@@ -58,24 +77,6 @@ fn bool_of(v: &Value) -> Option<bool> {
     }
 }
 
-/// Parses an `@"..."` literal: date and time, date, time or duration.
-pub fn at_literal(s: &str) -> Value {
-    if let Some(d) = temporal::parse_date(s) {
-        return Value::Date(d);
-    }
-    if let Some(d) = temporal::parse_date_time(s).filter(|_| s.contains('T')) {
-        return Value::DateTime(d);
-    }
-    if let Some(t) = temporal::parse_time(s) {
-        return Value::Time(t);
-    }
-    match temporal::parse_duration(s) {
-        Some(temporal::Duration::DayTime(d)) => Value::DayTimeDuration(d),
-        Some(temporal::Duration::YearMonth(d)) => Value::YearMonthDuration(d),
-        None => Value::Null,
-    }
-}
-
 impl<'a, 'e> Evaluator<'a, 'e> {
     /// A fresh evaluator with no local scopes.
     pub fn new(env: &'a Env<'e>) -> Evaluator<'a, 'e> {
@@ -84,6 +85,8 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             frames: Vec::new(),
             steps: 0,
             depth: 0,
+            calls: 0,
+            notes: Vec::new(),
         }
     }
 
@@ -119,19 +122,50 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         Ok(())
     }
 
-    fn lookup(&self, name: &str) -> Value {
+    /// Whether there is room for another note (build messages only then).
+    pub(crate) fn noting(&self) -> bool {
+        self.notes.len() < MAX_NOTES
+    }
+
+    /// How many notes were recorded so far.
+    pub(crate) fn note_count(&self) -> usize {
+        self.notes.len()
+    }
+
+    /// Records why something evaluated to null.
+    pub(crate) fn note(&mut self, message: String) {
+        if self.noting() && !self.notes.contains(&message) {
+            self.notes.push(message);
+        }
+    }
+
+    /// The value of a name: local scopes, then variables, then built-in functions.
+    fn lookup(&self, name: &str) -> Option<Value> {
         for f in self.frames.iter().rev() {
             if let Some(v) = f.get(name) {
-                return v.clone();
+                return Some(v.clone());
             }
         }
         if let Some(v) = self.env.variables.lookup(name) {
-            return v;
+            return Some(v);
         }
-        match builtins::lookup(name) {
-            Some(n) => Value::Function(Function::Builtin(n)),
-            None => Value::Null,
+        builtins::lookup(name).map(|n| Value::Function(Function::Builtin(n)))
+    }
+
+    /// ` (did you mean 'x'?)` for a name that is not defined, from the names in scope.
+    fn suggestion(&self, name: &str, functions: bool) -> String {
+        let vars = self.env.variables.names();
+        let mut candidates: Vec<&str> = Vec::new();
+        for f in &self.frames {
+            candidates.extend(f.iter().map(|(k, _)| k.as_str()));
         }
+        candidates.extend(vars.iter().map(String::as_str));
+        if functions {
+            for n in builtins::names() {
+                candidates.push(n);
+            }
+        }
+        did_you_mean(name, candidates)
     }
 
     fn with_frame<T>(&mut self, frame: Context, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -151,140 +185,74 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 "evaluation nested deeper than {MAX_EVAL_DEPTH} levels"
             )));
         }
-        let r = crate::limits::with_stack(|| self.eval_inner(e));
+        let r = self.eval_inner(e);
         self.depth -= 1;
         r
     }
 
     fn eval_inner(&mut self, e: &Expr) -> Result<Value, EvalError> {
-        Ok(match e {
-            Expr::Null => Value::Null,
-            Expr::Bool(b) => Value::Bool(*b),
-            Expr::Number(n) => Value::Number(*n),
-            Expr::String(s) => Value::String(s.clone()),
-            Expr::At(s) => at_literal(s),
-            Expr::Name(n) => {
-                let v = self.lookup(n);
-                self.charge_value(&v)?;
-                v
-            }
-            Expr::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for i in items {
-                    out.push(self.eval(i)?);
-                }
-                Value::List(out)
-            }
-            Expr::Context(entries) => self.context(entries)?,
+        match e {
+            Expr::Null => Ok(Value::Null),
+            Expr::Bool(b) => Ok(Value::Bool(*b)),
+            Expr::Number(n) => Ok(Value::Number(*n)),
+            Expr::String(s) => Ok(Value::String(s.clone())),
+            Expr::At(s) => Ok(self.at(s)),
+            Expr::Name(n) => self.name(n),
+            Expr::List(items) => self.list(items),
+            Expr::Context(entries) => self.context(entries),
             Expr::Range {
                 start,
                 start_closed,
                 end,
                 end_closed,
-            } => {
-                let s = self.eval(start)?;
-                let t = self.eval(end)?;
-                make_range(s, *start_closed, t, *end_closed)
-            }
-            Expr::UnaryCmp(op, e) => {
-                let v = self.eval(e)?;
-                unary_range(*op, v)
-            }
-            Expr::Neg(e) => {
-                let v = self.eval(e)?;
-                ops::negate(&v).unwrap_or(Value::Null)
-            }
-            Expr::Arith(op, a, b) => {
-                let x = self.eval(a)?;
-                let y = self.eval(b)?;
-                let r = ops::arith(*op, &x, &y);
-                if let Value::String(s) = &r {
-                    self.check_len(s.len(), "string concatenation")?;
-                }
-                self.charge_value(&r)?;
-                r
-            }
-            Expr::Compare(op, a, b) => {
-                let x = self.eval(a)?;
-                let y = self.eval(b)?;
-                ops::apply_cmp(*op, &x, &y)
-            }
-            Expr::And(a, b) => {
-                let x = bool_of(&self.eval(a)?);
-                if x == Some(false) {
-                    return Ok(Value::Bool(false));
-                }
-                match (x, bool_of(&self.eval(b)?)) {
-                    (_, Some(false)) => Value::Bool(false),
-                    (Some(true), Some(true)) => Value::Bool(true),
-                    _ => Value::Null,
-                }
-            }
-            Expr::Or(a, b) => {
-                let x = bool_of(&self.eval(a)?);
-                if x == Some(true) {
-                    return Ok(Value::Bool(true));
-                }
-                match (x, bool_of(&self.eval(b)?)) {
-                    (_, Some(true)) => Value::Bool(true),
-                    (Some(false), Some(false)) => Value::Bool(false),
-                    _ => Value::Null,
-                }
-            }
-            Expr::Between(v, lo, hi) => {
-                let v = self.eval(v)?;
-                let lo = self.eval(lo)?;
-                let hi = self.eval(hi)?;
-                let a = bool_of(&ops::apply_cmp(CmpOp::Ge, &v, &lo));
-                let b = bool_of(&ops::apply_cmp(CmpOp::Le, &v, &hi));
-                match (a, b) {
-                    (Some(false), _) | (_, Some(false)) => Value::Bool(false),
-                    (Some(true), Some(true)) => Value::Bool(true),
-                    _ => Value::Null,
-                }
-            }
-            Expr::In(v, tests) => {
-                let v = self.eval(v)?;
-                self.any_test(&v, tests)?
-            }
-            Expr::InstanceOf(v, t) => {
-                let v = self.eval(v)?;
-                Value::Bool(types::instance_of(&v, t))
-            }
-            Expr::Path(target, name) => {
-                let v = self.eval(target)?;
-                path(&v, name)
-            }
-            Expr::Filter(target, filter) => {
-                let v = self.eval(target)?;
-                self.filter(v, filter)?
-            }
-            Expr::Call(callee, args) => self.call(callee, args)?,
-            Expr::If(c, a, b) => {
-                if self.eval(c)? == Value::Bool(true) {
-                    self.eval(a)?
-                } else {
-                    self.eval(b)?
-                }
-            }
-            Expr::For(its, body) => {
-                let mut results = Vec::new();
-                let partial = any_sub(body, &|x| matches!(x, Expr::Name(n) if n == "partial"));
-                match self.for_loop(its, body, partial, &mut results)? {
-                    true => Value::List(results),
-                    false => Value::Null,
-                }
-            }
+            } => self.range(start, *start_closed, end, *end_closed),
+            Expr::UnaryCmp(op, e) => self.unary_cmp(*op, e),
+            Expr::Neg(x) => self.neg(x),
+            Expr::Arith(op, a, b) => self.arith(*op, a, b),
+            Expr::Compare(op, a, b) => self.compare(*op, a, b),
+            Expr::And(a, b) => self.and(a, b),
+            Expr::Or(a, b) => self.or(a, b),
+            Expr::Between(v, lo, hi) => self.between(v, lo, hi),
+            Expr::In(v, tests) => self.in_tests(v, tests),
+            Expr::InstanceOf(v, t) => self.instance_of(v, t),
+            Expr::Path(target, name) => self.path(target, name),
+            Expr::Filter(target, filter) => self.filter_expr(target, filter),
+            Expr::Call(callee, args) => self.call(callee, args),
+            Expr::If(c, a, b) => self.if_then_else(c, a, b),
+            Expr::For(its, body) => self.for_expr(its, body),
             Expr::Quantified {
                 every,
                 iterations,
                 satisfies,
-            } => self.quantified(*every, iterations, satisfies)?,
-            Expr::Function(params, body) => self.closure(params, body),
-        })
+            } => self.quantified(*every, iterations, satisfies),
+            Expr::Function(params, body) => Ok(self.closure(params, body)),
+        }
     }
 
-    #[inline(never)]
+    fn name(&mut self, n: &str) -> Result<Value, EvalError> {
+        match self.lookup(n) {
+            Some(v) => {
+                self.charge_value(&v)?;
+                Ok(v)
+            }
+            None => {
+                if self.noting() {
+                    let m = format!("no variable named '{n}'{}", self.suggestion(n, false));
+                    self.note(m);
+                }
+                Ok(Value::Null)
+            }
+        }
+    }
+
+    fn list(&mut self, items: &[Expr]) -> Result<Value, EvalError> {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.eval(i)?);
+        }
+        Ok(Value::List(out))
+    }
+
     fn context(&mut self, entries: &[(String, Expr)]) -> Result<Value, EvalError> {
         self.frames.push(Context::new());
         let mut result = Ok(());
@@ -306,7 +274,6 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         Ok(Value::Context(ctx))
     }
 
-    #[inline(never)]
     fn closure(&mut self, params: &[(String, Option<crate::ast::Type>)], body: &Expr) -> Value {
         let mut captured = Context::new();
         for f in &self.frames {
@@ -319,133 +286,6 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             body: body.clone(),
             captured,
         })))
-    }
-
-    /// `true` if a positive unary test matches, `null` if none matched and one was undecided.
-    fn any_test(&mut self, input: &Value, tests: &[Expr]) -> Result<Value, EvalError> {
-        let mut frame = Context::new();
-        frame.insert("?", input.clone());
-        self.frames.push(frame);
-        let mut saw_null = false;
-        let mut result = Ok(Value::Bool(false));
-        for t in tests {
-            match self.test(input, t) {
-                Ok(Value::Bool(true)) => {
-                    result = Ok(Value::Bool(true));
-                    break;
-                }
-                Ok(Value::Bool(false)) => {}
-                Ok(_) => saw_null = true,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        self.frames.pop();
-        match result {
-            Ok(Value::Bool(false)) if saw_null => Ok(Value::Null),
-            r => r,
-        }
-    }
-
-    fn test(&mut self, input: &Value, t: &Expr) -> Result<Value, EvalError> {
-        if let Expr::UnaryCmp(op, e) = t {
-            let v = self.eval(e)?;
-            return Ok(ops::apply_cmp(*op, input, &v));
-        }
-        let v = self.eval(t)?;
-        Ok(match &v {
-            Value::Bool(_) if mentions_input(t) || !matches!(input, Value::Bool(_)) => v,
-            Value::List(items) => {
-                let found = items.iter().any(|i| matches_value(input, i) == Some(true));
-                Value::Bool(
-                    found
-                        || (matches!(input, Value::List(_)) && ops::equal(input, &v) == Some(true)),
-                )
-            }
-            other => matches_value(input, other).map_or(Value::Null, Value::Bool),
-        })
-    }
-}
-
-/// A value used as a test: a range contains the input, anything else equals it.
-fn matches_value(input: &Value, test: &Value) -> Option<bool> {
-    match test {
-        Value::Range(r) => ops::in_range(input, r),
-        other => ops::equal(input, other),
-    }
-}
-
-fn index(items: Vec<Value>, n: &crate::number::Number) -> Value {
-    let Some(i) = n.trunc_i64() else {
-        return Value::Null;
-    };
-    let len = items.len() as i64;
-    let idx = if i > 0 { i - 1 } else { len + i };
-    if i == 0 || idx < 0 || idx >= len {
-        return Value::Null;
-    }
-    items.into_iter().nth(idx as usize).unwrap_or(Value::Null)
-}
-
-fn make_range(s: Value, start_closed: bool, t: Value, end_closed: bool) -> Value {
-    let bound = |v: Value, closed: bool| {
-        Some(Bound {
-            value: Box::new(v),
-            closed,
-        })
-    };
-    if matches!((&s, &t), (Value::Null, Value::Null)) {
-        return Value::Null;
-    }
-    if !matches!((&s, &t), (Value::Null, _) | (_, Value::Null)) && ops::compare(&s, &t).is_none() {
-        return Value::Null;
-    }
-    Value::Range(Range {
-        start: bound(s, start_closed),
-        end: bound(t, end_closed),
-    })
-}
-
-fn unary_range(op: CmpOp, v: Value) -> Value {
-    let b = |closed| {
-        Some(Bound {
-            value: Box::new(v.clone()),
-            closed,
-        })
-    };
-    match op {
-        CmpOp::Lt => Value::Range(Range {
-            start: None,
-            end: b(false),
-        }),
-        CmpOp::Le => Value::Range(Range {
-            start: None,
-            end: b(true),
-        }),
-        CmpOp::Gt => Value::Range(Range {
-            start: b(false),
-            end: None,
-        }),
-        CmpOp::Ge => Value::Range(Range {
-            start: b(true),
-            end: None,
-        }),
-        CmpOp::Eq => Value::Range(Range {
-            start: b(true),
-            end: b(true),
-        }),
-        CmpOp::Ne => v,
-    }
-}
-
-/// `v.name`: context entry, mapped over lists, or a temporal / range property.
-pub fn path(v: &Value, name: &str) -> Value {
-    match v {
-        Value::Context(c) => c.get(name).cloned().unwrap_or(Value::Null),
-        Value::List(items) => Value::List(items.iter().map(|i| path(i, name)).collect()),
-        other => ops::property(other, name),
     }
 }
 

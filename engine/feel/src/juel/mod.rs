@@ -8,9 +8,11 @@
 //!
 //! What it must never do: call host code. The only calls accepted are
 //! `execution.getVariable(name)` (the variable, or null when missing, as in Camunda 7),
-//! `execution.getProcessBusinessKey()` (the engine-provided variable `__business_key`, null
-//! when absent) and `execution.getProcessInstanceId()` (variable `__instance_id`), plus their
-//! property forms `execution.processBusinessKey` / `execution.processInstanceId`. Any other
+//! `execution.hasVariable(name)`,
+//! `execution.getProcessBusinessKey()` / `getBusinessKey()` (the engine-provided variable
+//! `__business_key`, null when absent) and `execution.getProcessInstanceId()` (variable
+//! `__instance_id`), plus their property forms `execution.processBusinessKey`,
+//! `execution.businessKey` and `execution.processInstanceId`. Any other
 //! method or function call (`execution.setVariable`, `dateTime()`, beans, `fn:x()`) is a parse
 //! error, so such models are refused at deploy. A missing root variable is an evaluation error
 //! ("unknown property used in expression: x"), as Camunda 7's `PropertyNotFoundException`.
@@ -19,8 +21,9 @@
 mod eval;
 mod lexer;
 mod parser;
+mod print;
 
-use crate::{Env, EvalError, ParseError, Value};
+use crate::{Env, EvalError, Explained, ParseError, Value};
 
 /// A parsed Camunda 7 expression or composite text.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,9 +49,39 @@ impl Expression {
     }
 
     /// Evaluates: a single `${...}` yields its value, composite text a string. `Err` for a
-    /// missing variable, an impossible coercion or division by zero.
+    /// missing variable, an impossible coercion or division by zero; the message names the
+    /// sub-expression and the values involved.
     pub fn evaluate(&self, env: &Env<'_>) -> Result<Value, EvalError> {
-        eval::evaluate_parts(&self.parts, env)
+        eval::Evaluator::new(env).parts(&self.parts)
+    }
+
+    /// Evaluates and explains where `null` came from (a missing map entry, a list index out
+    /// of range), like [`crate::Expression::evaluate_explained`].
+    pub fn evaluate_explained(&self, env: &Env<'_>) -> Explained {
+        let mut ev = eval::Evaluator::new(env);
+        let result = ev.parts(&self.parts);
+        Explained {
+            result,
+            notes: ev.notes,
+        }
+    }
+
+    /// Evaluates a condition as Camunda 7 does: only a boolean result is accepted (`null` and
+    /// strings are errors). The error message names the expression text, the value and why.
+    pub fn evaluate_bool(&self, env: &Env<'_>) -> Result<bool, EvalError> {
+        self.evaluate_explained(env).into_bool(&self.source)
+    }
+
+    /// Root variables the expression reads (including literal `execution.getVariable('x')`
+    /// names), in order of first appearance, without duplicates.
+    pub fn referenced_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.parts {
+            if let parser::Part::Expr(e) = p {
+                print::variables(e, &mut out);
+            }
+        }
+        out
     }
 }
 

@@ -3,15 +3,33 @@
 //! Precedence, lowest first: `?:`, `|| or`, `&& and`, `== != eq ne`, `< > <= >= lt gt le ge`,
 //! `+ -`, `* / div % mod`, unary `- ! not empty`, then property access, index and the few
 //! allowed `execution` method calls. Any other call is refused here, at deploy, so that nothing
-//! can call host code. Nesting (including operator chains) is capped by [`MAX_DEPTH`].
+//! can call host code. Nesting (including operator chains) is capped by
+//! [`MAX_PARSE_DEPTH`](crate::limits::MAX_PARSE_DEPTH) the same way as in the FEEL parser:
+//! `depth` counts levels entered (primaries, unary operators), and each further operator of a
+//! chain continues from the deepest level reached so far (`peak`), so `depth` bounds the height
+//! of the tree built and the evaluator's recursion.
 
 use super::lexer::{Tok, Token, lex};
+use crate::limits::MAX_PARSE_DEPTH;
 use crate::{ParseError, Value};
 
-/// Deepest nesting accepted (parentheses, unary operators, operator chains).
-pub(crate) const MAX_DEPTH: usize = 150;
+/// The message for a refused call of `callee`. It starts with the sentence earlier versions
+/// used, which callers match on.
+fn refused(callee: &str) -> String {
+    format!(
+        "method calls are not supported in keel (only execution.getVariable, \
+         getProcessBusinessKey, getProcessInstanceId); use FEEL: {callee}(...) would run code, \
+         and keel never runs code from expressions (execution.hasVariable(name) and \
+         getBusinessKey() are accepted too); compute the value into a process variable"
+    )
+}
 
-const METHOD_CALLS: &str = "method calls are not supported in keel (only execution.getVariable, getProcessBusinessKey, getProcessInstanceId); use FEEL";
+/// The text of `e` for a message.
+fn shown(e: &Expr) -> String {
+    let mut out = String::new();
+    super::print::print(e, &mut out);
+    crate::explain::shorten(&out)
+}
 
 /// Binary operators.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +70,8 @@ pub(crate) enum Expr {
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `execution.getVariable(name)`.
     GetVariable(Box<Expr>),
+    /// `execution.hasVariable(name)`.
+    HasVariable(Box<Expr>),
     /// `execution.getProcessBusinessKey()`: the variable `__business_key`, else null.
     BusinessKey,
     /// `execution.getProcessInstanceId()`: the variable `__instance_id`, else null.
@@ -89,6 +109,7 @@ pub(crate) fn parse_template(src: &str) -> Result<Vec<Part>, ParseError> {
                 tokens,
                 pos: 0,
                 depth: 0,
+                peak: 0,
             };
             let e = p.expr()?;
             match p.peek() {
@@ -123,6 +144,13 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    peak: usize,
+}
+
+/// Depth state saved at the start of an operator chain.
+struct Chain {
+    depth: usize,
+    peak: usize,
 }
 
 impl Parser<'_> {
@@ -165,16 +193,43 @@ impl Parser<'_> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.err("expression is nested too deeply"));
+        self.peak = self.peak.max(self.depth);
+        if self.depth > MAX_PARSE_DEPTH {
+            return Err(self.err(format!(
+                "expression is nested too deeply (more than {MAX_PARSE_DEPTH} levels of \
+                 parentheses, unary operators and operator chains)"
+            )));
         }
         Ok(())
     }
 
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn chain_start(&mut self) -> Chain {
+        let saved = Chain {
+            depth: self.depth,
+            peak: self.peak,
+        };
+        self.peak = self.depth;
+        saved
+    }
+
+    /// Before the next operator of a chain: the new node sits above everything parsed so far.
+    fn chain_step(&mut self) {
+        self.depth = self.peak;
+    }
+
+    fn chain_end(&mut self, saved: Chain) {
+        self.depth = saved.depth;
+        self.peak = self.peak.max(saved.peak);
+    }
+
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        self.enter()?;
-        let r = crate::limits::with_stack(|| self.ternary());
-        self.depth -= 1;
+        let chain = self.chain_start();
+        let r = self.ternary();
+        self.chain_end(chain);
         r
     }
 
@@ -183,52 +238,64 @@ impl Parser<'_> {
         if !self.is_punct("?") {
             return Ok(c);
         }
+        self.cond(c)
+    }
+
+    /// `c ? a : b` with the cursor on `?`.
+    fn cond(&mut self, c: Expr) -> Result<Expr, ParseError> {
         self.pos += 1;
+        self.chain_step();
         let a = self.expr()?;
         self.expect(":")?;
         let b = self.expr()?;
         Ok(Expr::Cond(Box::new(c), Box::new(a), Box::new(b)))
     }
 
-    /// The operator at the cursor for precedence `level` (0 = or ... 5 = multiplicative).
-    fn op(&self, level: usize) -> Option<BinOp> {
+    /// The binary operator at the cursor and its precedence level (0 = or ... 5 =
+    /// multiplicative).
+    fn op(&self) -> Option<(usize, BinOp)> {
         let (p, w) = match self.peek() {
             Tok::Punct(p) => (*p, ""),
             Tok::Ident(w) => ("", w.as_str()),
             _ => return None,
         };
-        let op = match (level, p, w) {
-            (0, "||", _) | (0, _, "or") => BinOp::Or,
-            (1, "&&", _) | (1, _, "and") => BinOp::And,
-            (2, "==", _) | (2, _, "eq") => BinOp::Eq,
-            (2, "!=", _) | (2, _, "ne") => BinOp::Ne,
-            (3, "<", _) | (3, _, "lt") => BinOp::Lt,
-            (3, ">", _) | (3, _, "gt") => BinOp::Gt,
-            (3, "<=", _) | (3, _, "le") => BinOp::Le,
-            (3, ">=", _) | (3, _, "ge") => BinOp::Ge,
-            (4, "+", _) => BinOp::Add,
-            (4, "-", _) => BinOp::Sub,
-            (5, "*", _) => BinOp::Mul,
-            (5, "/", _) | (5, _, "div") => BinOp::Div,
-            (5, "%", _) | (5, _, "mod") => BinOp::Mod,
+        Some(match (p, w) {
+            ("||", _) | (_, "or") => (0, BinOp::Or),
+            ("&&", _) | (_, "and") => (1, BinOp::And),
+            ("==", _) | (_, "eq") => (2, BinOp::Eq),
+            ("!=", _) | (_, "ne") => (2, BinOp::Ne),
+            ("<", _) | (_, "lt") => (3, BinOp::Lt),
+            (">", _) | (_, "gt") => (3, BinOp::Gt),
+            ("<=", _) | (_, "le") => (3, BinOp::Le),
+            (">=", _) | (_, "ge") => (3, BinOp::Ge),
+            ("+", _) => (4, BinOp::Add),
+            ("-", _) => (4, BinOp::Sub),
+            ("*", _) => (5, BinOp::Mul),
+            ("/", _) | (_, "div") => (5, BinOp::Div),
+            ("%", _) | (_, "mod") => (5, BinOp::Mod),
             _ => return None,
-        };
-        Some(op)
+        })
     }
 
-    fn binary(&mut self, level: usize) -> Result<Expr, ParseError> {
-        if level > 5 {
-            return self.unary();
-        }
-        let saved = self.depth;
-        let mut left = self.binary(level + 1)?;
-        while let Some(op) = self.op(level) {
+    /// Operators of precedence `min` and higher, left associative (precedence climbing).
+    fn binary(&mut self, min: usize) -> Result<Expr, ParseError> {
+        let chain = self.chain_start();
+        let r = self.binary_chain(min);
+        self.chain_end(chain);
+        r
+    }
+
+    fn binary_chain(&mut self, min: usize) -> Result<Expr, ParseError> {
+        let mut left = self.unary()?;
+        while let Some((level, op)) = self.op() {
+            if level < min {
+                break;
+            }
             self.pos += 1;
-            self.enter()?;
+            self.chain_step();
             let right = self.binary(level + 1)?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
-        self.depth = saved;
         Ok(left)
     }
 
@@ -242,77 +309,114 @@ impl Parser<'_> {
         } else {
             return self.postfix();
         };
-        self.pos += 1;
         self.enter()?;
-        let inner = crate::limits::with_stack(|| self.unary());
-        self.depth -= 1;
+        self.pos += 1;
+        let inner = self.unary();
+        self.leave();
         Ok(wrap(Box::new(inner?)))
     }
 
     fn postfix(&mut self) -> Result<Expr, ParseError> {
-        let saved = self.depth;
+        let chain = self.chain_start();
+        let r = self.postfix_chain();
+        self.chain_end(chain);
+        r
+    }
+
+    /// A primary followed by property steps, indexes and the allowed method calls.
+    fn postfix_chain(&mut self) -> Result<Expr, ParseError> {
         let mut e = self.primary()?;
         loop {
             if self.is_punct(".") {
-                self.pos += 1;
-                let name = match self.bump() {
-                    Tok::Ident(n) => n,
-                    t => {
-                        self.pos -= 1;
-                        return Err(
-                            self.err(format!("expected a property name, found {}", describe(&t)))
-                        );
-                    }
-                };
-                if self.is_punct("(") {
-                    e = self.method(e, &name)?;
-                } else if e == Expr::Var("execution".into()) && name == "processBusinessKey" {
-                    e = Expr::BusinessKey;
-                } else if e == Expr::Var("execution".into()) && name == "processInstanceId" {
-                    e = Expr::InstanceId;
-                } else {
-                    e = Expr::Index(Box::new(e), Box::new(Expr::Lit(Value::String(name))));
-                }
+                self.chain_step();
+                self.enter()?;
+                e = self.property(e)?;
             } else if self.is_punct("[") {
-                self.pos += 1;
-                let index = self.expr()?;
-                self.expect("]")?;
-                e = Expr::Index(Box::new(e), Box::new(index));
+                self.chain_step();
+                self.enter()?;
+                e = self.index(e)?;
             } else if self.is_punct("(") {
-                return Err(self.err(METHOD_CALLS));
+                return Err(self.err(refused(&shown(&e))));
             } else {
-                break;
+                return Ok(e);
             }
-            self.enter()?;
         }
-        self.depth = saved;
-        Ok(e)
+    }
+
+    /// `base.name` or an allowed `execution` accessor, with the cursor on `.`.
+    fn property(&mut self, base: Expr) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let name = match self.bump() {
+            Tok::Ident(n) => n,
+            t => {
+                self.pos -= 1;
+                return Err(self.err(format!("expected a property name, found {}", describe(&t))));
+            }
+        };
+        let execution = base == Expr::Var("execution".into());
+        Ok(match name.as_str() {
+            _ if self.is_punct("(") => self.method(base, &name)?,
+            "processBusinessKey" | "businessKey" if execution => Expr::BusinessKey,
+            "processInstanceId" if execution => Expr::InstanceId,
+            _ => Expr::Index(Box::new(base), Box::new(Expr::Lit(Value::String(name)))),
+        })
+    }
+
+    /// `base[index]` with the cursor on `[`.
+    fn index(&mut self, base: Expr) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let index = self.expr()?;
+        self.expect("]")?;
+        Ok(Expr::Index(Box::new(base), Box::new(index)))
     }
 
     /// `base.name(...)` with the cursor on `(`.
     fn method(&mut self, base: Expr, name: &str) -> Result<Expr, ParseError> {
+        let callee = format!("{}.{name}", shown(&base));
         if base != Expr::Var("execution".into()) {
-            return Err(self.err(METHOD_CALLS));
+            return Err(self.err(refused(&callee)));
         }
         self.pos += 1;
         let e = match name {
-            "getVariable" => {
-                let arg = self.expr()?;
-                Expr::GetVariable(Box::new(arg))
-            }
-            "getProcessBusinessKey" => Expr::BusinessKey,
+            "getVariable" => Expr::GetVariable(Box::new(self.expr()?)),
+            "hasVariable" => Expr::HasVariable(Box::new(self.expr()?)),
+            "getProcessBusinessKey" | "getBusinessKey" => Expr::BusinessKey,
             "getProcessInstanceId" => Expr::InstanceId,
-            _ => return Err(self.err(METHOD_CALLS)),
+            _ => return Err(self.err(refused(&callee))),
         };
         if !self.is_punct(")") {
-            return Err(self.err(METHOD_CALLS));
+            return Err(self.err(refused(&callee)));
         }
         self.pos += 1;
         Ok(e)
     }
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
-        let e = match self.bump() {
+        self.enter()?;
+        let r = self.primary_inner();
+        self.leave();
+        r
+    }
+
+    /// Dispatches on the first token; the recursive case (parentheses) keeps little on the
+    /// stack.
+    fn primary_inner(&mut self) -> Result<Expr, ParseError> {
+        match self.peek() {
+            Tok::Punct("(") => self.parenthesized(),
+            Tok::Ident(_) => self.identifier(),
+            _ => self.literal(),
+        }
+    }
+
+    fn parenthesized(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let e = self.expr()?;
+        self.expect(")")?;
+        Ok(e)
+    }
+
+    fn literal(&mut self) -> Result<Expr, ParseError> {
+        Ok(match self.bump() {
             Tok::Int(s) | Tok::Dec(s) => match crate::Number::parse(&s) {
                 Some(n) => Expr::Lit(Value::Number(n)),
                 None => {
@@ -321,38 +425,40 @@ impl Parser<'_> {
                 }
             },
             Tok::Str(s) => Expr::Lit(Value::String(s)),
-            Tok::Ident(w) => match w.as_str() {
-                "true" => Expr::Lit(Value::Bool(true)),
-                "false" => Expr::Lit(Value::Bool(false)),
-                "null" => Expr::Lit(Value::Null),
-                "and" | "or" | "not" | "eq" | "ne" | "lt" | "gt" | "le" | "ge" | "div" | "mod"
-                | "empty" | "instanceof" => {
-                    self.pos -= 1;
-                    return Err(self.err(format!("unexpected keyword '{w}'")));
-                }
-                _ => {
-                    let at = |k: usize| self.tokens.get(self.pos + k).map(|t| &t.tok);
-                    if self.is_punct(":")
-                        && matches!(at(1), Some(Tok::Ident(_)))
-                        && at(2) == Some(&Tok::Punct("("))
-                    {
-                        // `ns:function(...)`: a JUEL function call.
-                        return Err(self.err(METHOD_CALLS));
-                    }
-                    Expr::Var(w)
-                }
-            },
-            Tok::Punct("(") => {
-                let e = self.expr()?;
-                self.expect(")")?;
-                e
-            }
             t => {
                 self.pos -= 1;
                 return Err(self.err(format!("unexpected {}", describe(&t))));
             }
+        })
+    }
+
+    /// A literal keyword or a variable; `ns:function(...)` is refused.
+    fn identifier(&mut self) -> Result<Expr, ParseError> {
+        let Tok::Ident(w) = self.bump() else {
+            self.pos -= 1;
+            return Err(self.err("expected a name"));
         };
-        Ok(e)
+        Ok(match w.as_str() {
+            "true" => Expr::Lit(Value::Bool(true)),
+            "false" => Expr::Lit(Value::Bool(false)),
+            "null" => Expr::Lit(Value::Null),
+            "and" | "or" | "not" | "eq" | "ne" | "lt" | "gt" | "le" | "ge" | "div" | "mod"
+            | "empty" | "instanceof" => {
+                self.pos -= 1;
+                return Err(self.err(format!("unexpected keyword '{w}'")));
+            }
+            _ => {
+                let at = |k: usize| self.tokens.get(self.pos + k).map(|t| &t.tok);
+                if self.is_punct(":")
+                    && let Some(Tok::Ident(f)) = at(1)
+                    && at(2) == Some(&Tok::Punct("("))
+                {
+                    // `ns:function(...)`: a JUEL function call.
+                    return Err(self.err(refused(&format!("{w}:{f}"))));
+                }
+                Expr::Var(w)
+            }
+        })
     }
 }
 
@@ -410,7 +516,8 @@ mod tests {
         ] {
             let e = parse_template(s).unwrap_err();
             assert!(
-                e.message.starts_with("method calls are not supported"),
+                e.message
+                    .starts_with("method calls are not supported in keel"),
                 "{s}: {e}"
             );
         }

@@ -81,7 +81,14 @@ fn variables_and_properties() {
             "${missing}",
             "error: unknown property used in expression: missing",
         ),
-        ("${amount.x}", "error: property 'x' not found on a number"),
+        (
+            "${amount.x}",
+            "error: amount (number 1500) has no property 'x'",
+        ),
+        (
+            "${amout > 1}",
+            "error: unknown property used in expression: amout (did you mean 'amount'?)",
+        ),
     ]);
 }
 
@@ -99,9 +106,16 @@ fn arithmetic() {
         ("${nothing + 1}", "1"),
         (
             "${name + 1}",
-            "error: cannot coerce string 'Ann' to a number",
+            "error: cannot coerce name (string \"Ann\") to a number in name + 1",
         ),
-        ("${1 / 0}", "error: division by zero"),
+        (
+            "${1 / 0}",
+            "error: division by zero in 1 / 0 (0 is number 0)",
+        ),
+        (
+            "${amount / (numStr - 42)}",
+            "error: division by zero in amount / (numStr - 42) (numStr - 42 is number 0)",
+        ),
         ("${amount - 500}", "1000"),
     ]);
 }
@@ -122,7 +136,7 @@ fn comparisons() {
         ("${nothing < 1}", "false"),
         (
             "${flag < 1}",
-            "error: cannot coerce boolean 'true' to a number",
+            "error: cannot compare flag (boolean true) with 1 (number)",
         ),
     ]);
 }
@@ -156,7 +170,7 @@ fn logic() {
         ("${true || missing}", "true"),
         (
             "${amount && true}",
-            "error: cannot coerce number '1500' to a boolean",
+            "error: cannot coerce amount (number 1500) to a boolean in amount && true",
         ),
     ]);
 }
@@ -207,7 +221,58 @@ fn execution_methods() {
         ("${execution.getProcessBusinessKey()}", "\"order-7\""),
         ("${execution.processBusinessKey}", "\"order-7\""),
         ("${execution.getProcessInstanceId()}", "null"),
+        ("${execution.hasVariable('amount')}", "true"),
+        ("${execution.getBusinessKey()}", "\"order-7\""),
+        ("#{execution.businessKey}", "\"order-7\""),
+        ("${execution.hasVariable('nothing')}", "true"),
+        ("${!execution.hasVariable('missing')}", "true"),
     ]);
+}
+
+#[test]
+fn conditions_explain_why_they_are_not_boolean() {
+    let ctx = vars();
+    let env = Env {
+        variables: &ctx,
+        now: "2026-03-15T10:30:00+01:00[Europe/Paris]".parse().unwrap(),
+    };
+    let bool_of = |src: &str| Expression::parse(src).unwrap().evaluate_bool(&env);
+    assert_eq!(bool_of("${amount > 1000}"), Ok(true));
+    assert_eq!(
+        bool_of("${customer.nmae}").unwrap_err().message,
+        "expression '${customer.nmae}' evaluated to null, expected a boolean: customer has no \
+         entry 'nmae' (did you mean 'name'?)"
+    );
+    assert_eq!(
+        bool_of("${flagStr}").unwrap_err().message,
+        "expression '${flagStr}' evaluated to string \"true\", expected a boolean"
+    );
+    assert_eq!(
+        bool_of("${items[5] == 1}"),
+        Ok(false),
+        "comparisons with null are false in JUEL"
+    );
+    let e = Expression::parse("${items[5]}")
+        .unwrap()
+        .evaluate_explained(&env);
+    assert_eq!(
+        e.notes,
+        vec!["items has no item 5 (it has 3; indexes start at 0)".to_string()]
+    );
+    assert_eq!(
+        bool_of("${name + 1 > 2}").unwrap_err().message,
+        "failed to evaluate expression '${name + 1 > 2}': cannot coerce name (string \"Ann\") \
+         to a number in name + 1"
+    );
+}
+
+#[test]
+fn referenced_names() {
+    let e = Expression::parse(
+        "${a.b > 1 && c[d] == execution.getVariable('e') || a} #{execution.processBusinessKey}",
+    )
+    .unwrap();
+    assert_eq!(e.referenced_names(), vec!["a", "c", "d", "e"]);
 }
 
 #[test]
@@ -222,11 +287,21 @@ fn refused_calls() {
     ] {
         let e = Expression::parse(src).unwrap_err();
         assert!(
-            e.message
-                .starts_with("method calls are not supported in keel (only execution.getVariable"),
+            e.message.starts_with(
+                "method calls are not supported in keel (only execution.getVariable, \
+                 getProcessBusinessKey, getProcessInstanceId); use FEEL: "
+            ) && e.message.contains("keel never runs code from expressions"),
             "{src}: {e}"
         );
     }
+    let e = Expression::parse("${order.isPremium()}").unwrap_err();
+    assert!(
+        e.message
+            .contains("use FEEL: order.isPremium(...) would run code"),
+        "{e}"
+    );
+    let e = Expression::parse("${fn:upper(name)}").unwrap_err();
+    assert!(e.message.contains("fn:upper(...)"), "{e}");
 }
 
 #[test]
@@ -244,18 +319,33 @@ fn parse_errors_have_positions() {
 #[test]
 fn deep_input_is_refused_not_crashing() {
     let t = std::thread::Builder::new()
-        .stack_size(256 * 1024)
+        .stack_size(2 * 1024 * 1024)
         .spawn(|| {
             for n in [10_000usize, 100_000] {
                 let s = format!("${{{}1{}}}", "(".repeat(n), ")".repeat(n));
                 assert!(Expression::parse(&s).is_err());
                 let s = format!("${{{}x}}", "!".repeat(n));
                 assert!(Expression::parse(&s).is_err());
+                let s = format!("${{{}x}}", "-".repeat(n));
+                assert!(Expression::parse(&s).is_err());
                 let s = format!("${{1{}}}", "+1".repeat(n));
                 assert!(Expression::parse(&s).is_err());
+                let s = format!("${{a{}}}", ".b".repeat(n));
+                assert!(Expression::parse(&s).is_err());
+                let s = format!("${{{}1{}}}", "a[".repeat(n), "]".repeat(n));
+                assert!(Expression::parse(&s).is_err());
+                let s = format!("${{{}1}}", "true ? 1 : ".repeat(n));
+                assert!(Expression::parse(&s).is_err());
             }
-            let ok = format!("${{{}1{}}}", "(".repeat(100), ")".repeat(100));
-            assert!(Expression::parse(&ok).is_ok());
+            // The deepest accepted text parses and evaluates on a 2 MiB stack.
+            let ok = format!("${{{}1{}}}", "(".repeat(126), ")".repeat(126));
+            assert_eq!(show(&ok), "1");
+            let ok = format!("${{{}1}}", "-".repeat(126));
+            assert_eq!(show(&ok), "1");
+            let ok = format!("${{1{}}}", " + 1".repeat(126));
+            assert_eq!(show(&ok), "127");
+            let ok = format!("${{{}x}}", "!".repeat(126));
+            assert_eq!(show(&ok), "error: unknown property used in expression: x");
         })
         .unwrap();
     t.join().unwrap();

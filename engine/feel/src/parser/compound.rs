@@ -94,81 +94,96 @@ impl Parser<'_> {
         }
     }
 
-    pub(super) fn word(&mut self, word: &str) -> Result<Expr, ParseError> {
+    /// A word at the start of a primary: a literal keyword, `if`/`for`/`some`/`every`/
+    /// `function`, or a (possibly multi-word) name.
+    pub(super) fn word(&mut self) -> Result<Expr, ParseError> {
         if let Some((name, n)) = self.keyword_name()
             && self.peek_at(n) == &Tok::LParen
         {
             self.pos += n;
             return Ok(Expr::Name(name.to_string()));
         }
-        match word {
+        let Tok::Name(word) = self.peek() else {
+            return Err(self.error("expected a name"));
+        };
+        match word.as_str() {
             "null" => {
                 self.pos += 1;
                 Ok(Expr::Null)
             }
             "true" | "false" => {
+                let b = word == "true";
                 self.pos += 1;
-                Ok(Expr::Bool(word == "true"))
+                Ok(Expr::Bool(b))
             }
-            "if" => {
-                self.pos += 1;
-                let c = self.expr()?;
-                self.expect_word("then")?;
-                let a = self.expr()?;
-                self.expect_word("else")?;
-                let b = self.expr()?;
-                Ok(Expr::If(Box::new(c), Box::new(a), Box::new(b)))
-            }
-            "for" => {
-                self.pos += 1;
-                let its = self.iterations()?;
-                self.expect_word("return")?;
-                Ok(Expr::For(its, Box::new(self.expr()?)))
-            }
-            "some" | "every" if matches!(self.peek_at(1), Tok::Name(_)) => {
-                self.pos += 1;
-                let iterations = self.iterations()?;
-                self.expect_word("satisfies")?;
-                let satisfies = Box::new(self.expr()?);
-                Ok(Expr::Quantified {
-                    every: word == "every",
-                    iterations,
-                    satisfies,
-                })
-            }
-            "function" if self.peek_at(1) == &Tok::LParen => {
-                self.pos += 2;
-                let mut params = Vec::new();
-                if !self.eat(&Tok::RParen) {
-                    loop {
-                        let name = self.name()?;
-                        let t = if self.eat(&Tok::Colon) {
-                            Some(self.type_ref()?)
-                        } else {
-                            None
-                        };
-                        params.push((name, t));
-                        if !self.eat(&Tok::Comma) {
-                            break;
-                        }
-                    }
-                    self.expect(&Tok::RParen, "')' after the parameters")?;
-                }
-                if self.is_word("external") {
-                    return Err(self.error("external functions are not supported"));
-                }
-                Ok(Expr::Function(params, Box::new(self.expr()?)))
-            }
+            "if" => self.if_expr(),
+            "for" => self.for_expr(),
+            "some" | "every" if matches!(self.peek_at(1), Tok::Name(_)) => self.quantified(),
+            "function" if self.peek_at(1) == &Tok::LParen => self.function(),
             w if KEYWORDS.contains(&w) => Err(self.error(format!("unexpected keyword '{w}'"))),
             _ => Ok(Expr::Name(self.name()?)),
         }
+    }
+
+    fn if_expr(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let c = self.expr()?;
+        self.expect_word("then")?;
+        let a = self.expr()?;
+        self.expect_word("else")?;
+        let b = self.expr()?;
+        Ok(Expr::If(Box::new(c), Box::new(a), Box::new(b)))
+    }
+
+    fn for_expr(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let its = self.iterations()?;
+        self.expect_word("return")?;
+        Ok(Expr::For(its, Box::new(self.expr()?)))
+    }
+
+    fn quantified(&mut self) -> Result<Expr, ParseError> {
+        let every = self.is_word("every");
+        self.pos += 1;
+        let iterations = self.iterations()?;
+        self.expect_word("satisfies")?;
+        let satisfies = Box::new(self.expr()?);
+        Ok(Expr::Quantified {
+            every,
+            iterations,
+            satisfies,
+        })
+    }
+
+    fn function(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 2;
+        let mut params = Vec::new();
+        if !self.eat(&Tok::RParen) {
+            loop {
+                let name = self.name()?;
+                let t = if self.eat(&Tok::Colon) {
+                    Some(self.type_ref()?)
+                } else {
+                    None
+                };
+                params.push((name, t));
+                if !self.eat(&Tok::Comma) {
+                    break;
+                }
+            }
+            self.expect(&Tok::RParen, "')' after the parameters")?;
+        }
+        if self.is_word("external") {
+            return Err(self.error("external functions are not supported"));
+        }
+        Ok(Expr::Function(params, Box::new(self.expr()?)))
     }
 
     /// A type: `number`, `date and time`, `list<T>`, `context<a: T>`, `function<T> -> T`.
     pub(crate) fn type_ref(&mut self) -> Result<Type, ParseError> {
         self.enter()?;
         let r = self.type_inner();
-        self.depth -= 1;
+        self.leave();
         r
     }
 
@@ -227,13 +242,13 @@ impl Parser<'_> {
     /// The right side of `in`: one positive unary test, or a parenthesised list of them.
     pub(super) fn in_tests(&mut self) -> Result<Vec<Expr>, ParseError> {
         if self.peek() == &Tok::LParen {
-            let save = self.pos;
+            let mark = self.mark();
             if let Ok(range) = self.positive_test()
                 && matches!(range, Expr::Range { .. })
             {
                 return Ok(vec![range]);
             }
-            self.pos = save;
+            self.reset(mark);
             self.pos += 1;
             let tests = self.positive_tests()?;
             self.expect(&Tok::RParen, "')'")?;
@@ -253,9 +268,11 @@ impl Parser<'_> {
     /// A positive unary test: `< e`, an interval, or any expression.
     pub(super) fn positive_test(&mut self) -> Result<Expr, ParseError> {
         if let Some(op) = self.cmp_op() {
+            self.enter()?;
             self.pos += 1;
-            let e = self.additive()?;
-            return Ok(Expr::UnaryCmp(op, Box::new(e)));
+            let e = self.binary(super::LEVEL_ADD);
+            self.leave();
+            return Ok(Expr::UnaryCmp(op, Box::new(e?)));
         }
         self.expr()
     }

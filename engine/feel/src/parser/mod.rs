@@ -1,16 +1,23 @@
 //! Recursive-descent FEEL parser (DMN 1.5 grammar, chapter 10.3.1) with the operator
 //! precedence of the spec, from lowest to highest: `if/for/some/every/function`, `or`, `and`,
 //! comparison (`= != < <= > >= between in instance of`), `+ -`, `* /`, `**` (left
-//! associative), unary `-`, then path / filter / invocation. Never panics: nesting is limited
-//! by `MAX_PARSE_DEPTH`, and every error carries the position of the offending token.
+//! associative), unary `-`, then path / filter / invocation. Never panics, and every error
+//! carries the position of the offending token.
+//!
+//! Depth: the parser recurses, so nesting is bounded by `MAX_PARSE_DEPTH` without any stack
+//! tricks. `depth` counts the levels entered (each primary, unary `-`, type parameter);
+//! operator chains (`a + b + c`, `a.b.c`, `f(x)(y)`) are loops that build left-deep trees, so
+//! each further operator continues from the deepest level reached so far in the chain
+//! (`peak`). That keeps `depth` an upper bound of the height of the tree being built, so the
+//! evaluator, printer and `Drop` of a parsed tree are bounded as well.
 
 mod compound;
+mod primary;
 
 use crate::ast::{Args, ArithOp, CmpOp, Expr, Tests};
 use crate::error::ParseError;
 use crate::lexer::{Tok, Token, tokenize};
 use crate::limits::MAX_PARSE_DEPTH;
-use crate::number::Number;
 
 /// Words that end a multi-word name.
 const KEYWORDS: &[&str] = &[
@@ -57,13 +64,13 @@ pub fn parse_unary_tests(src: &str, known: &[&str]) -> Result<Tests, ParseError>
         return Ok(Tests::Any);
     }
     if p.is_word("not") && p.peek_at(1) == &Tok::LParen {
-        let save = p.pos;
+        let mark = p.mark();
         p.pos += 2;
         let tests = p.positive_tests()?;
         if p.eat(&Tok::RParen) && p.peek() == &Tok::Eof {
             return Ok(Tests::Not(tests));
         }
-        p.pos = save;
+        p.reset(mark);
     }
     let tests = p.positive_tests()?;
     p.expect_eof()?;
@@ -75,7 +82,14 @@ pub(crate) struct Parser<'s> {
     toks: Vec<Token>,
     pos: usize,
     depth: usize,
+    peak: usize,
     no_filter: bool,
+}
+
+/// Saved chain state: see [`Parser::chain_start`].
+pub(crate) struct Chain {
+    depth: usize,
+    peak: usize,
 }
 
 impl<'s> Parser<'s> {
@@ -85,6 +99,7 @@ impl<'s> Parser<'s> {
             toks: tokenize(src, known)?,
             pos: 0,
             depth: 0,
+            peak: 0,
             no_filter: false,
         })
     }
@@ -165,14 +180,53 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), ParseError> {
+    /// Enters one nesting level; fails beyond `MAX_PARSE_DEPTH`.
+    pub(crate) fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
+        self.peak = self.peak.max(self.depth);
         if self.depth > MAX_PARSE_DEPTH {
             return Err(self.error(format!(
-                "expression nested deeper than {MAX_PARSE_DEPTH} levels"
+                "expression nested deeper than {MAX_PARSE_DEPTH} levels (parentheses, lists, \
+                 contexts, calls, unary operators and operator chains count)"
             )));
         }
         Ok(())
+    }
+
+    /// Leaves a level entered with [`Parser::enter`].
+    pub(crate) fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Starts an operator chain: later operators continue from the chain's deepest level.
+    pub(crate) fn chain_start(&mut self) -> Chain {
+        let saved = Chain {
+            depth: self.depth,
+            peak: self.peak,
+        };
+        self.peak = self.depth;
+        saved
+    }
+
+    /// Before the next operator of a chain: the new node sits above everything parsed so far.
+    pub(crate) fn chain_step(&mut self) {
+        self.depth = self.peak;
+    }
+
+    /// Ends a chain, restoring the depth it started at.
+    pub(crate) fn chain_end(&mut self, saved: Chain) {
+        self.depth = saved.depth;
+        self.peak = self.peak.max(saved.peak);
+    }
+
+    /// Saves the cursor and depth for backtracking.
+    pub(crate) fn mark(&self) -> (usize, usize, usize) {
+        (self.pos, self.depth, self.peak)
+    }
+
+    /// Backtracks to a [`Parser::mark`].
+    pub(crate) fn reset(&mut self, mark: (usize, usize, usize)) {
+        (self.pos, self.depth, self.peak) = mark;
     }
 
     /// Matches one of the keyword-containing built-in names at the cursor.
@@ -209,28 +263,7 @@ impl<'s> Parser<'s> {
     /// expression = textual expression (lowest precedence: disjunction; `if`/`for`/... are
     /// handled in `primary` and extend as far right as possible).
     pub(crate) fn expr(&mut self) -> Result<Expr, ParseError> {
-        self.enter()?;
-        let r = crate::limits::with_stack(|| self.disjunction());
-        self.depth -= 1;
-        r
-    }
-
-    fn disjunction(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.conjunction()?;
-        while self.eat_word("or") {
-            let right = self.conjunction()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
-        }
-        Ok(left)
-    }
-
-    fn conjunction(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.comparison()?;
-        while self.eat_word("and") {
-            let right = self.comparison()?;
-            left = Expr::And(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.binary(LEVEL_OR)
     }
 
     fn cmp_op(&self) -> Option<CmpOp> {
@@ -245,109 +278,124 @@ impl<'s> Parser<'s> {
         })
     }
 
-    fn comparison(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.additive()?;
-        loop {
-            if let Some(op) = self.cmp_op() {
-                self.pos += 1;
-                let right = self.additive()?;
-                left = Expr::Compare(op, Box::new(left), Box::new(right));
-            } else if self.eat_word("between") {
-                let lo = self.additive()?;
-                self.expect_word("and")?;
-                let hi = self.additive()?;
-                left = Expr::Between(Box::new(left), Box::new(lo), Box::new(hi));
-            } else if self.eat_word("in") {
-                let tests = self.in_tests()?;
-                left = Expr::In(Box::new(left), tests);
-            } else if self.is_word("instance")
-                && matches!(self.peek_at(1), Tok::Name(n) if n == "of")
-            {
-                self.pos += 2;
-                let t = self.type_ref()?;
-                left = Expr::InstanceOf(Box::new(left), t);
-            } else {
-                return Ok(left);
-            }
+    /// The binary operator at the cursor and its precedence level.
+    fn binary_op(&self) -> Option<(u8, BinOp)> {
+        if let Some(op) = self.cmp_op() {
+            return Some((LEVEL_CMP, BinOp::Cmp(op)));
         }
+        Some(match self.peek() {
+            Tok::Plus => (LEVEL_ADD, BinOp::Arith(ArithOp::Add)),
+            Tok::Minus => (LEVEL_ADD, BinOp::Arith(ArithOp::Sub)),
+            Tok::Star => (LEVEL_MUL, BinOp::Arith(ArithOp::Mul)),
+            Tok::Slash => (LEVEL_MUL, BinOp::Arith(ArithOp::Div)),
+            Tok::StarStar => (LEVEL_POW, BinOp::Arith(ArithOp::Pow)),
+            Tok::Name(w) => match w.as_str() {
+                "or" => (LEVEL_OR, BinOp::Or),
+                "and" => (LEVEL_AND, BinOp::And),
+                "between" => (LEVEL_CMP, BinOp::Between),
+                "in" => (LEVEL_CMP, BinOp::In),
+                "instance" if matches!(self.peek_at(1), Tok::Name(n) if n == "of") => {
+                    (LEVEL_CMP, BinOp::InstanceOf)
+                }
+                _ => return None,
+            },
+            _ => return None,
+        })
     }
 
-    fn additive(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.multiplicative()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => ArithOp::Add,
-                Tok::Minus => ArithOp::Sub,
-                _ => return Ok(left),
-            };
-            self.pos += 1;
-            let right = self.multiplicative()?;
-            left = Expr::Arith(op, Box::new(left), Box::new(right));
-        }
+    /// Operators of precedence `min` and higher, left associative (precedence climbing). The
+    /// tree of a chain grows one level per operator, which the depth accounting follows.
+    pub(crate) fn binary(&mut self, min: u8) -> Result<Expr, ParseError> {
+        let chain = self.chain_start();
+        let r = self.binary_chain(min);
+        self.chain_end(chain);
+        r
     }
 
-    fn multiplicative(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.power()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Star => ArithOp::Mul,
-                Tok::Slash => ArithOp::Div,
-                _ => return Ok(left),
-            };
-            self.pos += 1;
-            let right = self.power()?;
-            left = Expr::Arith(op, Box::new(left), Box::new(right));
-        }
-    }
-
-    fn power(&mut self) -> Result<Expr, ParseError> {
+    fn binary_chain(&mut self, min: u8) -> Result<Expr, ParseError> {
         let mut left = self.unary()?;
-        while self.eat(&Tok::StarStar) {
-            let right = self.unary()?;
-            left = Expr::Arith(ArithOp::Pow, Box::new(left), Box::new(right));
+        while let Some((level, op)) = self.binary_op() {
+            if level < min {
+                break;
+            }
+            self.chain_step();
+            left = self.binary_rhs(left, level, op)?;
         }
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Expr, ParseError> {
-        if self.eat(&Tok::Minus) {
-            self.enter()?;
-            let e = self.unary();
-            self.depth -= 1;
-            return Ok(match e? {
-                Expr::Number(n) => Expr::Number(n.neg()),
-                e => Expr::Neg(Box::new(e)),
-            });
-        }
-        self.postfix()
+    /// Parses the operator at the cursor and its right side, building the node over `left`.
+    fn binary_rhs(&mut self, left: Expr, level: u8, op: BinOp) -> Result<Expr, ParseError> {
+        let left = Box::new(left);
+        self.pos += 1;
+        Ok(match op {
+            BinOp::Or => Expr::Or(left, Box::new(self.binary(level + 1)?)),
+            BinOp::And => Expr::And(left, Box::new(self.binary(level + 1)?)),
+            BinOp::Cmp(op) => Expr::Compare(op, left, Box::new(self.binary(LEVEL_ADD)?)),
+            BinOp::Arith(op) => Expr::Arith(op, left, Box::new(self.binary(level + 1)?)),
+            BinOp::Between => {
+                let lo = self.binary(LEVEL_ADD)?;
+                self.expect_word("and")?;
+                let hi = self.binary(LEVEL_ADD)?;
+                Expr::Between(left, Box::new(lo), Box::new(hi))
+            }
+            BinOp::In => Expr::In(left, self.in_tests()?),
+            BinOp::InstanceOf => {
+                self.pos += 1;
+                Expr::InstanceOf(left, self.type_ref()?)
+            }
+        })
     }
 
+    fn unary(&mut self) -> Result<Expr, ParseError> {
+        if self.peek() == &Tok::Minus {
+            return self.negation();
+        }
+        let chain = self.chain_start();
+        let r = self.postfix();
+        self.chain_end(chain);
+        r
+    }
+
+    fn negation(&mut self) -> Result<Expr, ParseError> {
+        self.enter()?;
+        self.pos += 1;
+        let e = self.unary();
+        self.leave();
+        Ok(match e? {
+            Expr::Number(n) => Expr::Number(n.neg()),
+            e => Expr::Neg(Box::new(e)),
+        })
+    }
+
+    /// A primary followed by path steps, filters and invocations (an operator chain).
     fn postfix(&mut self) -> Result<Expr, ParseError> {
         let mut e = self.primary()?;
         loop {
-            match self.peek() {
-                Tok::Dot => {
-                    self.pos += 1;
-                    let name = self.name()?;
-                    e = Expr::Path(Box::new(e), name);
-                }
-                Tok::LBracket if !self.no_filter => {
-                    self.pos += 1;
-                    let saved = std::mem::replace(&mut self.no_filter, false);
-                    let f = self.expr();
-                    self.no_filter = saved;
-                    let f = f?;
-                    self.expect(&Tok::RBracket, "']'")?;
-                    e = Expr::Filter(Box::new(e), Box::new(f));
-                }
-                Tok::LParen => {
-                    self.pos += 1;
-                    let args = self.arguments()?;
-                    e = Expr::Call(Box::new(e), args);
-                }
+            let step = match self.peek() {
+                Tok::Dot => Postfix::Path,
+                Tok::LBracket if !self.no_filter => Postfix::Filter,
+                Tok::LParen => Postfix::Call,
                 _ => return Ok(e),
-            }
+            };
+            self.chain_step();
+            self.enter()?;
+            self.pos += 1;
+            e = match step {
+                Postfix::Path => Expr::Path(Box::new(e), self.name()?),
+                Postfix::Filter => self.filter(e)?,
+                Postfix::Call => Expr::Call(Box::new(e), self.arguments()?),
+            };
         }
+    }
+
+    fn filter(&mut self, target: Expr) -> Result<Expr, ParseError> {
+        let saved = std::mem::replace(&mut self.no_filter, false);
+        let f = self.expr();
+        self.no_filter = saved;
+        let f = f?;
+        self.expect(&Tok::RBracket, "']'")?;
+        Ok(Expr::Filter(Box::new(target), Box::new(f)))
     }
 
     fn arguments(&mut self) -> Result<Args, ParseError> {
@@ -359,24 +407,7 @@ impl<'s> Parser<'s> {
             k += 1;
         }
         if k > 0 && self.peek_at(k) == &Tok::Colon {
-            let mut named = Vec::new();
-            loop {
-                let mut words = Vec::new();
-                while let Tok::Name(n) = self.peek() {
-                    words.push(n.clone());
-                    self.pos += 1;
-                }
-                if words.is_empty() {
-                    return Err(self.error("expected a parameter name"));
-                }
-                self.expect(&Tok::Colon, "':'")?;
-                named.push((words.join(" "), self.expr()?));
-                if !self.eat(&Tok::Comma) {
-                    break;
-                }
-            }
-            self.expect(&Tok::RParen, "')' after the arguments")?;
-            return Ok(Args::Named(named));
+            return self.named_arguments();
         }
         let mut items = vec![self.expr()?];
         while self.eat(&Tok::Comma) {
@@ -386,78 +417,84 @@ impl<'s> Parser<'s> {
         Ok(Args::Positional(items))
     }
 
+    fn named_arguments(&mut self) -> Result<Args, ParseError> {
+        let mut named = Vec::new();
+        loop {
+            let mut words = Vec::new();
+            while let Tok::Name(n) = self.peek() {
+                words.push(n.clone());
+                self.pos += 1;
+            }
+            if words.is_empty() {
+                return Err(self.error("expected a parameter name"));
+            }
+            self.expect(&Tok::Colon, "':'")?;
+            named.push((words.join(" "), self.expr()?));
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
+        self.expect(&Tok::RParen, "')' after the arguments")?;
+        Ok(Args::Named(named))
+    }
+
     fn primary(&mut self) -> Result<Expr, ParseError> {
         self.enter()?;
-        let r = crate::limits::with_stack(|| self.primary_inner());
-        self.depth -= 1;
+        let r = self.primary_inner();
+        self.leave();
         r
     }
 
+    /// Dispatches on the first token; each construct has its own (small) function so that
+    /// the recursion keeps little on the stack per level.
     fn primary_inner(&mut self) -> Result<Expr, ParseError> {
-        let tok = self.peek().clone();
-        match tok {
-            Tok::Number(text) => {
-                self.pos += 1;
-                let n = Number::parse(&text)
-                    .ok_or_else(|| self.error(format!("number {text} out of range")))?;
-                Ok(Expr::Number(n))
-            }
-            Tok::Str(s) => {
-                self.pos += 1;
-                Ok(Expr::String(s))
-            }
-            Tok::At => {
-                self.pos += 1;
-                match self.peek().clone() {
-                    Tok::Str(s) => {
-                        self.pos += 1;
-                        Ok(Expr::At(s))
-                    }
-                    _ => Err(self.error("expected a string literal after '@'")),
-                }
-            }
-            Tok::LParen => {
-                self.pos += 1;
-                let e = self.expr()?;
-                if self.eat(&Tok::DotDot) {
-                    return self.range_end(e, false);
-                }
-                self.expect(&Tok::RParen, "')'")?;
-                Ok(e)
-            }
-            Tok::RBracket => {
-                self.pos += 1;
-                let start = self.expr()?;
-                self.expect(&Tok::DotDot, "'..'")?;
-                self.range_end(start, false)
-            }
-            Tok::LBracket => {
-                self.pos += 1;
-                if self.eat(&Tok::RBracket) {
-                    return Ok(Expr::List(Vec::new()));
-                }
-                let first = self.positive_test()?;
-                if self.eat(&Tok::DotDot) {
-                    return self.range_end(first, true);
-                }
-                let mut items = vec![first];
-                while self.eat(&Tok::Comma) {
-                    items.push(self.positive_test()?);
-                }
-                self.expect(&Tok::RBracket, "']' or ','")?;
-                Ok(Expr::List(items))
-            }
+        match self.peek() {
+            Tok::Number(_) => self.number(),
+            Tok::Str(_) => self.string(),
+            Tok::At => self.at_literal(),
+            Tok::LParen => self.parenthesized(),
+            Tok::RBracket => self.open_start_range(),
+            Tok::LBracket => self.list(),
             Tok::LBrace => self.context(),
             Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Eq | Tok::Ne => self.positive_test(),
-            Tok::Name(word) => self.word(&word),
+            Tok::Name(_) => self.word(),
             _ => Err(self.error(format!("unexpected {}", self.describe()))),
         }
     }
 }
 
+/// Precedence levels of binary operators, lowest first.
+const LEVEL_OR: u8 = 0;
+const LEVEL_AND: u8 = 1;
+const LEVEL_CMP: u8 = 2;
+const LEVEL_ADD: u8 = 3;
+const LEVEL_MUL: u8 = 4;
+const LEVEL_POW: u8 = 5;
+
+/// A binary operator found by [`Parser::binary_op`].
+#[derive(Clone, Copy)]
+enum BinOp {
+    Or,
+    And,
+    Cmp(CmpOp),
+    Between,
+    In,
+    InstanceOf,
+    Arith(ArithOp),
+}
+
+/// A postfix step: `.name`, `[filter]` or `(arguments)`.
+#[derive(Clone, Copy)]
+enum Postfix {
+    Path,
+    Filter,
+    Call,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::number::Number;
 
     fn p(src: &str) -> Expr {
         parse_expression(src, &[]).unwrap()
