@@ -244,7 +244,7 @@ fn timers_accept_feel_and_iso_values() {
 fn executable_flag_and_several_processes() {
     let parsed = parse_str(&defs(
         r#"<process id="a" name="A"><startEvent id="s1"/><sequenceFlow id="f1" sourceRef="s1" targetRef="e1"/><endEvent id="e1"/></process>
-<process id="b" isExecutable="false"><inclusiveGateway id="ig"/><callActivity id="ca"/></process>
+<process id="b" isExecutable="false"><complexGateway id="ig"/><callActivity id="ca"/></process>
 <process id="c" isExecutable="true"><startEvent id="s3"/><sequenceFlow id="f3" sourceRef="s3" targetRef="e3"/><endEvent id="e3"/></process>"#,
     ));
     assert!(parsed.diagnostics.is_empty(), "{}", dump(&parsed));
@@ -257,7 +257,7 @@ fn executable_flag_and_several_processes() {
     assert_eq!(parsed.processes[0].name.as_deref(), Some("A"));
     let b = &parsed.processes[1];
     assert!(
-        matches!(&node(b, "ig").kind, FlowNodeKind::Unsupported { element } if element == "inclusiveGateway")
+        matches!(&node(b, "ig").kind, FlowNodeKind::Unsupported { element } if element == "complexGateway")
     );
     assert_eq!(node(b, "ca").element_type, ElementType::CallActivity);
 }

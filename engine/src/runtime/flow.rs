@@ -1,5 +1,6 @@
-//! The shared mechanics of a step: the agenda, element activation and completion, sequence
-//! flows, parallel joins, scope completion and termination.
+//! The shared mechanics of a step: the agenda, element activation and completion (with the
+//! multi-instance body / inner instance hooks), sequence flows, parallel and inclusive joins,
+//! scope completion and termination.
 //!
 //! Only this file and the behaviors change element instances, and every change is recorded as a
 //! [`Transition`], so history and audit are complete by construction.
@@ -9,14 +10,23 @@ use std::collections::BTreeMap;
 use keel_bpmn::{FlowIdx, FlowNodeKind, NodeIdx, ProcessDefinition};
 use serde_json::{Map, Value as Json};
 
-use super::behavior::{self, Activation};
+use super::behavior::{self, Activation, multi_instance};
 use super::eval::{self, Failure};
 use super::state::{
-    Action, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus, OpenIncident,
-    ROOT_KEY,
+    Action, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus, LoopState,
+    OpenIncident, ROOT_KEY,
 };
 use super::variables::{self, ScopeView};
 use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger};
+
+/// How a completing element instance goes on.
+enum Ending {
+    /// Along these flows of its scope.
+    Flows(Vec<FlowIdx>),
+    /// An inner instance of a multi-instance body: the body decides (`done`: the completion
+    /// condition held).
+    Inner { body: ElementKey, done: bool },
+}
 
 /// One step in progress.
 pub struct Run<'a> {
@@ -144,8 +154,21 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Runs the agenda until it is empty or the step budget is spent.
+    /// Runs the agenda until it is empty or the step budget is spent; whenever it is empty,
+    /// fires the inclusive joins that no token can reach any more.
     pub fn drain(&mut self) -> Result<(), Error> {
+        loop {
+            self.drain_agenda()?;
+            if !self.state.agenda.is_empty()
+                || self.state.status.is_ended()
+                || !behavior::inclusive_gateway::fire_ready_join(self)
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    fn drain_agenda(&mut self) -> Result<(), Error> {
         while let Some(action) = self.state.agenda.pop_front() {
             if self.state.status.is_ended() {
                 self.state.agenda.clear();
@@ -182,10 +205,14 @@ impl<'a> Run<'a> {
     // ----- activation ---------------------------------------------------------------------
 
     fn activate(&mut self, scope: ElementKey, element_id: &str) -> Result<(), Error> {
-        if !self.state.elements.contains_key(&scope) {
+        let Some(scope_instance) = self.state.elements.get(&scope) else {
             return Ok(()); // the scope was terminated meanwhile
-        }
+        };
         let node = self.node_idx(element_id)?;
+        let flow_node = self.def.node(node);
+        // A multi-instance activity runs as a body first, then as its inner instances.
+        let inner = scope_instance.loop_state.is_some() && scope_instance.element_id == element_id;
+        let body = flow_node.multi_instance.is_some() && !inner;
         let key = self.state.next_key;
         self.state.next_key = self.state.next_key.saturating_add(1);
         self.state.elements.insert(
@@ -198,15 +225,24 @@ impl<'a> Run<'a> {
                 joins: BTreeMap::new(),
                 incident: None,
                 started_at: self.now_ms,
+                triggered_by: None,
+                loop_state: body.then(LoopState::default),
             },
         );
-        let element_type = self.def.node(node).element_type.as_str();
+        let element_type = if body {
+            multi_instance::BODY_TYPE
+        } else {
+            flow_node.element_type.as_str()
+        };
         self.record(
             key,
             element_id.to_owned(),
             element_type,
             TransitionKind::Activated,
         );
+        if let (true, Some(mi)) = (inner, &flow_node.multi_instance) {
+            multi_instance::init_inner(self, scope, key, mi);
+        }
         self.run_activation(key, node)
     }
 
@@ -215,7 +251,13 @@ impl<'a> Run<'a> {
     pub fn run_activation(&mut self, key: ElementKey, node: NodeIdx) -> Result<(), Error> {
         let flow_node = self.def.node(node);
         let scope = self.parent_of(key);
-        for mapping in &flow_node.inputs {
+        // A body's mappings belong to its inner instances.
+        let inputs = if multi_instance::is_body(self.state, key) {
+            &[][..]
+        } else {
+            &flow_node.inputs[..]
+        };
+        for mapping in inputs {
             match eval::evaluate(self.state, scope, &self.now, &mapping.source) {
                 Ok(value) => self.write_mapping(key, &mapping.target, value.to_json(), false),
                 Err(failure) => {
@@ -249,7 +291,14 @@ impl<'a> Run<'a> {
         self.set_state(key, ElementState::Completing);
         let flow_node = self.def.node(node);
         let parent = self.parent_of(key);
-        for mapping in &flow_node.outputs {
+        let is_body = multi_instance::is_body(self.state, key);
+        // A body's mappings belong to its inner instances.
+        let outputs = if is_body {
+            &[][..]
+        } else {
+            &flow_node.outputs[..]
+        };
+        for mapping in outputs {
             match eval::evaluate(self.state, key, &self.now, &mapping.source) {
                 Ok(value) => self.write_mapping(parent, &mapping.target, value.to_json(), true),
                 Err(failure) => {
@@ -258,8 +307,21 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        let flows = match behavior::outgoing(self, key, node) {
-            Ok(flows) => flows,
+        let ending = match (
+            multi_instance::body_of(self.state, key),
+            &flow_node.multi_instance,
+        ) {
+            (Some(body), Some(mi)) => multi_instance::inner_completing(self, key, body, mi)
+                .map(|done| Ending::Inner { body, done }),
+            (_, mi) => {
+                if let (true, Some(mi)) = (is_body, mi) {
+                    multi_instance::body_completing(self, key, mi);
+                }
+                behavior::outgoing(self, key, node).map(Ending::Flows)
+            }
+        };
+        let ending = match ending {
+            Ok(ending) => ending,
             Err(failure) => {
                 self.raise(key, failure);
                 return Ok(());
@@ -274,7 +336,11 @@ impl<'a> Run<'a> {
         if behavior::owns_work(flow_node) {
             self.out.effects.push(Effect::CancelWork { key });
         }
-        let element_type = flow_node.element_type.as_str();
+        let element_type = if is_body {
+            multi_instance::BODY_TYPE
+        } else {
+            flow_node.element_type.as_str()
+        };
         self.record_ended(
             key,
             flow_node.id.clone(),
@@ -282,11 +348,20 @@ impl<'a> Run<'a> {
             TransitionKind::Completed,
             started_at,
         );
-        for flow in &flows {
-            self.take(parent, *flow)?;
-        }
-        if flows.is_empty() {
-            self.check_scope_completion(parent);
+        match ending {
+            Ending::Inner { body, done } => {
+                if let Some(mi) = &flow_node.multi_instance {
+                    multi_instance::inner_completed(self, body, flow_node, mi, done);
+                }
+            }
+            Ending::Flows(flows) => {
+                for flow in &flows {
+                    self.take(parent, *flow)?;
+                }
+                if flows.is_empty() {
+                    self.check_scope_completion(parent);
+                }
+            }
         }
         Ok(())
     }
@@ -302,8 +377,9 @@ impl<'a> Run<'a> {
             TransitionKind::FlowTaken,
         );
         let target = self.def.node(sequence_flow.target);
-        let joining =
-            matches!(target.kind, FlowNodeKind::ParallelGateway) && target.incoming.len() > 1;
+        let parallel = matches!(target.kind, FlowNodeKind::ParallelGateway);
+        let joining = (parallel || matches!(target.kind, FlowNodeKind::InclusiveGateway(_)))
+            && target.incoming.len() > 1;
         if !joining {
             self.state.agenda.push_back(Action::Activate {
                 scope,
@@ -323,9 +399,11 @@ impl<'a> Run<'a> {
         };
         let arrivals = scope_instance.joins.entry(gateway_id.clone()).or_default();
         *arrivals.entry(flow_id).or_insert(0) += 1;
-        if incoming
-            .iter()
-            .all(|f| arrivals.get(f).copied().unwrap_or(0) > 0)
+        // An inclusive join fires once no token can reach it (decided when the agenda is empty).
+        if parallel
+            && incoming
+                .iter()
+                .all(|f| arrivals.get(f).copied().unwrap_or(0) > 0)
         {
             for f in &incoming {
                 if let Some(count) = arrivals.get_mut(f) {
@@ -421,11 +499,11 @@ impl<'a> Run<'a> {
         self.state
             .agenda
             .retain(|a| !matches!(a, Action::Complete { key: k } if *k == key));
-        let element_type = self
-            .def
-            .node_by_id(&instance.element_id)
-            .map(|n| self.def.node(n).element_type.as_str())
-            .unwrap_or("unknown");
+        let element_type = match self.def.node_by_id(&instance.element_id) {
+            Some(_) if instance.loop_state.is_some() => multi_instance::BODY_TYPE,
+            Some(n) => self.def.node(n).element_type.as_str(),
+            None => "unknown",
+        };
         if instance.incident.is_some() {
             self.out.effects.push(Effect::ResolveIncident { key });
         }
@@ -471,8 +549,12 @@ impl<'a> Run<'a> {
             self.state.agenda.push_front(Action::Complete { key });
             return Ok(());
         }
-        let boundary = self.node_idx(element_id)?;
-        behavior::boundary_event::trigger(self, key, boundary, variables)
+        let event = self.node_idx(element_id)?;
+        let owner = self.node_idx(&element.element_id)?;
+        if matches!(self.def.node(owner).kind, FlowNodeKind::EventBasedGateway) {
+            return behavior::event_based_gateway::trigger(self, key, event, variables);
+        }
+        behavior::boundary_event::trigger(self, key, event, variables)
     }
 
     /// Variables carried by a message or error land like task variables.

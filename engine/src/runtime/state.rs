@@ -100,8 +100,8 @@ pub struct ElementInstance {
     /// input mappings or local job/task variables.
     #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Map<String, Json>>,
-    /// Tokens that reached a joining parallel gateway of this scope, per gateway id, counted per
-    /// incoming flow id.
+    /// Tokens that reached a joining parallel or inclusive gateway of this scope, per gateway id,
+    /// counted per incoming flow id.
     #[serde(rename = "j", default, skip_serializing_if = "BTreeMap::is_empty")]
     pub joins: BTreeMap<String, BTreeMap<String, u32>>,
     /// The incident that stopped this element, if any.
@@ -110,6 +110,30 @@ pub struct ElementInstance {
     /// When it was activated (epoch ms), for the element history.
     #[serde(rename = "t", default)]
     pub started_at: i64,
+    /// For an event-based gateway: the BPMN id of the catch event that occurred, whose flow the
+    /// gateway completes through.
+    #[serde(rename = "ev", default, skip_serializing_if = "Option::is_none")]
+    pub triggered_by: Option<String>,
+    /// Present on a multi-instance body (and only there): its inner instances are its children,
+    /// elements of the same id. Its counters are its local variables.
+    #[serde(rename = "mi", default, skip_serializing_if = "Option::is_none")]
+    pub loop_state: Option<LoopState>,
+}
+
+/// What a multi-instance body keeps besides its counter variables (`nrOfInstances`,
+/// `nrOfCompletedInstances`, `nrOfActiveInstances`) and its output collection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoopState {
+    /// Inner instances to run in all (`nrOfInstances`).
+    #[serde(rename = "n", default)]
+    pub count: u32,
+    /// Inner instances created so far (the next one's index).
+    #[serde(rename = "c", default)]
+    pub created: u32,
+    /// The input collection's items, as evaluated when the body was activated; dropped once the
+    /// last inner instance is created. Empty with `loopCardinality`.
+    #[serde(rename = "i", default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Json>,
 }
 
 /// Pending work of the runtime: kept in the state only while a step-budget incident stopped the
@@ -166,6 +190,8 @@ impl InstanceState {
                 joins: BTreeMap::new(),
                 incident: None,
                 started_at: 0,
+                triggered_by: None,
+                loop_state: None,
             },
         );
         InstanceState {

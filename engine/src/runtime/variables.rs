@@ -150,6 +150,8 @@ mod tests {
                 joins: BTreeMap::new(),
                 incident: None,
                 started_at: 0,
+                triggered_by: None,
+                loop_state: None,
             },
         );
         s.elements.insert(
@@ -162,6 +164,8 @@ mod tests {
                 joins: BTreeMap::new(),
                 incident: None,
                 started_at: 0,
+                triggered_by: None,
+                loop_state: None,
             },
         );
         s

@@ -1,9 +1,10 @@
 //! Event definitions: what a start, catch, boundary or end event waits for or throws.
 
+use super::NodeIdx;
 use crate::expression::{Expression, Text};
 
 /// The event definition of an event element (`messageEventDefinition`, ...), resolved against
-/// the document's root elements (`message`, `error`).
+/// the document's root elements (`message`, `error`, `escalation`).
 #[derive(Debug, Clone)]
 pub enum EventTrigger {
     /// No event definition.
@@ -16,6 +17,10 @@ pub enum EventTrigger {
     Timer(TimerDefinition),
     /// `errorEventDefinition`.
     Error(ErrorRef),
+    /// `linkEventDefinition` (intermediate throw and catch events only).
+    Link(LinkRef),
+    /// `escalationEventDefinition` (end, intermediate throw and boundary events).
+    Escalation(EscalationRef),
 }
 
 /// A message, by name, with the correlation key expression that picks the instance.
@@ -28,10 +33,28 @@ pub struct MessageRef {
     pub correlation_key: Option<Expression>,
 }
 
+/// A link, by name: a link throw event continues at the link catch event of the same name in
+/// the same scope.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    /// The `linkEventDefinition`'s `name`.
+    pub name: String,
+    /// On a throw event, the catch event it jumps to (resolved at deploy); `None` on a catch
+    /// event.
+    pub target: Option<NodeIdx>,
+}
+
 /// An error, by code. On a catch event, `code: None` catches every error.
 #[derive(Debug, Clone)]
 pub struct ErrorRef {
     /// The referenced `error` element's `errorCode`.
+    pub code: Option<String>,
+}
+
+/// An escalation, by code. On a boundary event, `code: None` catches every escalation.
+#[derive(Debug, Clone)]
+pub struct EscalationRef {
+    /// The referenced `escalation` element's `escalationCode`.
     pub code: Option<String>,
 }
 

@@ -3,7 +3,10 @@
 //! [`FlowNodeKind`] is a closed enum so every `match` over it in the runtime is exhaustive: a new
 //! kind does not compile until each behavior handles it.
 
-use super::{EventTrigger, FlowIdx, JobTask, NodeIdx, ScopeIdx, UserTask};
+use super::{
+    EventTrigger, FlowIdx, InclusiveGateway, JobTask, MessageRef, MultiInstance, NodeIdx, ScopeIdx,
+    ScriptTask, UserTask,
+};
 use crate::diagnostic::Position;
 use crate::expression::Expression;
 
@@ -33,6 +36,9 @@ pub struct FlowNode {
     pub inputs: Vec<Mapping>,
     /// Output mappings, applied on completion into the enclosing scope.
     pub outputs: Vec<Mapping>,
+    /// Multi-instance loop characteristics of an activity: it then runs as a multi-instance body
+    /// whose inner instances each run the activity (with the mappings above).
+    pub multi_instance: Option<MultiInstance>,
     /// Where the element starts in the XML.
     pub position: Position,
 }
@@ -84,17 +90,27 @@ pub enum FlowNodeKind {
     JobTask(JobTask),
     /// A task for a person.
     UserTask(UserTask),
+    /// Waits for a message (`receiveTask messageRef`), like a message catch event.
+    ReceiveTask(MessageRef),
+    /// Evaluates a FEEL script and completes.
+    ScriptTask(ScriptTask),
     /// Takes the first flow whose condition is true, else the default flow.
     ExclusiveGateway,
     /// Forks to every outgoing flow; joins by waiting for every incoming flow.
     ParallelGateway,
+    /// Forks to every flow whose condition is true (else the default flow); joins by waiting for
+    /// every token that can still arrive.
+    InclusiveGateway(InclusiveGateway),
+    /// Waits for the first of the catch events its outgoing flows lead to, then continues through
+    /// that event only.
+    EventBasedGateway,
     /// An embedded sub-process with its own scope.
     SubProcess {
         /// The scope of its nodes.
         scope: ScopeIdx,
     },
-    /// A BPMN element Keel recognises but does not execute yet (an inclusive gateway, a call
-    /// activity, a signal event...). Only non-executable processes can hold one without an
+    /// A BPMN element Keel recognises but does not execute yet (a call activity, a signal
+    /// event...). Only non-executable processes can hold one without an
     /// error; the runtime never meets it in a deployable process.
     Unsupported {
         /// What is not supported: the element's local name (`inclusiveGateway`), or the event
@@ -135,15 +151,15 @@ pub enum ElementType {
     ParallelGateway,
     /// `subProcess`
     SubProcess,
-    /// `inclusiveGateway` (not executed yet)
+    /// `inclusiveGateway`
     InclusiveGateway,
-    /// `eventBasedGateway` (not executed yet)
+    /// `eventBasedGateway`
     EventBasedGateway,
     /// `complexGateway` (not executed yet)
     ComplexGateway,
-    /// `scriptTask` (not executed yet)
+    /// `scriptTask`
     ScriptTask,
-    /// `receiveTask` (not executed yet)
+    /// `receiveTask`
     ReceiveTask,
     /// `callActivity` (not executed yet)
     CallActivity,

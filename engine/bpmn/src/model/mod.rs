@@ -7,13 +7,17 @@
 
 mod event;
 mod flow_node;
+mod gateway;
+mod multi_instance;
 mod task;
 
 use std::collections::HashMap;
 
-pub use event::{ErrorRef, EventTrigger, MessageRef, TimerDefinition};
+pub use event::{ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef, TimerDefinition};
 pub use flow_node::{ElementType, FlowNode, FlowNodeKind, Mapping};
-pub use task::{JobTask, UserTask};
+pub use gateway::InclusiveGateway;
+pub use multi_instance::MultiInstance;
+pub use task::{JobTask, ScriptTask, UserTask};
 
 use crate::expression::Expression;
 

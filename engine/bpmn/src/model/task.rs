@@ -1,6 +1,7 @@
-//! Task definitions: what a job-creating task and a user task carry from the model.
+//! Task definitions: what a job-creating task, a user task and a script task carry from the
+//! model.
 
-use crate::expression::Text;
+use crate::expression::{Expression, Text};
 
 /// A service, send or business-rule task: it creates a job of `job_type` for a worker (or for
 /// a built-in connector when the type starts with `keel:`).
@@ -32,4 +33,15 @@ pub struct UserTask {
     pub priority: Option<Text>,
     /// `camunda:formKey`, `zeebe:formDefinition formKey` or `formId`.
     pub form_key: Option<String>,
+}
+
+/// A script task whose script is one FEEL expression (`zeebe:script`, or Camunda 7
+/// `scriptFormat="feel"`), evaluated when the task is activated.
+#[derive(Debug, Clone)]
+pub struct ScriptTask {
+    /// The script.
+    pub expression: Expression,
+    /// The variable that receives the result (`zeebe:script resultVariable`,
+    /// `camunda:resultVariable`); without one the result is dropped.
+    pub result_variable: Option<String>,
 }

@@ -10,19 +10,16 @@ use std::collections::HashMap;
 
 use super::context::{Ctx, Doc};
 use super::tree::{Element, Ns, Tree};
-use super::{events, extensions, validate};
+use super::{events, extensions, loops, reach, script, validate};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    ElementType, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition, Scope, ScopeIdx, SequenceFlow,
+    ElementType, FlowNode, FlowNodeKind, InclusiveGateway, MultiInstance, NodeIdx,
+    ProcessDefinition, Scope, ScopeIdx, SequenceFlow,
 };
 
 /// Flow nodes recognised but not executed yet, with their element type.
-const UNSUPPORTED: [(&str, ElementType); 8] = [
-    ("inclusiveGateway", ElementType::InclusiveGateway),
-    ("eventBasedGateway", ElementType::EventBasedGateway),
+const UNSUPPORTED: [(&str, ElementType); 4] = [
     ("complexGateway", ElementType::ComplexGateway),
-    ("scriptTask", ElementType::ScriptTask),
-    ("receiveTask", ElementType::ReceiveTask),
     ("callActivity", ElementType::CallActivity),
     ("transaction", ElementType::Transaction),
     ("adHocSubProcess", ElementType::AdHocSubProcess),
@@ -138,7 +135,9 @@ impl<'t, 'd> Builder<'t, 'd> {
         self.resolve_flows();
         self.resolve_defaults();
         self.resolve_attachments();
+        self.resolve_links();
         validate::run(&mut self);
+        reach::inclusive_joins(&mut self.nodes, &self.flows);
         ProcessDefinition {
             key: key.to_owned(),
             name: p.attr("name").map(str::to_owned),
@@ -207,6 +206,14 @@ impl<'t, 'd> Builder<'t, 'd> {
                 ElementType::BusinessRuleTask,
                 extensions::job_task(&mut self.ctx, e),
             ),
+            "receiveTask" => (
+                ElementType::ReceiveTask,
+                FlowNodeKind::ReceiveTask(events::message(&mut self.ctx, e, e)),
+            ),
+            "scriptTask" => (
+                ElementType::ScriptTask,
+                script::script_task(&mut self.ctx, e),
+            ),
             "userTask" => (
                 ElementType::UserTask,
                 FlowNodeKind::UserTask(extensions::user_task(&mut self.ctx, e)),
@@ -216,9 +223,25 @@ impl<'t, 'd> Builder<'t, 'd> {
                 FlowNodeKind::ExclusiveGateway,
             ),
             "parallelGateway" => (ElementType::ParallelGateway, FlowNodeKind::ParallelGateway),
+            "inclusiveGateway" => (
+                ElementType::InclusiveGateway,
+                FlowNodeKind::InclusiveGateway(InclusiveGateway::default()),
+            ),
+            "eventBasedGateway" => (ElementType::EventBasedGateway, self.event_based_gateway(e)),
             _ => return None,
         };
         Some(built)
+    }
+
+    /// Exclusive, non-instantiating event-based gateways run; the others are refused.
+    fn event_based_gateway(&mut self, e: &Element) -> FlowNodeKind {
+        if e.attr("eventGatewayType").map(str::trim) == Some("Parallel") {
+            return self.unsupported(e, "a parallel event-based gateway");
+        }
+        if e.flag("instantiate") == Some(true) {
+            return self.unsupported(e, "an instantiating event-based gateway");
+        }
+        FlowNodeKind::EventBasedGateway
     }
 
     fn unsupported(&mut self, e: &Element, what: &str) -> FlowNodeKind {
@@ -259,9 +282,11 @@ impl<'t, 'd> Builder<'t, 'd> {
             // Reported once for the whole document by `check_duplicate_ids`.
             return None;
         }
-        if is_activity(element_type) {
-            self.check_activity(e);
-        }
+        let multi_instance = if is_activity(element_type) {
+            self.check_activity(e)
+        } else {
+            None
+        };
         extensions::check_common(&mut self.ctx, e);
         let (inputs, outputs) = extensions::io_mappings(&mut self.ctx, e);
         let idx = NodeIdx(index_u32(self.nodes.len()));
@@ -286,6 +311,7 @@ impl<'t, 'd> Builder<'t, 'd> {
             boundary_events: Vec::new(),
             inputs,
             outputs,
+            multi_instance,
             position: e.pos,
         });
         self.node_elems.push(e);
@@ -293,24 +319,17 @@ impl<'t, 'd> Builder<'t, 'd> {
         Some(idx)
     }
 
-    /// Activity markers that change how it runs and are not executed yet.
-    fn check_activity(&mut self, e: &Element) {
-        let tree = self.ctx.doc.tree;
-        for c in tree.children(e).filter(|c| c.ns == Ns::Bpmn) {
-            if matches!(
-                c.local.as_str(),
-                "multiInstanceLoopCharacteristics" | "standardLoopCharacteristics"
-            ) {
-                self.ctx
-                    .exec_error(e, format!("{} is not supported yet", c.local));
-            }
-        }
+    /// Activity markers that change how it runs: multi-instance loop characteristics (returned),
+    /// standard loops and compensation handlers (not executed yet).
+    fn check_activity(&mut self, e: &Element) -> Option<MultiInstance> {
+        let multi_instance = loops::loop_characteristics(&mut self.ctx, e);
         if e.flag("isForCompensation") == Some(true) {
             self.ctx.exec_error(
                 e,
                 "compensation handlers (isForCompensation) are not supported yet",
             );
         }
+        multi_instance
     }
 }
 

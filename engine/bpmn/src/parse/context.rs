@@ -1,7 +1,7 @@
 //! What every builder step shares: document-level lookups ([`Doc`]) and the diagnostic sink
 //! of one process ([`Ctx`]).
 //!
-//! Owns resolving `messageRef`/`errorRef` (ids, possibly prefixed with a namespace prefix) and
+//! Owns resolving `messageRef`/`errorRef`/`escalationRef` (ids, possibly prefixed with a namespace prefix) and
 //! the rule for which diagnostics a process gets: errors about invalid BPMN always, execution
 //! errors and warnings only for executable processes. It never builds model objects.
 
@@ -16,6 +16,7 @@ pub(crate) struct Doc<'t> {
     pub tree: &'t Tree,
     messages: HashMap<&'t str, &'t Element>,
     errors: HashMap<&'t str, &'t Element>,
+    escalations: HashMap<&'t str, &'t Element>,
     /// `definitions expressionLanguage`: the language of formal expressions without one.
     pub expression_language: Option<&'t str>,
 }
@@ -25,11 +26,13 @@ impl<'t> Doc<'t> {
     pub(crate) fn new(tree: &'t Tree, root: &'t Element) -> Self {
         let mut messages = HashMap::new();
         let mut errors = HashMap::new();
+        let mut escalations = HashMap::new();
         for c in tree.children(root).filter(|c| c.ns == Ns::Bpmn) {
             let Some(id) = c.id() else { continue };
             match c.local.as_str() {
                 "message" => messages.entry(id).or_insert(c),
                 "error" => errors.entry(id).or_insert(c),
+                "escalation" => escalations.entry(id).or_insert(c),
                 _ => continue,
             };
         }
@@ -37,6 +40,7 @@ impl<'t> Doc<'t> {
             tree,
             messages,
             errors,
+            escalations,
             expression_language: root.attr("expressionLanguage"),
         }
     }
@@ -49,6 +53,11 @@ impl<'t> Doc<'t> {
     /// The `error` an `errorRef` names.
     pub(crate) fn error(&self, qref: &str) -> Option<&'t Element> {
         lookup(&self.errors, qref)
+    }
+
+    /// The `escalation` an `escalationRef` names.
+    pub(crate) fn escalation(&self, qref: &str) -> Option<&'t Element> {
+        lookup(&self.escalations, qref)
     }
 }
 

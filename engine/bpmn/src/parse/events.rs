@@ -1,11 +1,11 @@
 //! Event elements → [`FlowNodeKind`]: which event definition each event carries, resolved
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
-//! Owns the event matrix: start (none; message/timer not yet), end (none, terminate, error),
-//! intermediate catch (message, timer), intermediate throw (none), boundary (error, timer,
-//! message). Other definitions are recognised and refused as "not supported yet"; impossible
-//! combinations are errors. A dangling `messageRef`/`errorRef` is always an error. Timer values
-//! are checked for shape only; nothing is scheduled or evaluated here.
+//! Owns the event matrix: start (none; message/timer not yet), end (none, terminate, error,
+//! escalation), intermediate catch (message, timer, link), intermediate throw (none, link,
+//! escalation), boundary (error, timer, message, escalation). Other definitions are recognised and refused as "not supported yet"; impossible
+//! combinations are errors. A dangling `messageRef`/`errorRef`/`escalationRef` is always an
+//! error. Timer values are checked for shape only; nothing is scheduled or evaluated here.
 
 use super::context::Ctx;
 use super::expr;
@@ -13,7 +13,8 @@ use super::extensions;
 use super::tree::{Element, Ns};
 use crate::expression::Text;
 use crate::model::{
-    ElementType, ErrorRef, EventTrigger, FlowNodeKind, MessageRef, NodeIdx, TimerDefinition,
+    ElementType, ErrorRef, EscalationRef, EventTrigger, FlowNodeKind, LinkRef, MessageRef, NodeIdx,
+    TimerDefinition,
 };
 
 /// The kind of an event element, or `None` when `e` is not an event.
@@ -75,7 +76,20 @@ fn name(t: &EventTrigger) -> &'static str {
         EventTrigger::Message(_) => "message",
         EventTrigger::Timer(_) => "timer",
         EventTrigger::Error(_) => "error",
+        EventTrigger::Link(_) => "link",
+        EventTrigger::Escalation(_) => "escalation",
     }
+}
+
+/// `a timerEventDefinition`, `an errorEventDefinition`...
+fn a_definition(t: &EventTrigger) -> String {
+    let n = name(t);
+    let article = if n.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {n}EventDefinition")
 }
 
 fn start(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger, in_sub: bool) -> FlowNodeKind {
@@ -93,10 +107,7 @@ fn start(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger, in_sub: bool
         }
         _ => ctx.exec_error(
             e,
-            format!(
-                "a start event cannot have a {}EventDefinition",
-                name(&trigger)
-            ),
+            format!("a start event cannot have {}", a_definition(&trigger)),
         ),
     }
     FlowNodeKind::StartEvent { trigger }
@@ -112,28 +123,34 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
                 "error end event needs an errorRef to an error with an errorCode",
             );
         }
+        EventTrigger::Escalation(EscalationRef { code: Some(_) }) => {}
+        EventTrigger::Escalation(EscalationRef { code: None }) => ctx.exec_error(
+            e,
+            "escalation end event needs an escalationRef to an escalation with an escalationCode",
+        ),
         EventTrigger::Message(_) => ctx.exec_error(e, "message end event is not supported yet"),
-        EventTrigger::Timer(_) => {
-            ctx.exec_error(e, "an end event cannot have a timerEventDefinition")
-        }
+        EventTrigger::Timer(_) | EventTrigger::Link(_) => ctx.exec_error(
+            e,
+            format!("an end event cannot have {}", a_definition(&result)),
+        ),
     }
     FlowNodeKind::EndEvent { result }
 }
 
 fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     match &trigger {
-        EventTrigger::Message(_) | EventTrigger::Timer(_) => {}
+        EventTrigger::Message(_) | EventTrigger::Timer(_) | EventTrigger::Link(_) => {}
         EventTrigger::None => {
             ctx.exec_error(
                 e,
-                "an intermediate catch event needs a message or timer event definition",
+                "an intermediate catch event needs a message, timer or link event definition",
             );
         }
         _ => ctx.exec_error(
             e,
             format!(
-                "an intermediate catch event cannot have a {}EventDefinition",
-                name(&trigger)
+                "an intermediate catch event cannot have {}",
+                a_definition(&trigger)
             ),
         ),
     }
@@ -142,15 +159,20 @@ fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
 
 fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     match &trigger {
-        EventTrigger::None => {}
+        EventTrigger::None | EventTrigger::Link(_) => {}
+        EventTrigger::Escalation(EscalationRef { code: Some(_) }) => {}
+        EventTrigger::Escalation(EscalationRef { code: None }) => ctx.exec_error(
+            e,
+            "escalation intermediate throw event needs an escalationRef to an escalation with an escalationCode",
+        ),
         EventTrigger::Message(_) => {
             ctx.exec_error(e, "message intermediate throw event is not supported yet")
         }
         _ => ctx.exec_error(
             e,
             format!(
-                "an intermediate throw event cannot have a {}EventDefinition",
-                name(&trigger)
+                "an intermediate throw event cannot have {}",
+                a_definition(&trigger)
             ),
         ),
     }
@@ -160,7 +182,7 @@ fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
 fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     let cancel_activity = e.flag("cancelActivity") != Some(false);
     match &trigger {
-        EventTrigger::Timer(_) | EventTrigger::Message(_) => {}
+        EventTrigger::Timer(_) | EventTrigger::Message(_) | EventTrigger::Escalation(_) => {}
         EventTrigger::Error(_) if !cancel_activity => {
             ctx.exec_error(
                 e,
@@ -169,9 +191,10 @@ fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNo
         }
         EventTrigger::Error(_) => {}
         EventTrigger::None => ctx.exec_error(e, "a boundary event needs an event definition"),
-        EventTrigger::Terminate => {
-            ctx.exec_error(e, "a boundary event cannot have a terminateEventDefinition")
-        }
+        EventTrigger::Terminate | EventTrigger::Link(_) => ctx.exec_error(
+            e,
+            format!("a boundary event cannot have {}", a_definition(&trigger)),
+        ),
     }
     FlowNodeKind::BoundaryEvent {
         // Resolved by the builder once every node exists.
@@ -188,18 +211,22 @@ fn definition(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<EventTr
         "messageEventDefinition" => EventTrigger::Message(message(ctx, e, d)),
         "errorEventDefinition" => EventTrigger::Error(error(ctx, e, d)),
         "timerEventDefinition" => EventTrigger::Timer(timer(ctx, e, d)),
+        "linkEventDefinition" => EventTrigger::Link(link(ctx, e, d)),
+        "escalationEventDefinition" => EventTrigger::Escalation(escalation(ctx, e, d)),
         _ => return None,
     };
     Some(t)
 }
 
-fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> MessageRef {
+/// The message `d.messageRef` names (`d`: a `messageEventDefinition`, or a receive task),
+/// reported at `e`.
+pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> MessageRef {
     let mut out = MessageRef {
         name: Text::Static(String::new()),
         correlation_key: None,
     };
     let Some(r) = d.attr("messageRef") else {
-        ctx.exec_error(e, "messageEventDefinition has no messageRef");
+        ctx.exec_error(e, format!("{} has no messageRef", d.local));
         return out;
     };
     let Some(m) = ctx.doc.message(r) else {
@@ -218,6 +245,47 @@ fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> MessageRef {
     }
     out.correlation_key = extensions::correlation_key(ctx, e, m);
     out
+}
+
+fn escalation(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> EscalationRef {
+    let Some(r) = d.attr("escalationRef") else {
+        return EscalationRef { code: None };
+    };
+    let Some(esc) = ctx.doc.escalation(r) else {
+        ctx.error(
+            e,
+            format!("escalationRef \"{r}\" does not name an escalation"),
+        );
+        return EscalationRef { code: None };
+    };
+    let code = esc
+        .attr("escalationCode")
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if code.is_some_and(expr::is_camunda7) {
+        ctx.exec_error(
+            e,
+            format!(
+                "escalationCode of escalation \"{r}\": {}",
+                expr::CAMUNDA7_EXPR
+            ),
+        );
+    }
+    EscalationRef {
+        code: code.map(str::to_owned),
+    }
+}
+
+fn link(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> LinkRef {
+    let name = d.attr("name").map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        ctx.exec_error(e, "linkEventDefinition has no name");
+    }
+    LinkRef {
+        name: name.to_owned(),
+        // Resolved by the builder once every node exists.
+        target: None,
+    }
 }
 
 fn error(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> ErrorRef {

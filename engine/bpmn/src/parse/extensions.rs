@@ -16,14 +16,15 @@ const USE_INSTEAD: &str =
     "use a job worker (zeebe:taskDefinition type, or camunda:type=\"external\" camunda:topic)";
 
 /// The children of `e`'s `extensionElements`.
-fn extensions<'t>(ctx: &Ctx<'t, '_>, e: &'t Element) -> Vec<&'t Element> {
+pub(crate) fn extensions<'t>(ctx: &Ctx<'t, '_>, e: &'t Element) -> Vec<&'t Element> {
     let tree = ctx.doc.tree;
     tree.children_named(e, &Ns::Bpmn, "extensionElements")
         .flat_map(|x| tree.children(x))
         .collect()
 }
 
-fn find<'t>(exts: &[&'t Element], ns: &Ns, local: &str) -> Option<&'t Element> {
+/// The first extension `local` in namespace `ns`.
+pub(crate) fn find<'t>(exts: &[&'t Element], ns: &Ns, local: &str) -> Option<&'t Element> {
     exts.iter().copied().find(|x| x.is(ns, local))
 }
 
@@ -32,6 +33,7 @@ pub(crate) fn job_task(ctx: &mut Ctx<'_, '_>, e: &Element) -> FlowNodeKind {
     let what = match e.local.as_str() {
         "sendTask" => "send task",
         "businessRuleTask" => "business rule task",
+        "scriptTask" => "script task",
         _ => "service task",
     };
     let exts = extensions(ctx, e);

@@ -23,9 +23,12 @@ mod encoding;
 mod events;
 mod expr;
 mod extensions;
+mod loops;
 mod position;
+mod reach;
 mod reader;
 mod resolve;
+mod script;
 mod tree;
 mod validate;
 

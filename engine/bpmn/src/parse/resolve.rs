@@ -1,9 +1,10 @@
 //! Reference resolution for one process: `sourceRef`/`targetRef` (with conditions),
-//! `default` and `attachedToRef`.
+//! `default`, `attachedToRef` and link names.
 //!
 //! Owns turning id references into indices and filling `incoming`/`outgoing`,
 //! `default_flow` and `boundary_events` from them (never from `<incoming>`/`<outgoing>`
-//! children). A missing or dangling reference is always an error (invalid BPMN), whatever the
+//! children), and pointing each link throw event at the link catch event of the same name in its
+//! scope (a missing or ambiguous link is an execution error). A missing or dangling reference is always an error (invalid BPMN), whatever the
 //! process; a flow without an id gets a synthetic one, `sequenceFlow@LINE:COLUMN`, which can
 //! never clash with an XML id. It never reorders nodes or flows.
 
@@ -11,7 +12,7 @@ use super::build::{Builder, index_u32};
 use super::expr;
 use super::tree::{Element, Ns};
 use crate::expression::Expression;
-use crate::model::{FlowIdx, FlowNodeKind, NodeIdx, SequenceFlow};
+use crate::model::{EventTrigger, FlowIdx, FlowNodeKind, NodeIdx, SequenceFlow};
 
 impl Builder<'_, '_> {
     /// Resolves a node reference; reports a missing or dangling one (always an error).
@@ -149,6 +150,66 @@ impl Builder<'_, '_> {
             }
             if let Some(host) = self.nodes.get_mut(target.0 as usize) {
                 host.boundary_events.push(me);
+            }
+        }
+    }
+}
+
+impl Builder<'_, '_> {
+    /// See the module documentation.
+    pub(crate) fn resolve_links(&mut self) {
+        let mut catches: std::collections::HashMap<(u32, &str), NodeIdx> =
+            std::collections::HashMap::new();
+        let mut problems = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let FlowNodeKind::IntermediateCatchEvent {
+                trigger: EventTrigger::Link(link),
+            } = &node.kind
+            {
+                let me = NodeIdx(index_u32(i));
+                if let Some(first) = catches.insert((node.scope.0, link.name.as_str()), me) {
+                    let first = self.nodes.get(first.0 as usize).map(|n| n.id.as_str());
+                    problems.push((
+                        i,
+                        format!(
+                            "link catch events {} and {} of the same scope share the name \"{}\"",
+                            first.unwrap_or_default(),
+                            node.id,
+                            link.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut targets = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let FlowNodeKind::IntermediateThrowEvent {
+                trigger: EventTrigger::Link(link),
+            } = &node.kind
+            {
+                match catches.get(&(node.scope.0, link.name.as_str())) {
+                    Some(target) => targets.push((i, *target)),
+                    None => problems.push((
+                        i,
+                        format!(
+                            "link throw event {} has no link catch event named \"{}\" in its scope",
+                            node.id, link.name
+                        ),
+                    )),
+                }
+            }
+        }
+        for (i, target) in targets {
+            if let Some(FlowNodeKind::IntermediateThrowEvent {
+                trigger: EventTrigger::Link(link),
+            }) = self.nodes.get_mut(i).map(|n| &mut n.kind)
+            {
+                link.target = Some(target);
+            }
+        }
+        for (i, message) in problems {
+            if let Some(&e) = self.node_elems.get(i) {
+                self.ctx.exec_error(e, message);
             }
         }
     }

@@ -2,12 +2,13 @@
 //!
 //! Owns the rules that need the whole graph: start events per scope, `default` flows,
 //! exclusive-gateway conditions, conditions elsewhere, boundary attachment and outgoing flows,
+//! what may follow an event-based gateway,
 //! flows into start events and out of end events, and the warnings about dead ends and
 //! unreachable nodes. Rules apply to executable processes only (a `default` that is not an
 //! outgoing flow is invalid BPMN and always reported). It reports; it never changes the model.
 
 use super::build::{Builder, index_u32, is_activity};
-use crate::model::{ElementType, FlowIdx, FlowNodeKind};
+use crate::model::{ElementType, EventTrigger, FlowIdx, FlowNodeKind};
 
 /// Runs every rule and reports through the builder's context.
 pub(crate) fn run(b: &mut Builder<'_, '_>) {
@@ -15,6 +16,7 @@ pub(crate) fn run(b: &mut Builder<'_, '_>) {
     defaults(b);
     conditions(b);
     boundaries(b);
+    event_based_gateways(b);
     ends_and_dead_ends(b);
 }
 
@@ -169,8 +171,67 @@ fn boundaries(b: &mut Builder<'_, '_>) {
     }
 }
 
-/// Start events have no incoming flow, end events no outgoing flow; other nodes without an
-/// incoming flow are unreachable and nodes without an outgoing flow end their path (warnings).
+/// An event-based gateway has at least two outgoing flows, without conditions, each leading to a
+/// message or timer intermediate catch event that has no other incoming flow.
+fn event_based_gateways(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        if !matches!(node.kind, FlowNodeKind::EventBasedGateway) {
+            continue;
+        }
+        let mut problems = Vec::new();
+        if node.outgoing.len() < 2 {
+            problems.push(format!(
+                "event-based gateway {} needs at least two outgoing sequence flows (it has {})",
+                node.id,
+                node.outgoing.len()
+            ));
+        }
+        for flow in node
+            .outgoing
+            .iter()
+            .filter_map(|f| b.flows.get(f.0 as usize))
+        {
+            if flow.condition.is_some() {
+                problems.push(format!(
+                    "sequence flow {} leaves event-based gateway {} and cannot have a condition",
+                    flow.id, node.id
+                ));
+            }
+            let Some(target) = b.nodes.get(flow.target.0 as usize) else {
+                continue;
+            };
+            let waits = matches!(
+                &target.kind,
+                FlowNodeKind::IntermediateCatchEvent {
+                    trigger: EventTrigger::Message(_) | EventTrigger::Timer(_)
+                }
+            );
+            if !waits {
+                problems.push(format!(
+                    "{} ({}) cannot follow event-based gateway {}; only message and timer intermediate catch events can",
+                    target.id,
+                    target.element_type.as_str(),
+                    node.id
+                ));
+            } else if target.incoming.len() > 1 {
+                problems.push(format!(
+                    "{} follows event-based gateway {} and cannot have other incoming sequence flows",
+                    target.id, node.id
+                ));
+            }
+        }
+        for p in problems {
+            b.ctx.exec_error(e, p);
+        }
+    }
+}
+
+/// Start events and link catch events have no incoming flow, end events and link throw events no
+/// outgoing flow; other nodes without an incoming flow are unreachable and nodes without an
+/// outgoing flow end their path (warnings).
 fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
     for i in 0..b.nodes.len() {
         let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
@@ -180,6 +241,18 @@ fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
         let ty = node.element_type;
         let (incoming, outgoing) = (node.incoming.len(), node.outgoing.len());
         let event_sub = matches!(&node.kind, FlowNodeKind::Unsupported { element } if element == "event subProcess");
+        let link_catch = matches!(
+            &node.kind,
+            FlowNodeKind::IntermediateCatchEvent {
+                trigger: EventTrigger::Link(_)
+            }
+        );
+        let link_throw = matches!(
+            &node.kind,
+            FlowNodeKind::IntermediateThrowEvent {
+                trigger: EventTrigger::Link(_)
+            }
+        );
         let compensation = e.flag("isForCompensation") == Some(true);
         match ty {
             ElementType::StartEvent if incoming > 0 => {
@@ -194,11 +267,20 @@ fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
                     format!("end event {id} cannot have outgoing sequence flows"),
                 );
             }
+            _ if link_throw && outgoing > 0 => b.ctx.exec_error(
+                e,
+                format!("link throw event {id} cannot have outgoing sequence flows"),
+            ),
+            _ if link_catch && incoming > 0 => b.ctx.exec_error(
+                e,
+                format!("link catch event {id} cannot have incoming sequence flows"),
+            ),
             _ => {}
         }
         let exempt = event_sub || compensation;
         if incoming == 0
             && !exempt
+            && !link_catch
             && !matches!(ty, ElementType::StartEvent | ElementType::BoundaryEvent)
         {
             b.ctx.warning(
@@ -208,6 +290,7 @@ fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
         }
         if outgoing == 0
             && !exempt
+            && !link_throw
             && !matches!(ty, ElementType::EndEvent | ElementType::BoundaryEvent)
         {
             b.ctx.warning(

@@ -20,7 +20,11 @@ pub fn subscribe(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<
             match trigger {
                 EventTrigger::Timer(t) => schedule_timer(run, key, &boundary_node.id, t)?,
                 EventTrigger::Message(m) => open_subscription(run, key, &boundary_node.id, m)?,
-                EventTrigger::None | EventTrigger::Terminate | EventTrigger::Error(_) => {}
+                EventTrigger::None
+                | EventTrigger::Terminate
+                | EventTrigger::Error(_)
+                | EventTrigger::Link(_)
+                | EventTrigger::Escalation(_) => {}
             }
         }
     }
@@ -90,7 +94,10 @@ pub fn throw_error(
             return false;
         };
         let parent = element.parent.unwrap_or(ROOT_KEY);
+        // An inner instance of a multi-instance activity: its body holds the boundary events.
+        let inner = super::multi_instance::body_of(run.state, current).is_some();
         if let Some(node) = def.node_by_id(&element.element_id)
+            && !inner
             && let Some(boundary) = matching_error_boundary(run, def.node(node), code)
         {
             let boundary_id = def.node(boundary).id.clone();

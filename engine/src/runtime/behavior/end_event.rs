@@ -1,5 +1,6 @@
-//! End events: none (ends the path), terminate (ends every path of its scope) and error (throws
-//! a BPMN error to the nearest matching catch event).
+//! End events: none (ends the path), terminate (ends every path of its scope), error (throws a
+//! BPMN error to the nearest matching catch event) and escalation (throws an escalation, then
+//! ends the path unless an interrupting catch ended it first).
 
 use keel_bpmn::EventTrigger;
 
@@ -46,8 +47,14 @@ pub fn activate(
                 })
             }
         }
-        EventTrigger::None | EventTrigger::Message(_) | EventTrigger::Timer(_) => {
-            Ok(Activation::Complete)
-        }
+        EventTrigger::Escalation(escalation) => Ok(super::escalation::throw(
+            run,
+            key,
+            escalation.code.as_deref().unwrap_or_default(),
+        )),
+        EventTrigger::None
+        | EventTrigger::Message(_)
+        | EventTrigger::Timer(_)
+        | EventTrigger::Link(_) => Ok(Activation::Complete),
     }
 }

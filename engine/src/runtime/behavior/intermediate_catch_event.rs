@@ -26,9 +26,12 @@ pub fn activate(
             schedule_timer(run, key, &node.id, timer)?;
             Ok(Activation::Wait)
         }
-        EventTrigger::None | EventTrigger::Terminate | EventTrigger::Error(_) => {
-            Ok(Activation::Complete)
-        }
+        // A link catch event is a pass-through.
+        EventTrigger::None
+        | EventTrigger::Terminate
+        | EventTrigger::Error(_)
+        | EventTrigger::Link(_)
+        | EventTrigger::Escalation(_) => Ok(Activation::Complete),
     }
 }
 

@@ -4,13 +4,19 @@
 
 pub mod boundary_event;
 mod end_event;
+mod escalation;
+pub mod event_based_gateway;
 mod exclusive_gateway;
+pub mod inclusive_gateway;
 mod intermediate_catch_event;
 mod job_task;
+mod link_event;
+pub mod multi_instance;
+mod script_task;
 mod sub_process;
 mod user_task;
 
-use keel_bpmn::{FlowIdx, FlowNode, FlowNodeKind, NodeIdx};
+use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx};
 use keel_feel::Value;
 
 use super::eval::{self, Failure};
@@ -31,20 +37,46 @@ pub enum Activation {
 pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Activation, Failure> {
     let def = run.def;
     let flow_node = def.node(node);
+    if let Some(mi) = &flow_node.multi_instance
+        && multi_instance::is_body(run.state, key)
+    {
+        let activation = multi_instance::activate_body(run, key, flow_node, mi)?;
+        if matches!(activation, Activation::Wait) && !flow_node.boundary_events.is_empty() {
+            boundary_event::subscribe(run, key, flow_node)?;
+        }
+        return Ok(activation);
+    }
     let activation = match &flow_node.kind {
         FlowNodeKind::StartEvent { .. } => Activation::Complete,
         FlowNodeKind::EndEvent { result } => end_event::activate(run, key, result)?,
+        // After an event-based gateway the event has occurred when the catch event is reached.
+        FlowNodeKind::IntermediateCatchEvent { .. }
+            if event_based_gateway::follows_gateway(def, flow_node) =>
+        {
+            Activation::Complete
+        }
         FlowNodeKind::IntermediateCatchEvent { trigger } => {
             intermediate_catch_event::activate(run, key, flow_node, trigger)?
         }
-        // A none intermediate throw event is a pass-through.
+        FlowNodeKind::IntermediateThrowEvent {
+            trigger: EventTrigger::Escalation(escalation),
+        } => escalation::throw(run, key, escalation.code.as_deref().unwrap_or_default()),
+        // A none throw event is a pass-through; a link throw event jumps when it completes.
         FlowNodeKind::IntermediateThrowEvent { .. } => Activation::Complete,
         // Reached only once the event was triggered (see boundary_event::trigger).
         FlowNodeKind::BoundaryEvent { .. } => Activation::Complete,
         FlowNodeKind::Task => Activation::Complete,
         FlowNodeKind::JobTask(task) => job_task::activate(run, key, flow_node, task)?,
         FlowNodeKind::UserTask(task) => user_task::activate(run, key, flow_node, task)?,
-        FlowNodeKind::ExclusiveGateway | FlowNodeKind::ParallelGateway => Activation::Complete,
+        FlowNodeKind::ReceiveTask(message) => {
+            intermediate_catch_event::open_subscription(run, key, &flow_node.id, message)?;
+            Activation::Wait
+        }
+        FlowNodeKind::ScriptTask(task) => script_task::activate(run, key, flow_node, task)?,
+        FlowNodeKind::ExclusiveGateway
+        | FlowNodeKind::ParallelGateway
+        | FlowNodeKind::InclusiveGateway(_) => Activation::Complete,
+        FlowNodeKind::EventBasedGateway => event_based_gateway::activate(run, key, flow_node)?,
         FlowNodeKind::SubProcess { scope } => sub_process::activate(run, key, *scope)?,
         // Deployment refuses executable processes with unsupported elements; a state that
         // reaches one anyway stops with an incident instead of guessing.
@@ -55,7 +87,11 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
             });
         }
     };
-    if matches!(activation, Activation::Wait) && !flow_node.boundary_events.is_empty() {
+    // The boundary events of a multi-instance activity belong to its body.
+    if matches!(activation, Activation::Wait)
+        && !flow_node.boundary_events.is_empty()
+        && multi_instance::body_of(run.state, key).is_none()
+    {
         boundary_event::subscribe(run, key, flow_node)?;
     }
     Ok(activation)
@@ -70,8 +106,13 @@ pub fn outgoing(
     let def = run.def;
     let flow_node = def.node(node);
     match &flow_node.kind {
+        FlowNodeKind::IntermediateThrowEvent {
+            trigger: EventTrigger::Link(link),
+        } => link_event::jump(run, key, link),
         FlowNodeKind::ExclusiveGateway => exclusive_gateway::outgoing(run, key, flow_node),
         FlowNodeKind::ParallelGateway => Ok(flow_node.outgoing.clone()),
+        FlowNodeKind::InclusiveGateway(_) => inclusive_gateway::outgoing(run, key, flow_node),
+        FlowNodeKind::EventBasedGateway => event_based_gateway::outgoing(run, key, flow_node),
         FlowNodeKind::StartEvent { .. }
         | FlowNodeKind::EndEvent { .. }
         | FlowNodeKind::IntermediateCatchEvent { .. }
@@ -80,6 +121,8 @@ pub fn outgoing(
         | FlowNodeKind::Task
         | FlowNodeKind::JobTask(_)
         | FlowNodeKind::UserTask(_)
+        | FlowNodeKind::ReceiveTask(_)
+        | FlowNodeKind::ScriptTask(_)
         | FlowNodeKind::SubProcess { .. }
         | FlowNodeKind::Unsupported { .. } => uncontrolled_outgoing(run, key, flow_node),
     }
@@ -94,14 +137,18 @@ pub fn owns_work(node: &FlowNode) -> bool {
     match &node.kind {
         FlowNodeKind::JobTask(_)
         | FlowNodeKind::UserTask(_)
-        | FlowNodeKind::IntermediateCatchEvent { .. } => true,
+        | FlowNodeKind::IntermediateCatchEvent { .. }
+        | FlowNodeKind::ReceiveTask(_)
+        | FlowNodeKind::EventBasedGateway => true,
         FlowNodeKind::StartEvent { .. }
         | FlowNodeKind::EndEvent { .. }
         | FlowNodeKind::IntermediateThrowEvent { .. }
         | FlowNodeKind::BoundaryEvent { .. }
         | FlowNodeKind::Task
+        | FlowNodeKind::ScriptTask(_)
         | FlowNodeKind::ExclusiveGateway
         | FlowNodeKind::ParallelGateway
+        | FlowNodeKind::InclusiveGateway(_)
         | FlowNodeKind::SubProcess { .. }
         | FlowNodeKind::Unsupported { .. } => false,
     }

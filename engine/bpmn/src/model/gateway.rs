@@ -1,0 +1,22 @@
+//! Gateway definitions that carry more than their flows: what an inclusive gateway's join waits
+//! for, computed once at deploy time.
+
+use super::NodeIdx;
+
+/// An inclusive gateway. As a fork it takes every flow whose condition is true (the default flow
+/// when none is); as a join (several incoming flows) it fires once no token of its scope can
+/// still reach it.
+#[derive(Debug, Clone, Default)]
+pub struct InclusiveGateway {
+    /// The nodes of the gateway's scope from which a token can still reach the gateway without
+    /// passing through it (following sequence flows, and from an activity through its boundary
+    /// events), sorted. Empty when the gateway does not join.
+    pub upstream: Vec<NodeIdx>,
+}
+
+impl InclusiveGateway {
+    /// True when a token at `node` can still reach the gateway.
+    pub fn reachable_from(&self, node: NodeIdx) -> bool {
+        self.upstream.binary_search(&node).is_ok()
+    }
+}

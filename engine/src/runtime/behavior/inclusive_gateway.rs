@@ -1,0 +1,103 @@
+//! Inclusive gateway. As a fork it takes every outgoing flow whose condition is true (a flow
+//! without a condition counts as true), else its default flow; a null or non-boolean condition is
+//! an incident, never the default flow. As a join (several incoming flows) arriving tokens wait in
+//! the scope instance's join record (like a parallel join's), and the gateway fires once no other
+//! token of its scope can still reach it: this is decided when the step's agenda is empty, so every
+//! token then sits in a wait state (or has ended), and it consumes every token waiting there.
+
+use keel_bpmn::{FlowIdx, FlowNode, FlowNodeKind};
+
+use super::condition_holds;
+use crate::runtime::eval::Failure;
+use crate::runtime::flow::Run;
+use crate::runtime::state::{Action, ElementKey};
+
+/// The flows the gateway takes.
+pub fn outgoing(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    node: &FlowNode,
+) -> Result<Vec<FlowIdx>, Failure> {
+    let def = run.def;
+    let mut taken = Vec::new();
+    for flow in &node.outgoing {
+        if Some(*flow) == node.default_flow {
+            continue;
+        }
+        let Some(sequence_flow) = def.get_flow(*flow) else {
+            continue;
+        };
+        let holds = match &sequence_flow.condition {
+            None => true,
+            Some(condition) => condition_holds(run, key, &sequence_flow.id, condition)?,
+        };
+        if holds {
+            taken.push(*flow);
+        }
+    }
+    if !taken.is_empty() || node.outgoing.is_empty() {
+        return Ok(taken);
+    }
+    match node.default_flow {
+        Some(default) => Ok(vec![default]),
+        None => Err(Failure {
+            kind: "no_matching_flow",
+            message: format!(
+                "no condition of inclusive gateway '{}' is true and it has no default flow",
+                node.id
+            ),
+        }),
+    }
+}
+
+/// Fires one waiting inclusive join that no token can reach any more: its waiting tokens are
+/// consumed and the gateway is put on the agenda. Returns false when none can fire. Called only
+/// when the agenda is empty.
+pub fn fire_ready_join(run: &mut Run<'_>) -> bool {
+    let Some((scope, gateway_id)) = ready_join(run) else {
+        return false;
+    };
+    if let Some(instance) = run.state.elements.get_mut(&scope) {
+        instance.joins.remove(&gateway_id);
+    }
+    run.state.agenda.push_back(Action::Activate {
+        scope,
+        element_id: gateway_id,
+    });
+    true
+}
+
+/// The first (scope instance, gateway id) whose inclusive join can fire, in key order.
+fn ready_join(run: &Run<'_>) -> Option<(ElementKey, String)> {
+    let def = run.def;
+    for (scope, instance) in &run.state.elements {
+        for gateway_id in instance.joins.keys() {
+            let Some(FlowNodeKind::InclusiveGateway(gateway)) =
+                def.node_by_id(gateway_id).map(|n| &def.node(n).kind)
+            else {
+                continue;
+            };
+            let reachable = |element_id: &str| {
+                def.node_by_id(element_id)
+                    .is_some_and(|n| gateway.reachable_from(n))
+            };
+            // Tokens of the scope: its live element instances and the tokens waiting at its
+            // other joins.
+            let blocked = run
+                .state
+                .elements
+                .values()
+                .filter(|e| e.parent == Some(*scope))
+                .any(|e| reachable(&e.element_id))
+                || instance
+                    .joins
+                    .keys()
+                    .filter(|g| *g != gateway_id)
+                    .any(|g| reachable(g));
+            if !blocked {
+                return Some((*scope, gateway_id.clone()));
+            }
+        }
+    }
+    None
+}
