@@ -97,7 +97,10 @@ impl Harness {
     async fn new() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new("2030-01-01T00:00:00Z".parse().unwrap());
-        let mut config = EngineConfig::new(&format!("sqlite://{}/keel.db", dir.path().display()));
+        let url = keel_engine::store::scratch::database_url(dir.path())
+            .await
+            .unwrap();
+        let mut config = EngineConfig::new(&url);
         config.clock = Arc::new(clock.clone());
         let engine = Engine::open(config).await.unwrap();
         Harness {
