@@ -159,10 +159,10 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     let r = op.request;
     let max = r.max_jobs.clamp(1, 1000);
     let lock_until = batch.now_ms.saturating_add(r.lock_ms.max(1));
-    let rows: Vec<JobRow> = built(format!(
+    let mut rows: Vec<JobRow> = built(format!(
         "UPDATE jobs SET state = 'locked', lock_owner = $1, available_at = $2, version = version + 1 \
          WHERE id IN (SELECT id FROM jobs WHERE type = $3 AND state IN ('ready', 'locked') \
-         AND available_at <= $4 ORDER BY available_at LIMIT $5{}) RETURNING *",
+         AND available_at <= $4 ORDER BY available_at, id LIMIT $5{}) RETURNING *",
         batch.conn.dialect().skip_locked()
     ))
     .bind(&r.worker)
@@ -172,6 +172,8 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     .bind(max)
     .fetch_all(&mut *batch.conn)
     .await?;
+    // `RETURNING` follows no order: hand jobs out oldest first (ids are time-ordered UUIDv7).
+    rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let ids: Vec<String> = rows.iter().map(|r| r.instance_id.clone()).collect();
     batch.prefetch_instances(&ids).await?;
     let mut jobs = Vec::with_capacity(rows.len());
