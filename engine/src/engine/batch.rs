@@ -55,8 +55,6 @@ pub struct Batch<'c> {
     pub now: Timestamp,
     pub now_ms: i64,
     pub step_budget: u32,
-    head_seq: i64,
-    head_hash: String,
     defs: &'c DefinitionCache,
     cache: &'c std::sync::Mutex<super::InstanceCache>,
     /// Element instances whose work this batch deleted: (instance id, element key).
@@ -84,19 +82,12 @@ impl<'c> Batch<'c> {
         now: Timestamp,
         step_budget: u32,
     ) -> Result<Batch<'c>> {
-        let head: Option<(i64, String)> =
-            query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *conn)
-                .await?;
-        let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
         Ok(Batch {
             conn,
             writes: WriteSet::default(),
             now,
             now_ms: now.as_millisecond(),
             step_budget,
-            head_seq,
-            head_hash,
             defs,
             cache,
             removed: HashSet::new(),
@@ -234,7 +225,8 @@ impl<'c> Batch<'c> {
         if let Some(row) = self.jobs.get(id) {
             return Ok(Some(row.clone()));
         }
-        let row: Option<JobRow> = query("SELECT * FROM jobs WHERE id = $1")
+        let lock = self.conn.dialect().for_update();
+        let row: Option<JobRow> = built(format!("SELECT * FROM jobs WHERE id = $1{lock}"))
             .bind(id)
             .fetch_optional(&mut *self.conn)
             .await?;
@@ -507,7 +499,9 @@ impl<'c> Batch<'c> {
     }
 
     /// Appends an audit record: to the global chain, and to `instance`'s chain when given.
-    /// Returns its `seq`.
+    /// Returns its provisional `seq`: the record's position in this batch, until
+    /// [`Batch::seal_audit`] places the batch's records after the global head (history rows
+    /// carry the provisional number until then, too).
     pub fn append_audit(
         &mut self,
         instance: Option<&mut InstanceRow>,
@@ -516,7 +510,7 @@ impl<'c> Batch<'c> {
         actor: Actor,
         data: Json,
     ) -> i64 {
-        let seq = self.head_seq + 1;
+        let seq = i64::try_from(self.writes.audit.len()).unwrap_or(i64::MAX - 1) + 1;
         let (instance_id, instance_seq, instance_prev_hash) = match &instance {
             Some(row) => (
                 Some(row.id.clone()),
@@ -525,7 +519,12 @@ impl<'c> Batch<'c> {
             ),
             None => (None, None, None),
         };
-        let record = AuditRecord {
+        if let Some(row) = instance {
+            row.audit_seq += 1;
+            // The real hash is known once the batch is sealed.
+            row.audit_hash = String::new();
+        }
+        self.writes.audit.push(AuditRecord {
             v: ENCODING_VERSION,
             seq,
             at: format_ms(self.now_ms),
@@ -535,18 +534,47 @@ impl<'c> Batch<'c> {
             kind: kind.to_owned(),
             actor,
             data,
-            prev_hash: self.head_hash.clone(),
+            prev_hash: String::new(),
             instance_prev_hash,
             hash: String::new(),
-        }
-        .seal();
-        if let Some(row) = instance {
-            row.audit_seq += 1;
-            row.audit_hash = record.hash.clone();
-        }
-        self.head_seq = seq;
-        self.head_hash = record.hash.clone();
-        self.writes.audit.push(record);
+        });
         seq
+    }
+
+    /// Seals the batch's audit records, right before the flush: takes the global audit head
+    /// (on PostgreSQL under the cluster-wide chain lock, held only from here to the commit, so
+    /// nodes execute their batches in parallel and serialize just this step), numbers the
+    /// records after it, links and hashes both chains in order, and puts the final numbers
+    /// and hashes into the history and instance rows.
+    pub async fn seal_audit(&mut self) -> Result<()> {
+        if self.writes.audit.is_empty() {
+            return Ok(());
+        }
+        self.conn.lock_audit_chain().await?;
+        let head: Option<(i64, String)> =
+            query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *self.conn)
+                .await?;
+        let (base, mut prev) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+        let mut instance_heads: HashMap<String, String> = HashMap::new();
+        for record in &mut self.writes.audit {
+            record.seq += base;
+            record.prev_hash = std::mem::take(&mut prev);
+            if let Some(id) = &record.instance_id {
+                if let Some(head) = instance_heads.get(id) {
+                    record.instance_prev_hash = Some(head.clone());
+                }
+            }
+            record.hash = record.compute_hash();
+            if let Some(id) = &record.instance_id {
+                instance_heads.insert(id.clone(), record.hash.clone());
+            }
+            prev = record.hash.clone();
+        }
+        for row in &mut self.writes.history {
+            row.audit_seq += base;
+        }
+        self.writes.set_instance_hashes(&instance_heads);
+        Ok(())
     }
 }

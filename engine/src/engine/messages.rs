@@ -3,7 +3,7 @@
 //! and correlates to the first matching subscription that opens. A repeated `message_id` is
 //! answered with the first result and changes nothing.
 
-use crate::store::query;
+use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
@@ -68,17 +68,32 @@ impl Engine {
 
 pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
     let r = op.request;
+    let dedupe_ttl = r.ttl_ms.max(24 * 3600 * 1000);
     if let Some(id) = &r.message_id {
-        let previous: Option<String> =
-            query("SELECT response FROM message_ids WHERE message_id = $1 AND expires_at > $2")
-                .bind(id)
-                .bind(batch.now_ms)
-                .scalar_optional(&mut *batch.conn)
-                .await?;
-        if let Some(previous) = previous
-            && let Ok(result) = serde_json::from_str::<CorrelateResult>(&previous)
-        {
-            return Ok(Reply::Correlated(result));
+        // Claim the message id first: a concurrent correlation of the same id (this node or
+        // another) waits on the row and then sees the claim, so it is never delivered twice.
+        let claimed = query(
+            "INSERT INTO message_ids (message_id, response, expires_at) VALUES ($1, '', $2) \
+             ON CONFLICT (message_id) DO UPDATE SET response = '', expires_at = excluded.expires_at \
+             WHERE message_ids.expires_at <= $3",
+        )
+        .bind(id)
+        .bind(batch.now_ms.saturating_add(dedupe_ttl))
+        .bind(batch.now_ms)
+        .execute(&mut *batch.conn)
+        .await?;
+        if claimed == 0 {
+            let previous: Option<String> =
+                query("SELECT response FROM message_ids WHERE message_id = $1")
+                    .bind(id)
+                    .scalar_optional(&mut *batch.conn)
+                    .await?;
+            return match previous.and_then(|p| serde_json::from_str::<CorrelateResult>(&p).ok()) {
+                Some(result) => Ok(Reply::Correlated(result)),
+                None => Err(Error::Conflict(format!(
+                    "message {id} is being correlated by another request"
+                ))),
+            };
         }
     }
     let subscriptions: Vec<SubscriptionRow> = query(
@@ -126,6 +141,13 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     let mut buffered = false;
     if correlated.is_empty() {
         if r.ttl_ms <= 0 {
+            if let Some(id) = &r.message_id {
+                // Release the claim: the message was not accepted.
+                query("DELETE FROM message_ids WHERE message_id = $1")
+                    .bind(id)
+                    .execute(&mut *batch.conn)
+                    .await?;
+            }
             return Err(Error::NoSubscription(r.name));
         }
         query(
@@ -150,12 +172,9 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         buffered,
     };
     if let Some(id) = &r.message_id {
-        let ttl = r.ttl_ms.max(24 * 3600 * 1000);
-        query("INSERT INTO message_ids (message_id, response, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (message_id) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at")
-            .bind(id)
+        query("UPDATE message_ids SET response = $1 WHERE message_id = $2")
             .bind(serde_json::to_string(&result).unwrap_or_default())
-            .bind(batch.now_ms.saturating_add(ttl))
+            .bind(id)
             .execute(&mut *batch.conn)
             .await?;
     }
@@ -172,12 +191,14 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         if batch.is_removed(&sub.instance_id, sub.element_key) {
             continue;
         }
-        let message: Option<(String, String)> = query(
+        // Another node may be delivering the same message: take only one no one holds.
+        let message: Option<(String, String)> = built(format!(
             "SELECT id, variables FROM buffered_messages WHERE name = $1 AND expires_at > $2 AND \
              ((correlation_key IS NOT NULL AND correlation_key = $3) OR \
               (($3 IS NULL) AND ((business_key IS NOT NULL AND business_key = $4) OR instance_id = $5))) \
-             ORDER BY created_at LIMIT 1",
-        )
+             ORDER BY created_at LIMIT 1{}",
+            batch.conn.dialect().skip_locked()
+        ))
         .bind(&sub.message_name)
         .bind(batch.now_ms)
         .bind(&sub.correlation_key)

@@ -210,7 +210,8 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: TaskOp) -> Result<Reply> 
         | TaskOp::Assign { task_id, .. }
         | TaskOp::Complete { task_id, .. } => task_id.clone(),
     };
-    let row: Option<TaskRow> = query("SELECT * FROM user_tasks WHERE id = $1")
+    let lock = batch.conn.dialect().for_update();
+    let row: Option<TaskRow> = built(format!("SELECT * FROM user_tasks WHERE id = $1{lock}"))
         .bind(&task_id)
         .fetch_optional(&mut *batch.conn)
         .await?;

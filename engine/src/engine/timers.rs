@@ -7,7 +7,7 @@ use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::runtime::{ElementKey, Trigger};
-use crate::store::query;
+use crate::store::built;
 use crate::store::rows::TimerRow;
 
 impl Engine {
@@ -21,12 +21,15 @@ impl Engine {
 }
 
 pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
-    let timers: Vec<TimerRow> =
-        query("SELECT * FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2")
-            .bind(batch.now_ms)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *batch.conn)
-            .await?;
+    // Several nodes may fire at once: each takes the due rows no other node holds.
+    let timers: Vec<TimerRow> = built(format!(
+        "SELECT * FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2{}",
+        batch.conn.dialect().skip_locked()
+    ))
+    .bind(batch.now_ms)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&mut *batch.conn)
+    .await?;
     let mut fired = 0;
     for timer in timers {
         if batch.fired_timers.contains(&timer.id)

@@ -173,6 +173,7 @@ async fn run_batch(
             return Err(Error::Store(e));
         }
         let t2 = std::time::Instant::now();
+        batch.seal_audit().await?;
         batch.writes.flush(batch.conn).await?;
         let t3 = std::time::Instant::now();
         metrics::histogram!("keel_batch_phase_seconds", "phase" => "begin")

@@ -138,9 +138,12 @@ pub enum Durability {
     Normal,
 }
 
-/// A lock key every PostgreSQL write batch holds (`pg_advisory_xact_lock`): it keeps the
-/// global audit chain in one order across nodes. Arbitrary, fixed forever ("keel" in ASCII).
-const PG_BATCH_LOCK: i64 = 0x6b65_656c;
+/// The advisory lock every PostgreSQL write batch takes right before its flush and holds to
+/// its commit: it keeps the global audit chain in one order across nodes. Arbitrary, fixed
+/// forever ("keel" in ASCII).
+const PG_CHAIN_LOCK: i64 = 0x6b65_656c;
+/// The advisory lock nodes take while migrating the schema.
+const PG_MIGRATE_LOCK: i64 = PG_CHAIN_LOCK + 1;
 
 /// The transaction of one write batch.
 pub enum WriteTx {
@@ -157,6 +160,19 @@ impl WriteTx {
             WriteTx::Sqlite(_) => Dialect::Sqlite,
             WriteTx::Postgres(_) => Dialect::Postgres,
         }
+    }
+
+    /// Takes the lock that orders the global audit chain. SQLite: nothing to do, `BEGIN
+    /// IMMEDIATE` already excludes other writers. PostgreSQL: a transaction-scoped advisory
+    /// lock, released by the commit or rollback.
+    pub async fn lock_audit_chain(&mut self) -> Result<()> {
+        if let WriteTx::Postgres(tx) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_CHAIN_LOCK)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Commits.
@@ -264,14 +280,14 @@ impl Db {
         // Several nodes may start at once: one migrates, the others wait on the same lock.
         let mut conn = write.acquire().await?;
         sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(PG_BATCH_LOCK + 1)
+            .bind(PG_MIGRATE_LOCK)
             .execute(&mut *conn)
             .await?;
         let migrated = sqlx::migrate!("../migrations/postgres")
             .run(&mut *conn)
             .await;
         sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(PG_BATCH_LOCK + 1)
+            .bind(PG_MIGRATE_LOCK)
             .execute(&mut *conn)
             .await?;
         migrated?;
@@ -300,21 +316,15 @@ impl Db {
         Reader(&self.backend)
     }
 
-    /// Starts a write batch: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL a transaction that
-    /// first takes the batch lock, so batches of all nodes apply in one global order.
+    /// Starts a write batch: `BEGIN IMMEDIATE` on SQLite (one writer at a time); on
+    /// PostgreSQL a plain transaction, where instance rows are locked as the batch reads them
+    /// and the audit chain only at the end ([`WriteTx::lock_audit_chain`]).
     pub async fn begin_write(&self) -> Result<WriteTx> {
         match &self.backend {
             Backend::Sqlite { write, .. } => {
                 Ok(WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?))
             }
-            Backend::Postgres { write, .. } => {
-                let mut tx = write.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(PG_BATCH_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(WriteTx::Postgres(tx))
-            }
+            Backend::Postgres { write, .. } => Ok(WriteTx::Postgres(write.begin().await?)),
         }
     }
 

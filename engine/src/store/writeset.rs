@@ -94,6 +94,15 @@ impl WriteSet {
             .and_then(|&i| self.instances.get(i))
     }
 
+    /// Sets each instance row's audit chain head to its sealed hash.
+    pub fn set_instance_hashes(&mut self, heads: &HashMap<String, String>) {
+        for row in &mut self.instances {
+            if let Some(hash) = heads.get(&row.id) {
+                row.audit_hash.clone_from(hash);
+            }
+        }
+    }
+
     /// Hands out the instance rows (after the flush), leaving none behind.
     pub fn take_instances(&mut self) -> Vec<InstanceRow> {
         self.instance_pos.clear();
