@@ -34,10 +34,15 @@ pub struct Args {
     /// Jobs a worker activates at once.
     #[arg(long, default_value_t = 128)]
     max_jobs: i64,
+    /// Engine nodes sharing the database (PostgreSQL only): each has its own writer and
+    /// connections, as separate `keel serve` processes would; starts and workers are spread
+    /// over them.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
 }
 
 struct Shared {
-    engine: Engine,
+    engines: Vec<Engine>,
     principal: Principal,
     started_at: Mutex<Vec<Option<Instant>>>,
     ends: Mutex<Vec<(Instant, String)>>,
@@ -56,9 +61,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             (format!("sqlite://{}", path.display()), Some(path))
         }
     };
-    let engine = Engine::open(EngineConfig::new(&db))
-        .await
-        .with_context(|| format!("cannot open {db}"))?;
+    anyhow::ensure!(
+        args.nodes == 1 || !db.starts_with("sqlite"),
+        "--nodes above 1 needs PostgreSQL (--db postgres://...): SQLite serves one node per file"
+    );
+    let mut engines = Vec::with_capacity(args.nodes.max(1));
+    for _ in 0..args.nodes.max(1) {
+        engines.push(
+            Engine::open(EngineConfig::new(&db))
+                .await
+                .with_context(|| format!("cannot open {db}"))?,
+        );
+    }
+    let engine = engines[0].clone();
     let principal = Principal {
         user_id: "bench".into(),
         name: "bench".into(),
@@ -76,7 +91,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
         .await?;
     let shared = Arc::new(Shared {
-        engine: engine.clone(),
+        engines: engines.clone(),
         principal,
         started_at: Mutex::new(vec![None; args.instances]),
         ends: Mutex::new(Vec::with_capacity(args.instances)),
@@ -92,6 +107,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         workers.spawn(async move {
             worker(
                 shared,
+                w,
                 format!("bench-worker-{w}"),
                 last_task,
                 total,
@@ -118,8 +134,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 business_key: Some(format!("bench-{i}")),
                 ..Default::default()
             };
-            let result = shared
-                .engine
+            let result = shared.engines[i % shared.engines.len()]
                 .start_instance(request, &shared.principal)
                 .await;
             drop(permit);
@@ -175,7 +190,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let audit_ok = engine.verify_audit().await?.is_ok();
     anyhow::ensure!(audit_ok, "the audit trail does not verify after the run");
-    engine.close().await;
+    for node in engines {
+        node.close().await;
+    }
     if let Some(path) = temp {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -205,14 +222,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// completions share group commits), repeat until every instance has ended.
 async fn worker(
     shared: Arc<Shared>,
+    node: usize,
     name: String,
     last_task: String,
     total: usize,
     max_jobs: i64,
 ) -> anyhow::Result<()> {
+    let engine = shared.engines[node % shared.engines.len()].clone();
     while shared.completed.load(Ordering::SeqCst) < total {
-        let jobs = shared
-            .engine
+        let jobs = engine
             .activate_jobs(ActivateRequest {
                 job_type: JOB_TYPE.into(),
                 worker: name.clone(),
@@ -224,13 +242,13 @@ async fn worker(
         let mut completions = JoinSet::new();
         for job in jobs {
             let shared = shared.clone();
+            let engine = engine.clone();
             let name = name.clone();
             let last = job.element_id == last_task;
             completions.spawn(async move {
                 let mut out = Map::new();
                 out.insert(format!("{}_done", job.element_id), json!(true));
-                shared
-                    .engine
+                engine
                     .complete_job(&job.id, &name, out, &shared.principal)
                     .await?;
                 if last {

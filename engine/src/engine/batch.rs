@@ -186,7 +186,7 @@ impl<'c> Batch<'c> {
         for chunk in crate::store::statement_chunks(&missing, 512) {
             let sql = format!(
                 "SELECT * FROM instances WHERE id IN ({}){}",
-                placeholders(chunk.len(), 1),
+                placeholders(self.conn.dialect(), chunk.len(), 1),
                 self.conn.dialect().for_update()
             );
             let rows: Vec<InstanceRow> = built(sql)
@@ -205,7 +205,7 @@ impl<'c> Batch<'c> {
         for chunk in crate::store::statement_chunks(ids, 512) {
             let sql = format!(
                 "SELECT * FROM jobs WHERE id IN ({}){}",
-                placeholders(chunk.len(), 1),
+                placeholders(self.conn.dialect(), chunk.len(), 1),
                 self.conn.dialect().for_update()
             );
             let rows: Vec<JobRow> = built(sql)

@@ -12,7 +12,7 @@ use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Decode, FromRow, Postgres, Sqlite, Type};
 
-use super::Result;
+use super::{Dialect, Result};
 
 /// A row type both backends can decode.
 pub trait Record:
@@ -314,8 +314,23 @@ impl<'q> Query<'q> {
     }
 }
 
+/// The placeholder of parameter `n` in a statement whose every parameter Keel numbers itself:
+/// `$n` on PostgreSQL, a plain `?` on SQLite. SQLite looks named parameters up by a linear scan
+/// of the statement's names, once per bound value: with thousands of `$N` in a multi-row
+/// statement binding turns quadratic, while `?` is bound by position. Only for statements made
+/// entirely of generated placeholders (parameters in order, none reused).
+fn placeholder(out: &mut String, dialect: Dialect, n: usize) {
+    match dialect {
+        Dialect::Sqlite => out.push('?'),
+        Dialect::Postgres => {
+            out.push('$');
+            out.push_str(&n.to_string());
+        }
+    }
+}
+
 /// `VALUES ($1, ..., $cols), (...)` for `rows` rows, numbering from `$first`.
-pub fn values_clause(rows: usize, cols: usize, first: usize) -> String {
+pub fn values_clause(dialect: Dialect, rows: usize, cols: usize, first: usize) -> String {
     let mut out = String::with_capacity(8 + rows * cols * 6);
     out.push_str("VALUES ");
     let mut n = first;
@@ -328,8 +343,7 @@ pub fn values_clause(rows: usize, cols: usize, first: usize) -> String {
             if c > 0 {
                 out.push_str(", ");
             }
-            out.push('$');
-            out.push_str(&n.to_string());
+            placeholder(&mut out, dialect, n);
             n += 1;
         }
         out.push(')');
@@ -338,21 +352,28 @@ pub fn values_clause(rows: usize, cols: usize, first: usize) -> String {
 }
 
 /// `$first, $first+1, ...` for `count` parameters (an `IN (...)` list).
-pub fn placeholders(count: usize, first: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+pub fn placeholders(dialect: Dialect, count: usize, first: usize) -> String {
+    let mut out = String::with_capacity(count * 6);
+    for n in first..first + count {
+        if n > first {
+            out.push_str(", ");
+        }
+        placeholder(&mut out, dialect, n);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{placeholders, values_clause};
+    use super::{Dialect, placeholders, values_clause};
 
     #[test]
     fn values_are_numbered_in_row_order() {
-        assert_eq!(values_clause(2, 2, 1), "VALUES ($1, $2), ($3, $4)");
-        assert_eq!(values_clause(1, 3, 4), "VALUES ($4, $5, $6)");
-        assert_eq!(placeholders(3, 2), "$2, $3, $4");
+        let pg = Dialect::Postgres;
+        assert_eq!(values_clause(pg, 2, 2, 1), "VALUES ($1, $2), ($3, $4)");
+        assert_eq!(values_clause(pg, 1, 3, 4), "VALUES ($4, $5, $6)");
+        assert_eq!(placeholders(pg, 3, 2), "$2, $3, $4");
+        assert_eq!(values_clause(Dialect::Sqlite, 2, 2, 1), "VALUES (?, ?), (?, ?)");
+        assert_eq!(placeholders(Dialect::Sqlite, 2, 1), "?, ?");
     }
 }

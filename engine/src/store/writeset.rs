@@ -332,7 +332,7 @@ impl WriteSet {
     async fn flush_cancelled(&self, tx: &mut WriteTx) -> Result<()> {
         let dialect = tx.dialect();
         for chunk in statement_chunks(&self.cancelled, MAX_PARAMS / 2) {
-            let values = values_clause(chunk.len(), 2, 1);
+            let values = values_clause(dialect, chunk.len(), 2, 1);
             for (table, action, only_open) in [
                 ("jobs", "DELETE FROM jobs", false),
                 ("timers", "DELETE FROM timers", false),
@@ -375,7 +375,7 @@ impl WriteSet {
         for chunk in statement_chunks(&self.deleted_timers, MAX_PARAMS) {
             let sql = format!(
                 "DELETE FROM timers WHERE id IN ({})",
-                super::sql::placeholders(chunk.len(), 1)
+                super::sql::placeholders(tx.dialect(), chunk.len(), 1)
             );
             built(sql)
                 .bind_all(chunk.iter().map(Arg::from))
@@ -453,7 +453,8 @@ async fn insert_rows<'q, R>(
         for row in chunk {
             push(row, &mut args);
         }
-        let sql = format!("{head} {} {tail}", values_clause(chunk.len(), cols, 1));
+        let values = values_clause(tx.dialect(), chunk.len(), cols, 1);
+        let sql = format!("{head} {values} {tail}");
         built(sql).bind_all(args).execute(&mut *tx).await?;
     }
     Ok(())
