@@ -147,11 +147,11 @@ impl<'c> Batch<'c> {
         {
             return Ok(state.clone());
         }
-        let cached = self.cache.lock().ok().and_then(|c| {
-            c.get(&row.id)
-                .filter(|(r, _)| r.version == row.version)
-                .map(|(_, s)| s.clone())
-        });
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|mut c| c.take_state(&row.id, row.version));
         let state = match cached {
             Some(s) => s,
             None => Arc::new(serde_json::from_str(&row.body).map_err(|e| {
@@ -164,6 +164,15 @@ impl<'c> Batch<'c> {
         self.states
             .insert(row.id.clone(), (row.version, state.clone()));
         Ok(state)
+    }
+
+    /// Drops what this batch knows of `row`'s state after a failed step, so the next use parses
+    /// the stored body again (or reloads the row when the batch only had the cached copy).
+    fn forget_state(&mut self, row: &InstanceRow) {
+        self.states.remove(&row.id);
+        if row.body.is_empty() {
+            self.loaded.remove(&row.id);
+        }
     }
 
     /// Parsed states of the instances this batch wrote, for the writer's cache.
@@ -303,14 +312,24 @@ impl<'c> Batch<'c> {
         ctx: ApplyCtx,
     ) -> Result<(InstanceRow, Arc<InstanceState>, Outcome)> {
         let def = self.definition(&row.definition_id).await?;
-        let mut state: InstanceState = (*self.state_of(&row)?).clone();
+        // Own the state: usually this batch holds the only reference, so nothing is copied.
+        let shared = self.state_of(&row)?;
+        self.states.remove(&row.id);
+        let mut state: InstanceState = Arc::try_unwrap(shared).unwrap_or_else(|s| (*s).clone());
         let kind = ctx.kind.unwrap_or_else(|| trigger.audit_kind());
         let step_ctx = StepContext {
             now: self.now,
             step_budget: self.step_budget,
         };
-        let outcome = runtime::step(&def, &mut state, trigger, &step_ctx)
-            .map_err(|e| Error::Conflict(e.to_string()))?;
+        let outcome = match runtime::step(&def, &mut state, trigger, &step_ctx) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // The state was consumed: keep the unchanged one for later commands, or read
+                // the row again when only the body-less cached copy was at hand.
+                self.forget_state(&row);
+                return Err(Error::Conflict(e.to_string()));
+            }
+        };
         let mut data = ctx.data.clone();
         if !outcome.variables_set.is_empty() {
             data.insert(
@@ -488,14 +507,34 @@ impl<'c> Batch<'c> {
 
     /// Records an instance row changed without a runtime step (an audit record appended to its
     /// chain: job retry, claim, ...): bumps its version and keeps its parsed state in step.
-    pub fn touch_instance(&mut self, mut row: InstanceRow) {
-        let state = self.states.remove(&row.id).map(|(_, s)| s);
+    pub fn touch_instance(&mut self, mut row: InstanceRow) -> Result<()> {
+        let state = match self.states.get(&row.id) {
+            Some((version, _)) if *version == row.version => self.states.remove(&row.id),
+            _ => None,
+        };
+        let state = match state {
+            Some((_, state)) => Some(state),
+            None if row.body.is_empty() => Some(self.state_of(&row)?),
+            None => None,
+        };
+        if row.body.is_empty()
+            && let Some(state) = &state
+        {
+            // A row from the cache carries no body: write the state it stands for.
+            row.body =
+                serde_json::to_string(&**state).map_err(|e| crate::store::Error::Corrupt {
+                    table: "instances",
+                    message: e.to_string(),
+                })?;
+        }
+        self.states.remove(&row.id);
         row.version += 1;
         if let Some(state) = state {
             self.states.insert(row.id.clone(), (row.version, state));
         }
         self.loaded.remove(&row.id);
         self.writes.put_instance(row);
+        Ok(())
     }
 
     /// Appends an audit record: to the global chain, and to `instance`'s chain when given.
@@ -524,6 +563,9 @@ impl<'c> Batch<'c> {
             // The real hash is known once the batch is sealed.
             row.audit_hash = String::new();
         }
+        self.writes
+            .audit_data
+            .push(crate::audit::canonical::to_string(&data));
         self.writes.audit.push(AuditRecord {
             v: ENCODING_VERSION,
             seq,
@@ -557,7 +599,7 @@ impl<'c> Batch<'c> {
                 .await?;
         let (base, mut prev) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
         let mut instance_heads: HashMap<String, String> = HashMap::new();
-        for record in &mut self.writes.audit {
+        for (record, data) in self.writes.audit.iter_mut().zip(&self.writes.audit_data) {
             record.seq += base;
             record.prev_hash = std::mem::take(&mut prev);
             if let Some(id) = &record.instance_id {
@@ -565,7 +607,7 @@ impl<'c> Batch<'c> {
                     record.instance_prev_hash = Some(head.clone());
                 }
             }
-            record.hash = record.compute_hash();
+            record.hash = record.compute_hash_with_data(data);
             if let Some(id) = &record.instance_id {
                 instance_heads.insert(id.clone(), record.hash.clone());
             }

@@ -268,7 +268,7 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
             ctx.actor.clone(),
             Json::Object(ctx.data),
         );
-        batch.touch_instance(instance);
+        batch.touch_instance(instance)?;
         let available_at = batch
             .now_ms
             .saturating_add(op.request.retry_backoff_ms.max(0));

@@ -109,12 +109,29 @@ impl InstanceCache {
         self.rows.remove(id);
     }
 
-    /// Records a committed row and its parsed state; ended instances leave the cache.
+    /// Takes the parsed state of `id` if the cached row has `version`: the batch that is about
+    /// to change the instance owns it from here (no copy), and puts the new one back after
+    /// its commit.
+    pub fn take_state(
+        &mut self,
+        id: &str,
+        version: i64,
+    ) -> Option<Arc<crate::runtime::InstanceState>> {
+        match self.rows.get(id) {
+            Some((row, _)) if row.version == version => self.rows.remove(id).map(|(_, s)| s),
+            _ => None,
+        }
+    }
+
+    /// Records a committed row and its parsed state; ended instances leave the cache. The row
+    /// is kept without its `body`: the parsed state stands for it (a batch re-encodes the body
+    /// whenever it writes the row).
     pub fn put(
         &mut self,
-        row: crate::store::rows::InstanceRow,
+        mut row: crate::store::rows::InstanceRow,
         state: Arc<crate::runtime::InstanceState>,
     ) {
+        row.body = String::new();
         if row.state != "active" {
             self.rows.remove(&row.id);
             return;

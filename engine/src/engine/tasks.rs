@@ -315,7 +315,7 @@ async fn set_assignee(
         caller.actor(),
         json!({"task_id": task.id, "assignee": task.assignee, "transitions": []}),
     );
-    batch.touch_instance(instance);
+    batch.touch_instance(instance)?;
     query("UPDATE user_tasks SET assignee = $1 WHERE id = $2")
         .bind(&task.assignee)
         .bind(&task.id)

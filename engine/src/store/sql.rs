@@ -373,7 +373,10 @@ mod tests {
         assert_eq!(values_clause(pg, 2, 2, 1), "VALUES ($1, $2), ($3, $4)");
         assert_eq!(values_clause(pg, 1, 3, 4), "VALUES ($4, $5, $6)");
         assert_eq!(placeholders(pg, 3, 2), "$2, $3, $4");
-        assert_eq!(values_clause(Dialect::Sqlite, 2, 2, 1), "VALUES (?, ?), (?, ?)");
+        assert_eq!(
+            values_clause(Dialect::Sqlite, 2, 2, 1),
+            "VALUES (?, ?), (?, ?)"
+        );
         assert_eq!(placeholders(Dialect::Sqlite, 2, 1), "?, ?");
     }
 }

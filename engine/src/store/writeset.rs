@@ -68,6 +68,9 @@ pub struct WriteSet {
     pub history: Vec<HistoryRow>,
     /// Audit records, in seq order.
     pub audit: Vec<AuditRecord>,
+    /// The canonical encoding of each audit record's `data` (same order), computed once for
+    /// both the hash and the stored row.
+    pub audit_data: Vec<String>,
 }
 
 impl WriteSet {
@@ -409,6 +412,10 @@ impl WriteSet {
         .await
     }
 
+    fn audit_rows(&self) -> Vec<(&AuditRecord, &String)> {
+        self.audit.iter().zip(&self.audit_data).collect()
+    }
+
     async fn flush_audit(&self, tx: &mut WriteTx) -> Result<()> {
         insert_rows(
             tx,
@@ -416,8 +423,8 @@ impl WriteSet {
              data, prev_hash, instance_prev_hash, hash)",
             12,
             "",
-            &self.audit,
-            |r, a| {
+            &self.audit_rows(),
+            |(r, data), a| {
                 a.extend([
                     Arg::from(r.seq),
                     Arg::from(i64::from(r.v)),
@@ -427,7 +434,7 @@ impl WriteSet {
                     Arg::from(&r.element_id),
                     Arg::from(&r.kind),
                     Arg::from(r.actor.to_canonical()),
-                    Arg::from(crate::audit::canonical::to_string(&r.data)),
+                    Arg::from(data.as_str()),
                     Arg::from(&r.prev_hash),
                     Arg::from(&r.instance_prev_hash),
                     Arg::from(&r.hash),
