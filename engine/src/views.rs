@@ -250,3 +250,46 @@ pub struct Page<T> {
     /// How many match in all.
     pub total: i64,
 }
+
+/// A job as operators see it (`GET /api/v1/jobs`): where it stands, not its variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    /// Job id.
+    pub id: String,
+    /// Job type.
+    pub job_type: String,
+    /// Instance.
+    pub instance_id: String,
+    /// The task's BPMN id.
+    pub element_id: String,
+    /// `ready`, `locked` or `failed` (parked behind an incident).
+    pub state: String,
+    /// Retries left.
+    pub retries: i64,
+    /// Ready: when it may run next (epoch ms). Locked: when the lock expires.
+    pub available_at: i64,
+    /// The worker holding the lock.
+    pub lock_owner: Option<String>,
+    /// The last failure reported.
+    pub error_message: Option<String>,
+    /// Created (epoch ms).
+    pub created_at: i64,
+}
+
+impl JobSummary {
+    /// From the stored row.
+    pub fn from_row(row: &crate::store::rows::JobRow) -> Self {
+        JobSummary {
+            id: row.id.clone(),
+            job_type: row.job_type.clone(),
+            instance_id: row.instance_id.clone(),
+            element_id: row.element_id.clone(),
+            state: row.state.clone(),
+            retries: row.retries,
+            available_at: row.available_at,
+            lock_owner: row.lock_owner.clone(),
+            error_message: row.error_message.clone(),
+            created_at: row.created_at,
+        }
+    }
+}

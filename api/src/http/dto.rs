@@ -286,6 +286,49 @@ impl From<&IncidentView> for IncidentDto {
     }
 }
 
+/// A job in `GET /api/v1/jobs`.
+#[derive(Debug, Serialize)]
+pub struct JobSummaryDto {
+    /// Job id.
+    pub id: String,
+    /// Job type.
+    #[serde(rename = "type")]
+    pub job_type: String,
+    /// Instance.
+    pub instance_id: String,
+    /// Element.
+    pub element_id: String,
+    /// `ready`, `locked` or `failed`.
+    pub state: String,
+    /// Retries left.
+    pub retries: i64,
+    /// Ready: when it may run next; locked: when the lock expires.
+    pub available_at: String,
+    /// The worker holding the lock.
+    pub lock_owner: Option<String>,
+    /// The last failure reported.
+    pub error_message: Option<String>,
+    /// Created.
+    pub created_at: String,
+}
+
+impl From<&keel_engine::views::JobSummary> for JobSummaryDto {
+    fn from(j: &keel_engine::views::JobSummary) -> Self {
+        JobSummaryDto {
+            id: j.id.clone(),
+            job_type: j.job_type.clone(),
+            instance_id: j.instance_id.clone(),
+            element_id: j.element_id.clone(),
+            state: j.state.clone(),
+            retries: j.retries,
+            available_at: format_ms(j.available_at),
+            lock_owner: j.lock_owner.clone(),
+            error_message: j.error_message.clone(),
+            created_at: format_ms(j.created_at),
+        }
+    }
+}
+
 /// A page of a list: a JSON array with the `X-Total-Count` header.
 #[derive(Debug)]
 pub struct ListPage<T> {

@@ -238,3 +238,65 @@ async fn public_endpoints_and_signals() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn operators_list_jobs_with_their_state_lock_holder_and_failure() {
+    let api = Api::new().await;
+    let admin = api.user("root", &[], &["admin"]).await;
+    let worker = api.user("w", &[], &["worker"]).await;
+    api.deploy(&admin, &service_process("listed", "listed-work"))
+        .await;
+    let first = api.start(&admin, "listed", json!({})).await;
+    let second = api.start(&admin, "listed", json!({})).await;
+    let r = api.get("/api/v1/jobs?type=listed-work", &admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.total(), 2);
+    let jobs = r.json();
+    assert_eq!(jobs[0]["instance_id"], first["id"]);
+    assert_eq!(jobs[1]["instance_id"], second["id"]);
+    assert_eq!(jobs[0]["state"], "ready");
+    assert_eq!(jobs[0]["type"], "listed-work");
+    assert_eq!(jobs[0]["lock_owner"], json!(null));
+    // One is locked by a worker, then fails for good: parked behind an incident.
+    let activated = api
+        .post(
+            "/api/v1/jobs/activate",
+            &worker,
+            json!({"type": "listed-work", "worker": "w1", "max_jobs": 1}),
+        )
+        .await;
+    let job_id = activated.json()["jobs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api.get("/api/v1/jobs?state=locked", &admin).await;
+    assert_eq!(r.total(), 1);
+    assert_eq!(r.json()[0]["id"], json!(job_id));
+    assert_eq!(r.json()[0]["lock_owner"], "w1");
+    let r = api
+        .post(
+            &format!("/api/v1/jobs/{job_id}/fail"),
+            &worker,
+            json!({"worker": "w1", "error_message": "quota exceeded", "retries": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = api.get("/api/v1/jobs?state=failed", &admin).await;
+    assert_eq!(r.total(), 1);
+    assert_eq!(r.json()[0]["error_message"], "quota exceeded");
+    assert_eq!(r.json()[0]["retries"], 0);
+    let instance = first["id"].as_str().unwrap();
+    let r = api
+        .get(&format!("/api/v1/jobs?instance_id={instance}"), &admin)
+        .await;
+    assert_eq!(r.total(), 1);
+    // Workers do not see the list; unknown states are refused.
+    assert_eq!(
+        api.get("/api/v1/jobs", &worker).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.get("/api/v1/jobs?state=sleeping", &admin).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -15,7 +15,7 @@ use crate::principal::Principal;
 use crate::runtime::variables::ScopeView;
 use crate::runtime::{ElementKey, Trigger};
 use crate::store::rows::JobRow;
-use crate::views::JobView;
+use crate::views::{JobSummary, JobView, Page};
 
 /// `POST /jobs/activate`.
 #[derive(Debug, Clone)]
@@ -152,6 +152,50 @@ impl Engine {
             actor: caller.actor(),
         };
         self.send(Op::ThrowError(op)).await.map(|_| ())
+    }
+}
+
+/// Filters of [`Engine::list_jobs`].
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only this type.
+    pub job_type: Option<String>,
+    /// Only this state (`ready`, `locked`, `failed`).
+    pub state: Option<String>,
+    /// Only this instance.
+    pub instance_id: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Page start.
+    pub offset: i64,
+}
+
+impl Engine {
+    /// Jobs matching `filter`, oldest first (operators: what waits, who holds what, what
+    /// failed).
+    pub async fn list_jobs(&self, filter: &JobFilter) -> Result<Page<JobSummary>> {
+        const WHERE: &str = "WHERE ($1 IS NULL OR type = $1) AND ($2 IS NULL OR state = $2) \
+                             AND ($3 IS NULL OR instance_id = $3)";
+        let rows: Vec<JobRow> = built(format!(
+            "SELECT * FROM jobs {WHERE} ORDER BY created_at, id LIMIT $4 OFFSET $5"
+        ))
+        .bind(&filter.job_type)
+        .bind(&filter.state)
+        .bind(&filter.instance_id)
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(self.read())
+        .await?;
+        let total: i64 = built(format!("SELECT COUNT(*) FROM jobs {WHERE}"))
+            .bind(&filter.job_type)
+            .bind(&filter.state)
+            .bind(&filter.instance_id)
+            .scalar(self.read())
+            .await?;
+        Ok(Page {
+            items: rows.iter().map(JobSummary::from_row).collect(),
+            total,
+        })
     }
 }
 

@@ -23,7 +23,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 pub use deploy::DeployFile;
 pub use instances::{InstanceFilter, StartRequest};
-pub use jobs::{ActivateRequest, FailRequest, ThrowErrorRequest};
+pub use jobs::{ActivateRequest, FailRequest, JobFilter, ThrowErrorRequest};
 pub use messages::{CorrelateRequest, CorrelateResult};
 pub use tasks::TaskFilter;
 pub use users::{AuditFilter, NewUser, UserView};

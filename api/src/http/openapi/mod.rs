@@ -197,6 +197,13 @@ const INCIDENT_FILTERS: &[(&str, &str, &str)] = &[
     PAGING[0],
     PAGING[1],
 ];
+const JOB_FILTERS: &[(&str, &str, &str)] = &[
+    ("type", "string", "only this job type"),
+    ("state", "string", "ready, locked or failed"),
+    ("instance_id", "string", "only this instance"),
+    PAGING[0],
+    PAGING[1],
+];
 const AUDIT_FILTERS: &[(&str, &str, &str)] = &[
     ("format", "string", "jsonl (default) or csv"),
     (
@@ -250,6 +257,9 @@ pub fn routes() -> Vec<Route> {
         route(Post, "/api/v1/tasks/{id}/complete", "Complete a task", tasks::complete)
             .body(Payload::Json("CompleteTask")).returns(200, Reply::Object("Task"))
             .describe("403 when the caller may not work on it, 409 when it is no longer open. Completing an unassigned task claims it in the same step."),
+        route(Get, "/api/v1/jobs", "List jobs, oldest first", jobs::list)
+            .role(Role::Operator).query(JOB_FILTERS).returns(200, Reply::List("JobSummary"))
+            .describe("Where work stands: ready jobs, locks and their holders, jobs parked behind an incident."),
         route(Post, "/api/v1/jobs/activate", "Lock jobs of a type", jobs::activate)
             .role(Role::Worker).body(Payload::Json("Activate")).returns(200, Reply::Object("ActivatedJobs"))
             .describe("Types beginning with keel: are reserved for built-in connectors (403 reserved_job_type). request_timeout_ms long-polls (at most 60000)."),

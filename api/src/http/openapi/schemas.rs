@@ -191,6 +191,27 @@ pub fn components() -> Json {
             ),
         ),
         (
+            "JobSummary",
+            object(
+                &[
+                    "id",
+                    "type",
+                    "instance_id",
+                    "element_id",
+                    "state",
+                    "retries",
+                    "available_at",
+                    "created_at",
+                ],
+                json!({
+                    "id": s(), "type": s(), "instance_id": s(), "element_id": s(),
+                    "state": {"enum": ["ready", "locked", "failed"]}, "retries": int(),
+                    "available_at": time(), "lock_owner": s_null(), "error_message": s_null(),
+                    "created_at": time(),
+                }),
+            ),
+        ),
+        (
             "Correlated",
             object(
                 &["correlated", "buffered"],

@@ -1,5 +1,5 @@
 //! Jobs for external workers (role `worker`): activate with a lock (long-polling up to
-//! `request_timeout_ms`), complete, fail, throw a BPMN error. Job types beginning with `keel:`
+//! `request_timeout_ms`), complete, fail, throw a BPMN error. Operators list them. Job types beginning with `keel:`
 //! belong to the built-in connectors and cannot be activated here (403 `reserved_job_type`).
 
 use axum::extract::State;
@@ -10,9 +10,47 @@ use serde_json::Value as Json;
 
 use crate::http::AppState;
 use crate::http::auth::Caller;
-use crate::http::dto::{JobDto, empty_ok};
+use crate::http::dto::{JobDto, JobSummaryDto, ListPage, empty_ok};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{JsonBody, PathId, variables};
+use crate::http::extract::{JsonBody, Paging, PathId, QueryParams, state_filter, variables};
+
+/// Job states accepted by the `state` filter.
+pub const STATES: [&str; 3] = ["ready", "locked", "failed"];
+
+/// `GET /api/v1/jobs` filters.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "type")]
+    job_type: Option<String>,
+    state: Option<String>,
+    instance_id: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// `GET /api/v1/jobs?type=&state=&instance_id=`: oldest first.
+pub async fn list(
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<ListPage<JobSummaryDto>> {
+    let (limit, offset) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
+    let filter = keel_engine::JobFilter {
+        job_type: q.job_type,
+        state: state_filter(q.state, &STATES)?,
+        instance_id: q.instance_id,
+        limit,
+        offset,
+    };
+    let page = state.engine.list_jobs(&filter).await?;
+    Ok(ListPage {
+        items: page.items.iter().map(JobSummaryDto::from).collect(),
+        total: page.total,
+    })
+}
 
 /// Prefix of job types reserved for built-in connectors.
 pub const RESERVED_PREFIX: &str = "keel:";
