@@ -9,6 +9,7 @@ pub mod clock;
 mod definitions;
 mod engine;
 pub mod error;
+pub mod failpoint;
 pub mod principal;
 pub mod runtime;
 pub mod store;

@@ -65,9 +65,53 @@ async fn starter(api: Api, started: Arc<Mutex<Vec<String>>>) {
     }
 }
 
+/// How a run is interrupted.
+enum Crash {
+    /// SIGKILL from outside once 20 starts were acknowledged.
+    Kill,
+    /// The server aborts itself at a named failpoint (`KEEL_FAILPOINTS`).
+    Failpoint(&'static str),
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_run_loses_nothing_and_applies_nothing_twice() {
-    let mut server = Server::start().await;
+    crash_and_recover(Crash::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_before_the_flush_loses_nothing_and_applies_nothing_twice() {
+    crash_and_recover(Crash::Failpoint("writer_before_flush=abort@25")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_before_the_commit_loses_nothing_and_applies_nothing_twice() {
+    crash_and_recover(Crash::Failpoint("writer_before_commit=abort@25")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_after_the_commit_before_any_answer_loses_nothing_and_applies_nothing_twice() {
+    crash_and_recover(Crash::Failpoint("writer_after_commit=abort@25")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_storage_errors_answer_503_and_change_nothing() {
+    // Every 7th batch fails before its commit: callers in it get 503 and retry.
+    crash_and_recover(Crash::Failpoint("writer_before_commit=error@7")).await;
+}
+
+/// Runs `INSTANCES` three-task instances with retrying clients, interrupts the server as
+/// `crash` says, restarts it on the same database without failpoints, and checks that every
+/// acknowledged start completed exactly once, each job once, and the audit verifies.
+async fn crash_and_recover(crash: Crash) {
+    let mut server = match &crash {
+        Crash::Kill => Server::start().await,
+        Crash::Failpoint(spec) => Server::start_with_env(&[("KEEL_FAILPOINTS", spec)]).await,
+    };
+    assert!(
+        !server.log().contains("this build has no failpoints"),
+        "this keel binary has no failpoints: build it with `cargo build -p keel --features \
+         failpoints` (`cargo test --workspace` does)"
+    );
     let token = server.user("admin", &[], &["admin"]);
     let api = server.api(&token);
     api.deploy(&service_chain("crashy", &TASKS)).await;
@@ -77,14 +121,40 @@ async fn sigkill_mid_run_loses_nothing_and_applies_nothing_twice() {
     let work = tokio::spawn(worker(api.clone(), stop.clone()));
     let starts = tokio::spawn(starter(api.clone(), started.clone()));
 
-    eventually_within(
-        "20 acknowledged starts",
-        Duration::from_secs(60),
-        || async { (started.lock().await.len() >= 20).then_some(()) },
-    )
-    .await;
-    server.kill();
-    server.restart().await;
+    match crash {
+        Crash::Kill => {
+            eventually_within(
+                "20 acknowledged starts",
+                Duration::from_secs(60),
+                || async { (started.lock().await.len() >= 20).then_some(()) },
+            )
+            .await;
+            server.kill();
+            server.restart().await;
+        }
+        Crash::Failpoint(spec) if spec.ends_with("abort@25") => {
+            assert!(
+                server.wait_for_exit(Duration::from_secs(60)).await,
+                "failpoint {spec} never stopped the server: was keel built with the \
+                 `failpoints` feature? (`cargo test --workspace` builds it so)\n{}",
+                server.log()
+            );
+            assert!(
+                server.log().contains("failpoint reached"),
+                "the server died, but not at the failpoint:\n{}",
+                server.log()
+            );
+            server.clear_env();
+            server.restart().await;
+        }
+        Crash::Failpoint(_) => {
+            // Errors, not crashes: the same server keeps running.
+            eventually_within("an injected failure", Duration::from_secs(60), || async {
+                server.log().contains("failpoint reached").then_some(())
+            })
+            .await;
+        }
+    }
 
     starts.await.expect("starter");
     let ids = started.lock().await.clone();

@@ -22,6 +22,8 @@ pub struct Server {
     pub db: String,
     dir: Arc<TempDir>,
     starts: u32,
+    /// Extra environment for the next spawns (e.g. `KEEL_FAILPOINTS`).
+    env: Vec<(String, String)>,
 }
 
 /// A free loopback port (bound, read, released: a tiny race we retry on).
@@ -45,9 +47,52 @@ impl Server {
             db,
             dir,
             starts: 0,
+            env: Vec::new(),
         };
         server.spawn(None).await;
         server
+    }
+
+    /// Starts a server on a fresh database with extra environment variables (kept for
+    /// restarts until [`Server::clear_env`]).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        let db = keel_engine::store::scratch::database_url(dir.path())
+            .await
+            .expect("a fresh database (KEEL_TEST_DB)");
+        let mut server = Server {
+            child: None,
+            base: String::new(),
+            db,
+            dir,
+            starts: 0,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        server.spawn(None).await;
+        server
+    }
+
+    /// Drops the extra environment: the next restart runs a plain server.
+    pub fn clear_env(&mut self) {
+        self.env.clear();
+    }
+
+    /// Waits until the process exits by itself (a crash); true when it did within `timeout`.
+    pub async fn wait_for_exit(&mut self, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        while Instant::now() < until {
+            if let Some(child) = self.child.as_mut()
+                && child.try_wait().ok().flatten().is_some()
+            {
+                self.child = None;
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
     }
 
     /// The port the server listens on.
@@ -89,6 +134,7 @@ impl Server {
                 .env_remove("KEEL_DB")
                 .env_remove("KEEL_LISTEN")
                 .env("KEEL_LOG", "warn")
+                .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(log))

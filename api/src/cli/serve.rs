@@ -25,6 +25,11 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     super::init_tracing("info");
+    if std::env::var_os("KEEL_FAILPOINTS").is_some() && !keel_engine::failpoint::ENABLED {
+        tracing::warn!(
+            "KEEL_FAILPOINTS is set but this build has no failpoints (build with --features failpoints)"
+        );
+    }
     // SQLite serves one process per file; PostgreSQL is shared by every node.
     let _lock = if keel_engine::store::is_sqlite(&args.db) {
         Some(FileLock::acquire(&keel_engine::store::sqlite_path(

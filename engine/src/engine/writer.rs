@@ -72,6 +72,10 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
     let outcome = run_batch(shared, commands, &mut results).await;
     match outcome {
         Ok(effects) => {
+            // Committed; nobody has been answered yet.
+            if let Err(e) = crate::failpoint::hit("writer_after_commit") {
+                tracing::warn!(error = %e, "an error failpoint after the commit changes nothing");
+            }
             for (def_id, def) in effects.deployed {
                 let version = def_id
                     .rsplit(':')
@@ -173,6 +177,7 @@ async fn run_batch(
             return Err(Error::Store(e));
         }
         let t2 = std::time::Instant::now();
+        crate::failpoint::hit("writer_before_flush").map_err(crate::store::Error::from)?;
         batch.seal_audit().await?;
         batch.writes.flush(batch.conn).await?;
         let t3 = std::time::Instant::now();
@@ -189,6 +194,7 @@ async fn run_batch(
             states: batch.take_states(),
         }
     };
+    crate::failpoint::hit("writer_before_commit").map_err(crate::store::Error::from)?;
     let t4 = std::time::Instant::now();
     tx.commit().await?;
     metrics::histogram!("keel_batch_phase_seconds", "phase" => "commit")

@@ -56,6 +56,9 @@ pub enum Error {
     /// A write batch was rolled back (every command in it failed with this cause).
     #[error("the write was rolled back: {0}")]
     RolledBack(String),
+    /// A failpoint injected a storage failure (test builds only).
+    #[error("{0}")]
+    Injected(#[from] crate::failpoint::Injected),
     /// The engine could not start one of its threads.
     #[error("cannot start the {0} thread: {1}")]
     Thread(&'static str, String),
