@@ -71,6 +71,8 @@ pub struct Batch<'c> {
     pub deployed: Vec<(String, Arc<ProcessDefinition>)>,
     /// New jobs were created (wake long-polling workers after commit).
     pub jobs_created: bool,
+    /// Jobs handed to workers in this batch (for metrics after the commit).
+    pub jobs_activated: u64,
 }
 
 impl<'c> Batch<'c> {
@@ -97,6 +99,7 @@ impl<'c> Batch<'c> {
             fired_timers: HashSet::new(),
             deployed: Vec::new(),
             jobs_created: false,
+            jobs_activated: 0,
         })
     }
 

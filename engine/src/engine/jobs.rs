@@ -216,6 +216,7 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     .bind(max)
     .fetch_all(&mut *batch.conn)
     .await?;
+    batch.jobs_activated += rows.len() as u64;
     // `RETURNING` follows no order: hand jobs out oldest first (ids are time-ordered UUIDv7).
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let ids: Vec<String> = rows.iter().map(|r| r.instance_id.clone()).collect();

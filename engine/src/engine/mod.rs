@@ -157,8 +157,10 @@ fn spawn_writer(shared: Arc<Shared>, rx: mpsc::Receiver<writer::Command>) -> Res
     Ok(())
 }
 
-/// Checkpoints the WAL every half second while the engine lives.
+/// Checkpoints the WAL every half second while the engine lives, and every five seconds
+/// refreshes the gauges that need a query (open incidents, waiting jobs, overdue timers).
 async fn checkpoints(shared: std::sync::Weak<Shared>) {
+    let mut tick: u64 = 0;
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let Some(shared) = shared.upgrade() else {
@@ -167,7 +169,37 @@ async fn checkpoints(shared: std::sync::Weak<Shared>) {
         if let Err(e) = shared.db.checkpoint().await {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
+        if tick % 10 == 0
+            && let Err(e) = gauges(&shared).await
+        {
+            tracing::warn!(error = %e, "reading the gauges failed");
+        }
+        tick += 1;
     }
+}
+
+/// The gauges on /metrics that come from the database.
+async fn gauges(shared: &Shared) -> Result<()> {
+    let read = shared.db.read();
+    let t0 = std::time::Instant::now();
+    let incidents: i64 = crate::store::query("SELECT COUNT(*) FROM incidents WHERE state = 'open'")
+        .scalar(read)
+        .await?;
+    metrics::histogram!("keel_db_query_seconds").record(t0.elapsed().as_secs_f64());
+    let ready: i64 = crate::store::query("SELECT COUNT(*) FROM jobs WHERE state = 'ready'")
+        .scalar(read)
+        .await?;
+    let now = shared.config.clock.now().as_millisecond();
+    let oldest_due: Option<i64> =
+        crate::store::query("SELECT MIN(due_at) FROM timers WHERE due_at <= $1")
+            .bind(now)
+            .scalar(read)
+            .await?;
+    metrics::gauge!("keel_incidents_open").set(incidents as f64);
+    metrics::gauge!("keel_jobs_ready").set(ready as f64);
+    metrics::gauge!("keel_timers_overdue_seconds")
+        .set(oldest_due.map_or(0.0, |due| (now - due).max(0) as f64 / 1000.0));
+    Ok(())
 }
 
 /// The engine. Cheap to clone.

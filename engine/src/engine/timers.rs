@@ -38,6 +38,9 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
             continue;
         }
         batch.fired_timers.insert(timer.id.clone());
+        // How late it fires (the poll interval plus any backlog or downtime).
+        metrics::histogram!("keel_timer_lag_seconds")
+            .record((batch.now_ms - timer.due_at).max(0) as f64 / 1000.0);
         batch.writes.deleted_timers.push(timer.id.clone());
         let Some(instance) = batch.instance(&timer.instance_id).await? else {
             continue;

@@ -95,6 +95,10 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
                     }
                 }
             }
+            for (kind, n) in &effects.triggers {
+                metrics::counter!("keel_triggers_total", "kind" => kind.clone()).increment(*n);
+            }
+            metrics::counter!("keel_jobs_activated_total").increment(effects.jobs_activated);
             if effects.jobs_created {
                 shared.jobs_notify.notify_waiters();
             }
@@ -118,6 +122,9 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
 struct Committed {
     deployed: Vec<(String, Arc<keel_bpmn::ProcessDefinition>)>,
     jobs_created: bool,
+    /// Audit records committed, by kind (one per applied trigger).
+    triggers: std::collections::HashMap<String, u64>,
+    jobs_activated: u64,
     instances: Vec<crate::store::rows::InstanceRow>,
     states: std::collections::HashMap<String, (i64, Arc<crate::runtime::InstanceState>)>,
 }
@@ -190,6 +197,14 @@ async fn run_batch(
         Committed {
             deployed: std::mem::take(&mut batch.deployed),
             jobs_created: batch.jobs_created,
+            triggers: batch.writes.audit.iter().fold(
+                std::collections::HashMap::new(),
+                |mut m, r| {
+                    *m.entry(r.kind.clone()).or_insert(0) += 1;
+                    m
+                },
+            ),
+            jobs_activated: batch.jobs_activated,
             instances: batch.writes.take_instances(),
             states: batch.take_states(),
         }
