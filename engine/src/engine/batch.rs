@@ -73,6 +73,9 @@ pub struct Batch<'c> {
     pub deployed: Vec<(String, Arc<ProcessDefinition>)>,
     /// New jobs were created (wake long-polling workers after commit).
     pub jobs_created: bool,
+    /// Effects that reach beyond their instance (signals, call activities), run after the
+    /// command by `follow_up::after_command`.
+    pub follow_ups: std::collections::VecDeque<super::follow_up::FollowUp>,
 }
 
 impl<'c> Batch<'c> {
@@ -106,6 +109,7 @@ impl<'c> Batch<'c> {
             fired_timers: HashSet::new(),
             deployed: Vec::new(),
             jobs_created: false,
+            follow_ups: std::collections::VecDeque::new(),
         })
     }
 
@@ -489,6 +493,13 @@ impl<'c> Batch<'c> {
                         .resolved
                         .push((row.id.clone(), i64::from(*key), self.now_ms));
                 }
+                Effect::BroadcastSignal { .. }
+                | Effect::StartCalled(_)
+                | Effect::CompleteCaller { .. }
+                | Effect::CancelCalled { .. }
+                | Effect::PropagateError { .. } => self
+                    .follow_ups
+                    .push_back(super::follow_up::FollowUp::new(row, effect, &ctx.actor)),
             }
         }
         Ok(())

@@ -12,7 +12,7 @@ use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
-use crate::runtime::{ElementKey, Trigger};
+use crate::runtime::{ElementKey, SIGNAL_PREFIX, Trigger};
 use crate::store::rows::SubscriptionRow;
 
 /// `POST /messages`.
@@ -68,6 +68,14 @@ impl Engine {
 
 pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
     let r = op.request;
+    if r.name.starts_with(SIGNAL_PREFIX) {
+        return Err(Error::Invalid {
+            code: "invalid_message",
+            message: format!(
+                "message names starting with '{SIGNAL_PREFIX}' are reserved for signals"
+            ),
+        });
+    }
     if let Some(id) = &r.message_id {
         let previous: Option<String> =
             query("SELECT response FROM message_ids WHERE message_id = $1 AND expires_at > $2")
@@ -169,7 +177,9 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
     while index < batch.writes.subscriptions.len() {
         let sub = batch.writes.subscriptions[index].clone();
         index += 1;
-        if batch.is_removed(&sub.instance_id, sub.element_key) {
+        if batch.is_removed(&sub.instance_id, sub.element_key)
+            || sub.message_name.starts_with(SIGNAL_PREFIX)
+        {
             continue;
         }
         let message: Option<(String, String)> = query(
