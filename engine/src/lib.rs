@@ -18,8 +18,8 @@ pub mod views;
 pub use engine::AuditFilter;
 pub use engine::{
     ActivateRequest, CorrelateRequest, CorrelateResult, DeployFile, Engine, EngineConfig,
-    FailRequest, InstanceFilter, JobFilter, NewUser, StartRequest, TaskFilter, ThrowErrorRequest,
-    UserView,
+    FailRequest, InstanceFilter, JobFilter, NewUser, SignalResult, StartRequest, TaskFilter,
+    ThrowErrorRequest, UserView,
 };
 pub use error::{Error, Result};
 pub use principal::{Principal, Role};

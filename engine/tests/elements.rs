@@ -188,6 +188,19 @@ impl Harness {
             .unwrap();
     }
 
+    /// Completes the oldest open user task `element_id` of `instance` (one of several).
+    async fn complete_task_of(&self, instance: &str, element_id: &str) {
+        let tasks = self.open_tasks(instance).await;
+        let task = tasks
+            .iter()
+            .find(|t| t.element_id == element_id)
+            .expect("an open task");
+        self.engine
+            .complete_task(&task.id, Map::new(), &worker(task))
+            .await
+            .unwrap();
+    }
+
     /// Activates every job of `job_type`, in creation order.
     async fn jobs(&self, job_type: &str) -> Vec<keel_engine::views::JobView> {
         self.engine
@@ -261,7 +274,7 @@ impl Harness {
     }
 
     /// The audit trail: per record, its kind and its transitions as `element_id:event`
-    /// (`element_id[body]:event` for a multi-instance body).
+    /// (`element_id[body]:event` for a multi-instance body, `[loop]` for a standard loop's).
     async fn trail(&self, instance: &str) -> Vec<(String, Vec<String>)> {
         self.engine
             .instance_audit(instance)
@@ -274,10 +287,10 @@ impl Harness {
                     .map(|ts| {
                         ts.iter()
                             .map(|t| {
-                                let body = if t["element_type"] == "multiInstanceBody" {
-                                    "[body]"
-                                } else {
-                                    ""
+                                let body = match t["element_type"].as_str() {
+                                    Some("multiInstanceBody") => "[body]",
+                                    Some("standardLoopBody") => "[loop]",
+                                    _ => "",
                                 };
                                 format!(
                                     "{}{body}:{}",
@@ -637,7 +650,7 @@ async fn event_based_gateway_must_lead_to_catch_events() {
     assert_eq!(
         h.deploy_errors(&model("bad_gw", &body.join("\n"))).await,
         [
-            "t (task) cannot follow event-based gateway gw; only message and timer intermediate catch events can"
+            "t (task) cannot follow event-based gateway gw; only message, timer and signal intermediate catch events can"
         ]
     );
 }
@@ -1406,7 +1419,9 @@ async fn error_from_an_inner_job_is_caught_by_the_multi_instance_activity() {
     let h = Harness::new().await;
     h.deploy(&model("works", &body.join("\n"))).await;
     let inst = h.start("works", json!({})).await;
-    let jobs = h.jobs("work").await;
+    let mut jobs = h.jobs("work").await;
+    // Jobs that became available together come in no particular order (PostgreSQL).
+    jobs.sort_by_key(|j| j.variables["n"].as_i64());
     let items: Vec<&Value> = jobs.iter().map(|j| &j.variables["n"]).collect();
     assert_eq!(items, [&json!(1), &json!(2)]);
     h.engine
@@ -1540,6 +1555,1809 @@ async fn non_boolean_completion_condition_is_an_incident_on_the_inner_instance()
             ]
             .map(str::to_owned)
             .to_vec()
+        ]
+    );
+}
+
+// ----- expression errors ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn failed_conditions_and_mappings_name_the_expression_and_the_values() {
+    let body = [
+        r#"<startEvent id="start"/><exclusiveGateway id="gw" default="gw_small"/>"#.to_owned(),
+        r#"<task id="big"><extensionElements><zeebe:ioMapping><zeebe:input source="=amout + 1" target="x"/></zeebe:ioMapping></extensionElements></task>"#.to_owned(),
+        r#"<endEvent id="small"/><endEvent id="end"/>"#.to_owned(),
+        flow("start", "gw"),
+        cond("gw", "big", "=amount > 100"),
+        flow("gw", "small"),
+        flow("big", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("explain", &body.join("\n"))).await;
+    let inst = h.start("explain", json!({"amount": "12"})).await;
+    let incidents = h.open_incidents(&inst.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].kind, "expression_error");
+    assert_eq!(incidents[0].element_id, "gw");
+    assert_eq!(
+        incidents[0].message,
+        r#"condition of sequence flow 'gw_big': expression 'amount > 100' evaluated to null, expected a boolean: cannot compare amount (string "12") with 100 (number)"#
+    );
+    // Fixed data takes the flow; the input mapping of `big` adds to a misspelt variable, which
+    // FEEL evaluates to null without an error: the mapping just writes null.
+    h.engine
+        .resolve_incident(
+            &incidents[0].id,
+            None,
+            vars(json!({"amount": 200})),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "explain:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_gw:taken",
+                    "gw:activated",
+                ],
+            ),
+            ("variables_set", &[]),
+            (
+                "incident_resolved",
+                &[
+                    "gw:completed",
+                    "gw_big:taken",
+                    "big:activated",
+                    "big:completed",
+                    "big_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "explain:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn failed_juel_mapping_suggests_the_variable_meant() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<task id="t"><extensionElements><camunda:inputOutput><camunda:inputParameter name="x">${amout + 1}</camunda:inputParameter></camunda:inputOutput></extensionElements></task>"#.to_owned(),
+        flow("start", "t"),
+        flow("t", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("juel_explain", &body.join("\n"))).await;
+    let inst = h.start("juel_explain", json!({"amount": 5})).await;
+    let incidents = h.open_incidents(&inst.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].element_id, "t");
+    assert_eq!(
+        incidents[0].message,
+        "input mapping 'x': failed to evaluate expression '${amout + 1}': unknown property used in expression: amout (did you mean 'amount'?)"
+    );
+}
+
+// ----- timer cycles -----------------------------------------------------------------------------
+
+const MINUTE: i64 = 60 * 1000;
+
+/// A user task `work` with a non-interrupting boundary timer `tick` of `cycle` leading to `note`.
+fn ticking_model(key: &str, cycle: &str) -> String {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="noted"/><task id="note"/>"#
+            .to_owned(),
+        user_task("work"),
+        format!(
+            r#"<boundaryEvent id="tick" attachedToRef="work" cancelActivity="false"><timerEventDefinition><timeCycle>{cycle}</timeCycle></timerEventDefinition></boundaryEvent>"#
+        ),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("tick", "note"),
+        flow("note", "noted"),
+    ];
+    model(key, &body.join("\n"))
+}
+
+const TICK: [&str; 7] = [
+    "tick:activated",
+    "tick:completed",
+    "tick_note:taken",
+    "note:activated",
+    "note:completed",
+    "note_noted:taken",
+    "noted:activated",
+];
+
+/// [`TICK`] plus the end of the `noted` path.
+fn tick() -> Vec<&'static str> {
+    let mut t = TICK.to_vec();
+    t.push("noted:completed");
+    t
+}
+
+#[tokio::test]
+async fn non_interrupting_timer_cycle_repeats_its_repetitions_then_stops() {
+    let h = Harness::new().await;
+    h.deploy(&ticking_model("ticks", "R3/PT10M")).await;
+    let inst = h.start("ticks", json!({})).await;
+    assert_eq!(h.advance(9 * MINUTE).await, 0);
+    assert_eq!(h.advance(MINUTE).await, 1);
+    // Fired 3 minutes late: the next one is still due 10 minutes after the first due time.
+    assert_eq!(h.advance(13 * MINUTE).await, 1);
+    assert_eq!(h.advance(7 * MINUTE).await, 1);
+    assert_eq!(h.advance(60 * MINUTE).await, 0);
+    assert_eq!(active(&h.instance(&inst.id).await), ["work"]);
+    h.complete_task(&inst.id, "work", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    let t = tick();
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "ticks:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("timer_fired", &t),
+            ("timer_fired", &t),
+            ("timer_fired", &t),
+            (
+                "task_completed",
+                &[
+                    "work:completed",
+                    "work_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "ticks:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn missed_cycles_fire_once_after_downtime_and_the_cycle_keeps_its_grid() {
+    let h = Harness::new().await;
+    h.deploy(&ticking_model("hourly", "R/PT1H")).await;
+    let inst = h.start("hourly", json!({})).await;
+    // Down from 00:00 to 03:30: the 01:00, 02:00 and 03:00 firings are one firing.
+    assert_eq!(h.advance(210 * MINUTE).await, 1);
+    assert_eq!(h.advance(29 * MINUTE).await, 0);
+    // Next due at 04:00, on the grid of the first due time, not 04:30.
+    assert_eq!(h.advance(MINUTE).await, 1);
+    assert_eq!(h.advance(60 * MINUTE).await, 1);
+    h.complete_task(&inst.id, "work", json!({})).await;
+    // The timer went with the task.
+    assert_eq!(h.advance(600 * MINUTE).await, 0);
+    let kinds: Vec<String> = h
+        .trail(&inst.id)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "instance_started",
+            "timer_fired",
+            "timer_fired",
+            "timer_fired",
+            "task_completed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cron_cycle_fires_on_working_days() {
+    // 2030-01-01 is a Tuesday; the harness clock starts at midnight.
+    let h = Harness::new().await;
+    h.deploy(&ticking_model("weekdays", "0 0 9 * * MON-FRI"))
+        .await;
+    let inst = h.start("weekdays", json!({})).await;
+    assert_eq!(h.advance(9 * 60 * MINUTE - MINUTE).await, 0);
+    assert_eq!(h.advance(MINUTE).await, 1); // Tue 09:00
+    assert_eq!(h.advance(24 * 60 * MINUTE).await, 1); // Wed
+    assert_eq!(h.advance(24 * 60 * MINUTE).await, 1); // Thu
+    assert_eq!(h.advance(24 * 60 * MINUTE).await, 1); // Fri 04 09:00
+    assert_eq!(h.advance(24 * 60 * MINUTE).await, 0); // Sat
+    assert_eq!(h.advance(24 * 60 * MINUTE).await, 0); // Sun
+    assert_eq!(h.advance(24 * 60 * MINUTE).await, 1); // Mon 07 09:00
+    let t = tick();
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "weekdays:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("timer_fired", &t),
+            ("timer_fired", &t),
+            ("timer_fired", &t),
+            ("timer_fired", &t),
+            ("timer_fired", &t),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn timer_catch_waits_for_the_first_due_time_of_a_cycle() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<intermediateCatchEvent id="at_start"><timerEventDefinition><timeCycle>R3/2030-01-01T01:00:00Z/PT1H</timeCycle></timerEventDefinition></intermediateCatchEvent>"#.to_owned(),
+        r#"<intermediateCatchEvent id="at_nine"><timerEventDefinition><timeCycle>0 9 * * *</timeCycle></timerEventDefinition></intermediateCatchEvent>"#.to_owned(),
+        flow("start", "at_start"),
+        flow("at_start", "at_nine"),
+        flow("at_nine", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("catch_cycles", &body.join("\n"))).await;
+    let inst = h.start("catch_cycles", json!({})).await;
+    assert_eq!(h.advance(60 * MINUTE).await, 1); // 01:00, the cycle's start
+    assert_eq!(h.advance(7 * 60 * MINUTE).await, 0);
+    assert_eq!(h.advance(60 * MINUTE).await, 1); // 09:00, the cron's first time
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    // A catch event fires once: nothing repeats.
+    assert_eq!(h.advance(48 * 60 * MINUTE).await, 0);
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "catch_cycles:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_at_start:taken",
+                    "at_start:activated",
+                ],
+            ),
+            (
+                "timer_fired",
+                &[
+                    "at_start:completed",
+                    "at_start_at_nine:taken",
+                    "at_nine:activated",
+                ],
+            ),
+            (
+                "timer_fired",
+                &[
+                    "at_nine:completed",
+                    "at_nine_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "catch_cycles:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_cron_cycles_are_deploy_errors() {
+    let h = Harness::new().await;
+    assert_eq!(
+        h.deploy_errors(&ticking_model("bad_cron", "0 0 9 L * ?"))
+            .await,
+        [
+            "timeCycle \"0 0 9 L * ?\" is not a valid cron expression: 'L' in the day of month field: the Quartz forms L, W and # are not supported"
+        ]
+    );
+}
+
+// ----- event sub-processes ----------------------------------------------------------------------
+
+/// An event sub-process `id` whose start event `{id}_start` (with `definition`) leads to `inner`
+/// then to the end event `{id}_end`.
+fn event_sub(
+    id: &str,
+    interrupting: bool,
+    definition: &str,
+    inner: &str,
+    inner_id: &str,
+) -> String {
+    format!(
+        r#"<subProcess id="{id}" triggeredByEvent="true"><startEvent id="{id}_start" isInterrupting="{interrupting}">{definition}</startEvent>{inner}<endEvent id="{id}_end"/>{}{}</subProcess>"#,
+        flow(&format!("{id}_start"), inner_id),
+        flow(inner_id, &format!("{id}_end")),
+    )
+}
+
+#[tokio::test]
+async fn interrupting_timer_event_sub_process_ends_everything_else_in_the_process() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        user_task("work"),
+        event_sub(
+            "ping",
+            false,
+            r#"<messageEventDefinition messageRef="m_ping"/>"#,
+            &user_task("pong"),
+            "pong",
+        ),
+        event_sub(
+            "timeout",
+            true,
+            r#"<timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition>"#,
+            r#"<task id="give_up"/>"#,
+            "give_up",
+        ),
+        flow("start", "work"),
+        flow("work", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with(
+        "esp_timer",
+        r#"<message id="m_ping" name="ping"/>"#,
+        &body.join("\n"),
+    ))
+    .await;
+    let inst = h.start("esp_timer", json!({})).await;
+    h.correlate("ping", "esp_timer", json!({"n": 1}))
+        .await
+        .unwrap();
+    h.correlate("ping", "esp_timer", json!({"n": 2}))
+        .await
+        .unwrap();
+    // Two non-interrupting instances run beside the task.
+    assert_eq!(
+        active(&h.instance(&inst.id).await),
+        ["ping", "ping", "pong", "pong", "work"]
+    );
+    h.complete_task_of(&inst.id, "pong").await;
+    assert_eq!(h.advance(60 * MINUTE).await, 1);
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["n"], json!(2));
+    // Its subscriptions closed with the process.
+    assert!(matches!(
+        h.correlate("ping", "esp_timer", json!({})).await,
+        Err(keel_engine::Error::NoSubscription(_))
+    ));
+    let ping = [
+        "ping:activated",
+        "ping_start:activated",
+        "ping_start:completed",
+        "ping_start_pong:taken",
+        "pong:activated",
+    ];
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "esp_timer:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("message_correlated", &ping),
+            ("message_correlated", &ping),
+            (
+                "task_completed",
+                &[
+                    "pong:completed",
+                    "pong_ping_end:taken",
+                    "ping_end:activated",
+                    "ping_end:completed",
+                    "ping:completed",
+                ],
+            ),
+            (
+                "timer_fired",
+                &[
+                    "work:terminated",
+                    "pong:terminated",
+                    "ping:terminated",
+                    "timeout:activated",
+                    "timeout_start:activated",
+                    "timeout_start:completed",
+                    "timeout_start_give_up:taken",
+                    "give_up:activated",
+                    "give_up:completed",
+                    "give_up_timeout_end:taken",
+                    "timeout_end:activated",
+                    "timeout_end:completed",
+                    "timeout:completed",
+                    "esp_timer:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn non_interrupting_timer_cycle_event_sub_process_repeats_while_its_sub_process_runs() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<subProcess id="sub"><startEvent id="s2"/><endEvent id="e2"/>"#.to_owned(),
+        user_task("work"),
+        flow("s2", "work"),
+        flow("work", "e2"),
+        event_sub(
+            "remind",
+            false,
+            r#"<timerEventDefinition><timeCycle>R/PT1H</timeCycle></timerEventDefinition>"#,
+            r#"<task id="note"/>"#,
+            "note",
+        ),
+        "</subProcess>".to_owned(),
+        flow("start", "sub"),
+        flow("sub", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("esp_cycle", &body.join("\n"))).await;
+    let inst = h.start("esp_cycle", json!({})).await;
+    assert_eq!(h.advance(60 * MINUTE).await, 1);
+    assert_eq!(h.advance(60 * MINUTE).await, 1);
+    h.complete_task(&inst.id, "work", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    // The cycle closed with the sub-process.
+    assert_eq!(h.advance(600 * MINUTE).await, 0);
+    let remind = [
+        "remind:activated",
+        "remind_start:activated",
+        "remind_start:completed",
+        "remind_start_note:taken",
+        "note:activated",
+        "note:completed",
+        "note_remind_end:taken",
+        "remind_end:activated",
+        "remind_end:completed",
+        "remind:completed",
+    ];
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "esp_cycle:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_sub:taken",
+                    "sub:activated",
+                    "s2:activated",
+                    "s2:completed",
+                    "s2_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("timer_fired", &remind),
+            ("timer_fired", &remind),
+            (
+                "task_completed",
+                &[
+                    "work:completed",
+                    "work_e2:taken",
+                    "e2:activated",
+                    "e2:completed",
+                    "sub:completed",
+                    "sub_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "esp_cycle:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn error_event_sub_process_catches_before_the_boundary_of_its_sub_process() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="never"/>"#.to_owned(),
+        r#"<subProcess id="sub"><startEvent id="s2"/><parallelGateway id="fork"/>"#.to_owned(),
+        user_task("side"),
+        r#"<endEvent id="fail"><errorEventDefinition errorRef="err_1"/></endEvent>"#.to_owned(),
+        flow("s2", "fork"),
+        flow("fork", "side"),
+        flow("fork", "fail"),
+        event_sub(
+            "on_error",
+            true,
+            r#"<errorEventDefinition errorRef="err_1"/>"#,
+            r#"<task id="handle"/>"#,
+            "handle",
+        ),
+        "</subProcess>".to_owned(),
+        r#"<boundaryEvent id="caught" attachedToRef="sub"><errorEventDefinition/></boundaryEvent>"#
+            .to_owned(),
+        flow("start", "sub"),
+        flow("sub", "end"),
+        flow("caught", "never"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with(
+        "esp_error",
+        r#"<error id="err_1" errorCode="E1"/>"#,
+        &body.join("\n"),
+    ))
+    .await;
+    let inst = h.start("esp_error", json!({})).await;
+    assert_eq!(inst.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "esp_error:activated",
+                "start:activated",
+                "start:completed",
+                "start_sub:taken",
+                "sub:activated",
+                "s2:activated",
+                "s2:completed",
+                "s2_fork:taken",
+                "fork:activated",
+                "fork:completed",
+                "fork_side:taken",
+                "fork_fail:taken",
+                "side:activated",
+                "fail:activated",
+                "side:terminated",
+                "fail:terminated",
+                "on_error:activated",
+                "on_error_start:activated",
+                "on_error_start:completed",
+                "on_error_start_handle:taken",
+                "handle:activated",
+                "handle:completed",
+                "handle_on_error_end:taken",
+                "on_error_end:activated",
+                "on_error_end:completed",
+                "on_error:completed",
+                "sub:completed",
+                "sub_end:taken",
+                "end:activated",
+                "end:completed",
+                "esp_error:completed",
+            ],
+        )],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn job_error_and_escalation_reach_the_event_sub_processes_of_the_process() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<intermediateThrowEvent id="raise"><escalationEventDefinition escalationRef="esc_a"/></intermediateThrowEvent>"#.to_owned(),
+        service("charge"),
+        flow("start", "raise"),
+        flow("raise", "charge"),
+        flow("charge", "end"),
+        event_sub(
+            "on_escalation",
+            false,
+            r#"<escalationEventDefinition/>"#,
+            r#"<task id="log"/>"#,
+            "log",
+        ),
+        event_sub(
+            "on_error",
+            true,
+            r#"<errorEventDefinition/>"#,
+            &user_task("refund"),
+            "refund",
+        ),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with("esp_throw", ESCALATIONS, &body.join("\n")))
+        .await;
+    let inst = h.start("esp_throw", json!({})).await;
+    assert_eq!(active(&inst), ["charge"]);
+    let jobs = h.jobs("charge").await;
+    h.engine
+        .throw_job_error(
+            &jobs[0].id,
+            keel_engine::ThrowErrorRequest {
+                worker: "w".into(),
+                error_code: "DECLINED".into(),
+                error_message: "card declined".into(),
+                variables: vars(json!({"reason": "declined"})),
+            },
+            &admin(),
+        )
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(active(&view), ["on_error", "refund"]);
+    assert_eq!(view.variables["reason"], json!("declined"));
+    h.complete_task(&inst.id, "refund", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "esp_throw:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_raise:taken",
+                    "raise:activated",
+                    "raise:completed",
+                    "raise_charge:taken",
+                    "on_escalation:activated",
+                    "charge:activated",
+                    "on_escalation_start:activated",
+                    "on_escalation_start:completed",
+                    "on_escalation_start_log:taken",
+                    "log:activated",
+                    "log:completed",
+                    "log_on_escalation_end:taken",
+                    "on_escalation_end:activated",
+                    "on_escalation_end:completed",
+                    "on_escalation:completed",
+                ],
+            ),
+            (
+                "error_thrown",
+                &[
+                    "charge:terminated",
+                    "on_error:activated",
+                    "on_error_start:activated",
+                    "on_error_start:completed",
+                    "on_error_start_refund:taken",
+                    "refund:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "refund:completed",
+                    "refund_on_error_end:taken",
+                    "on_error_end:activated",
+                    "on_error_end:completed",
+                    "on_error:completed",
+                    "esp_throw:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn interrupting_message_event_sub_process_of_a_sub_process_lets_it_complete() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<subProcess id="sub"><startEvent id="s2"/><endEvent id="e2"/>"#.to_owned(),
+        user_task("work"),
+        flow("s2", "work"),
+        flow("work", "e2"),
+        event_sub(
+            "stop",
+            true,
+            r#"<messageEventDefinition messageRef="m_stop"/>"#,
+            r#"<task id="wrap_up"/>"#,
+            "wrap_up",
+        ),
+        "</subProcess>".to_owned(),
+        flow("start", "sub"),
+        flow("sub", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with(
+        "esp_stop",
+        r#"<message id="m_stop" name="stop"><extensionElements><zeebe:subscription correlationKey="=orderId"/></extensionElements></message>"#,
+        &body.join("\n"),
+    ))
+    .await;
+    let inst = h.start("esp_stop", json!({"orderId": "o-7"})).await;
+    h.correlate_key("stop", "o-7", json!({"why": "customer"}))
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["why"], json!("customer"));
+    assert!(h.open_tasks(&inst.id).await.is_empty());
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "esp_stop:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_sub:taken",
+                    "sub:activated",
+                    "s2:activated",
+                    "s2:completed",
+                    "s2_work:taken",
+                    "work:activated",
+                ],
+            ),
+            (
+                "message_correlated",
+                &[
+                    "work:terminated",
+                    "stop:activated",
+                    "stop_start:activated",
+                    "stop_start:completed",
+                    "stop_start_wrap_up:taken",
+                    "wrap_up:activated",
+                    "wrap_up:completed",
+                    "wrap_up_stop_end:taken",
+                    "stop_end:activated",
+                    "stop_end:completed",
+                    "stop:completed",
+                    "sub:completed",
+                    "sub_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "esp_stop:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- signals ----------------------------------------------------------------------------------
+
+const GO: &str = r#"<signalEventDefinition signalRef="sig_go"/>"#;
+const SIG_GO: &str = r#"<signal id="sig_go" name="go"/>"#;
+
+impl Harness {
+    /// The instances of definition `key`, newest first.
+    async fn instances_of(&self, key: &str) -> Vec<InstanceView> {
+        self.engine
+            .list_instances(&keel_engine::InstanceFilter {
+                definition_key: Some(key.into()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+    }
+}
+
+#[tokio::test]
+async fn thrown_signal_reaches_every_catch_and_starts_signal_start_processes() {
+    let waiter = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        format!(r#"<intermediateCatchEvent id="wait_go">{GO}</intermediateCatchEvent>"#),
+        flow("start", "wait_go"),
+        flow("wait_go", "end"),
+    ];
+    let watcher = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="noted"/><task id="note"/>"#
+            .to_owned(),
+        user_task("work"),
+        format!(
+            r#"<boundaryEvent id="heard" attachedToRef="work" cancelActivity="false">{GO}</boundaryEvent>"#
+        ),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("heard", "note"),
+        flow("note", "noted"),
+    ];
+    let listener = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        user_task("idle"),
+        flow("start", "idle"),
+        flow("idle", "end"),
+        event_sub("on_signal", true, GO, r#"<task id="react"/>"#, "react"),
+    ];
+    let started = [
+        format!(r#"<startEvent id="go_start">{GO}</startEvent><endEvent id="end"/>"#),
+        flow("go_start", "end"),
+    ];
+    let thrower = [
+        r#"<startEvent id="start"/>"#.to_owned(),
+        format!(
+            r#"<intermediateThrowEvent id="shout"><extensionElements><zeebe:ioMapping><zeebe:input source="=42" target="answer"/></zeebe:ioMapping></extensionElements>{GO}</intermediateThrowEvent>"#
+        ),
+        format!(r#"<endEvent id="done">{GO}</endEvent>"#),
+        flow("start", "shout"),
+        flow("shout", "done"),
+    ];
+    let h = Harness::new().await;
+    for (key, body) in [
+        ("waiter", waiter.join("\n")),
+        ("watcher", watcher.join("\n")),
+        ("listener", listener.join("\n")),
+        ("on_go", started.join("\n")),
+        ("thrower", thrower.join("\n")),
+    ] {
+        h.deploy(&model_with(key, SIG_GO, &body)).await;
+    }
+    let waiting = h.start("waiter", json!({})).await;
+    let watching = h.start("watcher", json!({})).await;
+    let listening = h.start("listener", json!({})).await;
+    let throwing = h.start("thrower", json!({})).await;
+    assert_eq!(throwing.state, "completed");
+    let view = h.instance(&waiting.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["answer"], json!(42));
+    assert_eq!(h.instance(&listening.id).await.state, "completed");
+    assert_eq!(active(&h.instance(&watching.id).await), ["work"]);
+    // The shout and the end event each started one instance.
+    let on_go = h.instances_of("on_go").await;
+    assert_eq!(on_go.len(), 2);
+    assert!(on_go.iter().all(|i| i.state == "completed"));
+    h.assert_trail(
+        &throwing.id,
+        &[(
+            "instance_started",
+            &[
+                "thrower:activated",
+                "start:activated",
+                "start:completed",
+                "start_shout:taken",
+                "shout:activated",
+                "shout:completed",
+                "shout_done:taken",
+                "done:activated",
+                "done:completed",
+                "thrower:completed",
+            ],
+        )],
+    )
+    .await;
+    h.assert_trail(
+        &waiting.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "waiter:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_wait_go:taken",
+                    "wait_go:activated",
+                ],
+            ),
+            (
+                "signal_received",
+                &[
+                    "wait_go:completed",
+                    "wait_go_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "waiter:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    let heard = [
+        "heard:activated",
+        "heard:completed",
+        "heard_note:taken",
+        "note:activated",
+        "note:completed",
+        "note_noted:taken",
+        "noted:activated",
+        "noted:completed",
+    ];
+    h.assert_trail(
+        &watching.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "watcher:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("signal_received", &heard),
+            ("signal_received", &heard),
+        ],
+    )
+    .await;
+    h.assert_trail(
+        &listening.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "listener:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_idle:taken",
+                    "idle:activated",
+                ],
+            ),
+            (
+                "signal_received",
+                &[
+                    "idle:terminated",
+                    "on_signal:activated",
+                    "on_signal_start:activated",
+                    "on_signal_start:completed",
+                    "on_signal_start_react:taken",
+                    "react:activated",
+                    "react:completed",
+                    "react_on_signal_end:taken",
+                    "on_signal_end:activated",
+                    "on_signal_end:completed",
+                    "on_signal:completed",
+                    "listener:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    h.assert_trail(
+        &on_go[0].id,
+        &[(
+            "instance_started",
+            &[
+                "on_go:activated",
+                "go_start:activated",
+                "go_start:completed",
+                "go_start_end:taken",
+                "end:activated",
+                "end:completed",
+                "on_go:completed",
+            ],
+        )],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn broadcast_signal_is_not_buffered_and_interrupts_by_name() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="aborted"/>"#.to_owned(),
+        user_task("work"),
+        r#"<boundaryEvent id="abort" attachedToRef="work"><signalEventDefinition signalRef="sig_stop"/></boundaryEvent>"#.to_owned(),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("abort", "aborted"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with(
+        "guarded",
+        r#"<signal id="sig_stop" name="=&quot;stop-&quot; + line"/>"#,
+        &body.join("\n"),
+    ))
+    .await;
+    let none = h
+        .engine
+        .broadcast_signal("stop-a", Map::new(), &admin())
+        .await
+        .unwrap();
+    assert_eq!(none, keel_engine::SignalResult::default());
+    let a = h.start("guarded", json!({"line": "a"})).await;
+    let b = h.start("guarded", json!({"line": "b"})).await;
+    let result = h
+        .engine
+        .broadcast_signal("stop-a", vars(json!({"why": "maintenance"})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(result.caught, std::slice::from_ref(&a.id));
+    assert!(result.started.is_empty());
+    let view = h.instance(&a.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["why"], json!("maintenance"));
+    assert_eq!(h.instance(&b.id).await.state, "active");
+    // Gone with its task: the same signal again reaches nothing.
+    let again = h
+        .engine
+        .broadcast_signal("stop-a", Map::new(), &admin())
+        .await
+        .unwrap();
+    assert!(again.caught.is_empty());
+    assert!(matches!(
+        h.correlate("signal:stop-b", "guarded", json!({})).await,
+        Err(keel_engine::Error::Invalid { .. })
+    ));
+    h.assert_trail(
+        &a.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "guarded:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            (
+                "signal_received",
+                &[
+                    "work:terminated",
+                    "abort:activated",
+                    "abort:completed",
+                    "abort_aborted:taken",
+                    "aborted:activated",
+                    "aborted:completed",
+                    "guarded:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- call activity ----------------------------------------------------------------------------
+
+/// `payment`: a user task `approve` between start and end.
+fn payment_model() -> String {
+    let body = [
+        r#"<startEvent id="p_start"/><endEvent id="p_end"/>"#.to_owned(),
+        user_task("approve"),
+        flow("p_start", "approve"),
+        flow("approve", "p_end"),
+    ];
+    model("payment", &body.join("\n"))
+}
+
+const PAYMENT_START: [&str; 5] = [
+    "payment:activated",
+    "p_start:activated",
+    "p_start:completed",
+    "p_start_approve:taken",
+    "approve:activated",
+];
+
+#[tokio::test]
+async fn zeebe_call_activity_runs_the_called_process_and_takes_its_variables() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<callActivity id="pay"><extensionElements><zeebe:calledElement processId="=&quot;pay&quot; + &quot;ment&quot;"/>
+  <zeebe:ioMapping><zeebe:input source="=total * 2" target="amount"/></zeebe:ioMapping></extensionElements></callActivity>"#.to_owned(),
+        flow("start", "pay"),
+        flow("pay", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&payment_model()).await;
+    h.deploy(&model("order", &body.join("\n"))).await;
+    let order = h.start("order", json!({"total": 21})).await;
+    assert_eq!(active(&order), ["pay"]);
+    let children = h.instances_of("payment").await;
+    assert_eq!(children.len(), 1);
+    let child = &children[0];
+    assert!(
+        child.id.starts_with(&format!("{}.", order.id)),
+        "{}",
+        child.id
+    );
+    // Every variable visible at the call activity went in.
+    assert_eq!(child.variables, vars(json!({"total": 21, "amount": 42})));
+    // Cancelling the called instance directly is refused: its caller owns it.
+    assert!(matches!(
+        h.engine.cancel_instance(&child.id, None, &admin()).await,
+        Err(keel_engine::Error::Conflict(_))
+    ));
+    h.complete_task(&child.id, "approve", json!({"approved": true}))
+        .await;
+    let view = h.instance(&order.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["approved"], json!(true));
+    assert_eq!(h.instance(&child.id).await.state, "completed");
+    h.assert_trail(
+        &order.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "order:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pay:taken",
+                    "pay:activated",
+                ],
+            ),
+            (
+                "called_instance_completed",
+                &[
+                    "pay:completed",
+                    "pay_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "order:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    h.assert_trail(
+        &child.id,
+        &[
+            ("instance_started", &PAYMENT_START),
+            (
+                "task_completed",
+                &[
+                    "approve:completed",
+                    "approve_p_end:taken",
+                    "p_end:activated",
+                    "p_end:completed",
+                    "payment:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn camunda_call_activity_binds_a_version_and_maps_in_and_out() {
+    // Version 1 decides synchronously; version 2 would wait for a person.
+    let v1 = [
+        r#"<startEvent id="c_start"/><endEvent id="c_end"/>"#.to_owned(),
+        r#"<scriptTask id="decide"><extensionElements><zeebe:script expression="=amount &lt; 100" resultVariable="approved"/></extensionElements></scriptTask>"#.to_owned(),
+        flow("c_start", "decide"),
+        flow("decide", "c_end"),
+    ];
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<callActivity id="check" calledElement="${'checker'}" camunda:calledElementBinding="version" camunda:calledElementVersion="1"><extensionElements>
+  <camunda:in source="total" target="amount"/><camunda:out source="approved" target="ok"/></extensionElements></callActivity>"#.to_owned(),
+        flow("start", "check"),
+        flow("check", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("checker", &v1.join("\n"))).await;
+    h.deploy(&payment_model().replace("payment", "checker"))
+        .await;
+    h.deploy(&model("caller", &body.join("\n"))).await;
+    let inst = h.start("caller", json!({"total": 12, "other": "x"})).await;
+    // The called instance completed in the same transaction.
+    assert_eq!(inst.state, "completed");
+    assert_eq!(
+        inst.variables,
+        vars(json!({"total": 12, "other": "x", "ok": true}))
+    );
+    let children = h.instances_of("checker").await;
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].definition_version, 1);
+    // Only what camunda:in names went in.
+    assert_eq!(
+        children[0].variables,
+        vars(json!({"amount": 12, "approved": true}))
+    );
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "caller:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_check:taken",
+                    "check:activated",
+                ],
+            ),
+            (
+                "called_instance_completed",
+                &[
+                    "check:completed",
+                    "check_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "caller:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn error_end_event_of_the_called_instance_reaches_the_call_activity_boundary() {
+    let failing = [
+        r#"<startEvent id="f_start"/><endEvent id="f_fail"><errorEventDefinition errorRef="err_pay"/></endEvent>"#.to_owned(),
+        user_task("check"),
+        flow("f_start", "check"),
+        flow("check", "f_fail"),
+    ];
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="failed"/>"#.to_owned(),
+        r#"<callActivity id="pay"><extensionElements><zeebe:calledElement processId="failing"/></extensionElements></callActivity>"#.to_owned(),
+        r#"<boundaryEvent id="declined" attachedToRef="pay"><errorEventDefinition errorRef="err_pay"/></boundaryEvent>"#.to_owned(),
+        flow("start", "pay"),
+        flow("pay", "end"),
+        flow("declined", "failed"),
+    ];
+    let errors = r#"<error id="err_pay" errorCode="DECLINED"/>"#;
+    let h = Harness::new().await;
+    h.deploy(&model_with("failing", errors, &failing.join("\n")))
+        .await;
+    h.deploy(&model_with("guarded_call", errors, &body.join("\n")))
+        .await;
+    let inst = h.start("guarded_call", json!({})).await;
+    let child = h.instances_of("failing").await.remove(0);
+    h.complete_task(&child.id, "check", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    assert_eq!(h.instance(&child.id).await.state, "cancelled");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "guarded_call:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pay:taken",
+                    "pay:activated",
+                ],
+            ),
+            (
+                "error_thrown",
+                &[
+                    "pay:terminated",
+                    "declined:activated",
+                    "declined:completed",
+                    "declined_failed:taken",
+                    "failed:activated",
+                    "failed:completed",
+                    "guarded_call:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    h.assert_trail(
+        &child.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "failing:activated",
+                    "f_start:activated",
+                    "f_start:completed",
+                    "f_start_check:taken",
+                    "check:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &["check:completed", "check_f_fail:taken", "f_fail:activated"],
+            ),
+            (
+                "instance_cancelled",
+                &["f_fail:terminated", "failing:terminated"],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn error_no_caller_catches_is_an_incident_in_the_called_instance() {
+    let failing = [
+        r#"<startEvent id="f_start"/><endEvent id="f_fail"><errorEventDefinition errorRef="err_pay"/></endEvent>"#.to_owned(),
+        flow("f_start", "f_fail"),
+    ];
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<callActivity id="pay"><extensionElements><zeebe:calledElement processId="failing"/></extensionElements></callActivity>"#.to_owned(),
+        flow("start", "pay"),
+        flow("pay", "end"),
+    ];
+    let errors = r#"<error id="err_pay" errorCode="DECLINED"/>"#;
+    let h = Harness::new().await;
+    h.deploy(&model_with("failing", errors, &failing.join("\n")))
+        .await;
+    h.deploy(&model_with("open_call", errors, &body.join("\n")))
+        .await;
+    let inst = h.start("open_call", json!({})).await;
+    assert_eq!(inst.state, "active");
+    assert_eq!(inst.incidents, 0);
+    let child = h.instances_of("failing").await.remove(0);
+    let incidents = h.open_incidents(&child.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].kind, "unhandled_error");
+    assert_eq!(incidents[0].element_id, "f_fail");
+    assert_eq!(
+        incidents[0].message,
+        "error 'DECLINED' thrown by an end event was not caught, neither here nor by the calling instances"
+    );
+    h.assert_trail(
+        &child.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "failing:activated",
+                    "f_start:activated",
+                    "f_start:completed",
+                    "f_start_f_fail:taken",
+                    "f_fail:activated",
+                ],
+            ),
+            ("error_not_caught", &[]),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cancelling_the_caller_cancels_the_called_instance() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<callActivity id="pay"><extensionElements><zeebe:calledElement processId="payment"/></extensionElements></callActivity>"#.to_owned(),
+        flow("start", "pay"),
+        flow("pay", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&payment_model()).await;
+    h.deploy(&model("order", &body.join("\n"))).await;
+    let order = h.start("order", json!({})).await;
+    let child = h.instances_of("payment").await.remove(0);
+    assert_eq!(h.open_tasks(&child.id).await.len(), 1);
+    h.engine
+        .cancel_instance(&order.id, Some("customer left".into()), &admin())
+        .await
+        .unwrap();
+    assert_eq!(h.instance(&child.id).await.state, "cancelled");
+    assert!(h.open_tasks(&child.id).await.is_empty());
+    h.assert_trail(
+        &order.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "order:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pay:taken",
+                    "pay:activated",
+                ],
+            ),
+            (
+                "instance_cancelled",
+                &["pay:terminated", "order:terminated"],
+            ),
+        ],
+    )
+    .await;
+    h.assert_trail(
+        &child.id,
+        &[
+            ("instance_started", &PAYMENT_START),
+            (
+                "instance_cancelled",
+                &["approve:terminated", "payment:terminated"],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn call_to_a_process_not_deployed_is_an_incident_resolved_by_deploying_it() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<callActivity id="pay" calledElement="payment"><extensionElements><camunda:in variables="all"/><camunda:out variables="all"/></extensionElements></callActivity>"#.to_owned(),
+        flow("start", "pay"),
+        flow("pay", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("early", &body.join("\n"))).await;
+    let inst = h.start("early", json!({"total": 3})).await;
+    let incidents = h.open_incidents(&inst.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].kind, "call_failed");
+    assert_eq!(incidents[0].message, "no process 'payment' is deployed");
+    h.deploy(&payment_model()).await;
+    h.engine
+        .resolve_incident(&incidents[0].id, None, Map::new(), &admin())
+        .await
+        .unwrap();
+    let child = h.instances_of("payment").await.remove(0);
+    assert_eq!(child.variables["total"], json!(3));
+    h.complete_task(&child.id, "approve", json!({"approved": false}))
+        .await;
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["approved"], json!(false));
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "early:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pay:taken",
+                    "pay:activated",
+                ],
+            ),
+            ("call_failed", &[]),
+            ("incident_resolved", &[]),
+            (
+                "called_instance_completed",
+                &[
+                    "pay:completed",
+                    "pay_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "early:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- complex gateway --------------------------------------------------------------------------
+
+/// Three reviews in parallel joined by complex gateway `quorum` with `condition`, then `decide`.
+fn quorum_model(key: &str, branches: &[&str], condition: &str) -> String {
+    let mut body = vec![
+        format!(
+            r#"<startEvent id="start"/><parallelGateway id="split"/><complexGateway id="quorum"><activationCondition>{condition}</activationCondition></complexGateway><endEvent id="end"/>"#
+        ),
+        user_task("decide"),
+        flow("start", "split"),
+        flow("quorum", "decide"),
+        flow("decide", "end"),
+    ];
+    for b in branches {
+        body.push(user_task(b));
+        body.push(flow("split", b));
+        body.push(flow(b, "quorum"));
+    }
+    model(key, &body.join("\n"))
+}
+
+#[tokio::test]
+async fn complex_gateway_fires_once_its_activation_condition_holds() {
+    let h = Harness::new().await;
+    h.deploy(&quorum_model(
+        "reviews3",
+        &["r1", "r2", "r3"],
+        "=activationCount >= 2",
+    ))
+    .await;
+    let inst = h.start("reviews3", json!({})).await;
+    h.complete_task(&inst.id, "r2", json!({})).await;
+    assert_eq!(active(&h.instance(&inst.id).await), ["r1", "r3"]);
+    h.complete_task(&inst.id, "r1", json!({})).await;
+    assert_eq!(active(&h.instance(&inst.id).await), ["decide", "r3"]);
+    // The late token is consumed without firing again.
+    h.complete_task(&inst.id, "r3", json!({})).await;
+    assert_eq!(active(&h.instance(&inst.id).await), ["decide"]);
+    h.complete_task(&inst.id, "decide", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "reviews3:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_split:taken",
+                    "split:activated",
+                    "split:completed",
+                    "split_r1:taken",
+                    "split_r2:taken",
+                    "split_r3:taken",
+                    "r1:activated",
+                    "r2:activated",
+                    "r3:activated",
+                ],
+            ),
+            ("task_completed", &["r2:completed", "r2_quorum:taken"]),
+            (
+                "task_completed",
+                &[
+                    "r1:completed",
+                    "r1_quorum:taken",
+                    "quorum:activated",
+                    "quorum:completed",
+                    "quorum_decide:taken",
+                    "decide:activated",
+                ],
+            ),
+            ("task_completed", &["r3:completed", "r3_quorum:taken"]),
+            (
+                "task_completed",
+                &[
+                    "decide:completed",
+                    "decide_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "reviews3:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn complex_gateway_whose_condition_cannot_hold_any_more_is_an_incident() {
+    let h = Harness::new().await;
+    h.deploy(&quorum_model(
+        "never",
+        &["r1", "r2"],
+        "=activationCount >= 3",
+    ))
+    .await;
+    let inst = h.start("never", json!({})).await;
+    h.complete_task(&inst.id, "r1", json!({})).await;
+    h.complete_task(&inst.id, "r2", json!({})).await;
+    let incidents = h.open_incidents(&inst.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].element_id, "quorum");
+    assert_eq!(
+        incidents[0].message,
+        "activation condition of complex gateway 'quorum' ('activationCount >= 3') is false and no more tokens can arrive"
+    );
+    let trail = h.trail(&inst.id).await;
+    assert_eq!(
+        trail.last().map(|(_, t)| t.clone()),
+        Some(
+            ["r2:completed", "r2_quorum:taken", "quorum:activated"]
+                .map(str::to_owned)
+                .to_vec()
+        )
+    );
+}
+
+// ----- standard loop ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn standard_loop_repeats_while_its_condition_holds() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<scriptTask id="step"><extensionElements><zeebe:script expression="=count + loopCounter" resultVariable="count"/></extensionElements>
+  <standardLoopCharacteristics><loopCondition>=loopCounter &lt; 3</loopCondition></standardLoopCharacteristics></scriptTask>"#.to_owned(),
+        flow("start", "step"),
+        flow("step", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("looping", &body.join("\n"))).await;
+    let inst = h.start("looping", json!({"count": 0})).await;
+    assert_eq!(inst.state, "completed");
+    // 1 + 2 + 3: three iterations, loopCounter from 1.
+    assert_eq!(inst.variables["count"], json!(6));
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "looping:activated",
+                "start:activated",
+                "start:completed",
+                "start_step:taken",
+                "step[loop]:activated",
+                "step:activated",
+                "step:completed",
+                "step:activated",
+                "step:completed",
+                "step:activated",
+                "step:completed",
+                "step[loop]:completed",
+                "step_end:taken",
+                "end:activated",
+                "end:completed",
+                "looping:completed",
+            ],
+        )],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn standard_loop_tests_before_and_stops_at_its_maximum() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        user_task("ask").replace(
+            "</userTask>",
+            r#"<standardLoopCharacteristics testBefore="true" loopMaximum="2"><loopCondition>=not(done)</loopCondition></standardLoopCharacteristics></userTask>"#,
+        ),
+        flow("start", "ask"),
+        flow("ask", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("asking", &body.join("\n"))).await;
+    // Tested before the first iteration: nothing to do.
+    let skipped = h.start("asking", json!({"done": true})).await;
+    assert_eq!(skipped.state, "completed");
+    h.assert_trail(
+        &skipped.id,
+        &[(
+            "instance_started",
+            &[
+                "asking:activated",
+                "start:activated",
+                "start:completed",
+                "start_ask:taken",
+                "ask[loop]:activated",
+                "ask[loop]:completed",
+                "ask_end:taken",
+                "end:activated",
+                "end:completed",
+                "asking:completed",
+            ],
+        )],
+    )
+    .await;
+    // The condition still holds after two iterations, but the maximum is two.
+    let inst = h.start("asking", json!({"done": false})).await;
+    h.complete_task(&inst.id, "ask", json!({})).await;
+    h.complete_task(&inst.id, "ask", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "asking:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_ask:taken",
+                    "ask[loop]:activated",
+                    "ask:activated",
+                ],
+            ),
+            ("task_completed", &["ask:completed", "ask:activated"]),
+            (
+                "task_completed",
+                &[
+                    "ask:completed",
+                    "ask[loop]:completed",
+                    "ask_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "asking:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- compensation -----------------------------------------------------------------------------
+
+/// `book_hotel` then `book_flight`, each with a compensation handler (`cancel_hotel`, a task;
+/// `cancel_flight`, a user task), then `throw` (an intermediate throw or end event holding
+/// `compensate`).
+fn trip_model(key: &str, throw: &str) -> String {
+    let body = [
+        r#"<startEvent id="start"/><task id="book_hotel"/><task id="book_flight"/>"#.to_owned(),
+        r#"<boundaryEvent id="undo_hotel" attachedToRef="book_hotel"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="undo_flight" attachedToRef="book_flight"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<task id="cancel_hotel" isForCompensation="true"/>"#.to_owned(),
+        r#"<userTask id="cancel_flight" isForCompensation="true"><extensionElements><zeebe:assignmentDefinition candidateGroups="staff"/></extensionElements></userTask>"#.to_owned(),
+        r#"<association id="a_hotel" sourceRef="undo_hotel" targetRef="cancel_hotel"/>"#.to_owned(),
+        r#"<association id="a_flight" sourceRef="undo_flight" targetRef="cancel_flight"/>"#.to_owned(),
+        throw.to_owned(),
+        flow("start", "book_hotel"),
+        flow("book_hotel", "book_flight"),
+        flow("book_flight", "rollback"),
+    ];
+    model(key, &body.join("\n"))
+}
+
+const BOOKED: [&str; 10] = [
+    "start:activated",
+    "start:completed",
+    "start_book_hotel:taken",
+    "book_hotel:activated",
+    "book_hotel:completed",
+    "book_hotel_book_flight:taken",
+    "book_flight:activated",
+    "book_flight:completed",
+    "book_flight_rollback:taken",
+    "rollback:activated",
+];
+
+#[tokio::test]
+async fn compensation_throw_runs_every_handler_in_reverse_order_and_waits_for_them() {
+    let throw = [
+        r#"<intermediateThrowEvent id="rollback"><compensateEventDefinition/></intermediateThrowEvent><endEvent id="end"/>"#.to_owned(),
+        flow("rollback", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&trip_model("trip", &throw.join("\n"))).await;
+    let inst = h.start("trip", json!({})).await;
+    assert_eq!(active(&inst), ["cancel_flight", "rollback"]);
+    h.complete_task(&inst.id, "cancel_flight", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    let mut started = vec!["trip:activated"];
+    started.extend(BOOKED);
+    started.extend([
+        "cancel_flight:activated",
+        "cancel_hotel:activated",
+        "cancel_hotel:completed",
+    ]);
+    h.assert_trail(
+        &inst.id,
+        &[
+            ("instance_started", &started),
+            (
+                "task_completed",
+                &[
+                    "cancel_flight:completed",
+                    "rollback:completed",
+                    "rollback_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "trip:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn compensation_end_event_compensates_the_activity_it_names() {
+    let throw = r#"<endEvent id="rollback"><compensateEventDefinition activityRef="book_hotel"/></endEvent>"#;
+    let h = Harness::new().await;
+    h.deploy(&trip_model("hotel_only", throw)).await;
+    let inst = h.start("hotel_only", json!({})).await;
+    assert_eq!(inst.state, "completed");
+    let mut started = vec!["hotel_only:activated"];
+    started.extend(BOOKED);
+    started.extend([
+        "cancel_hotel:activated",
+        "cancel_hotel:completed",
+        "rollback:completed",
+        "hotel_only:completed",
+    ]);
+    h.assert_trail(&inst.id, &[("instance_started", &started)])
+        .await;
+}
+
+#[tokio::test]
+async fn compensation_models_are_checked_at_deploy() {
+    let h = Harness::new().await;
+    let unassociated = trip_model(
+        "bad_trip",
+        r#"<endEvent id="rollback"><compensateEventDefinition activityRef="nowhere"/></endEvent>"#,
+    )
+    .replace(
+        r#"<association id="a_hotel" sourceRef="undo_hotel" targetRef="cancel_hotel"/>"#,
+        "",
+    );
+    assert_eq!(
+        h.deploy_errors(&unassociated).await,
+        [
+            "compensation boundary event undo_hotel needs an association to a compensation handler",
+            "activityRef \"nowhere\" of rollback does not name an activity of its scope"
         ]
     );
 }

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use keel_feel::{Env, EvalError, Value};
+use keel_feel::{Env, EvalError, Explained, Value};
 
 /// A parsed expression, cheap to clone (shared).
 #[derive(Clone)]
@@ -28,6 +28,14 @@ impl Expression {
     /// Parses FEEL text (without the leading `=`).
     pub fn feel(text: &str) -> Result<Expression, keel_feel::ParseError> {
         let parsed = keel_feel::Expression::parse(text)?;
+        Ok(Expression {
+            inner: Arc::new(Lang::Feel(parsed)),
+        })
+    }
+
+    /// The value of variable `name` (which may contain spaces or `+ - * / . '`), as FEEL.
+    pub fn variable(name: &str) -> Result<Expression, keel_feel::ParseError> {
+        let parsed = keel_feel::Expression::parse_with_names(name, &[name])?;
         Ok(Expression {
             inner: Arc::new(Lang::Feel(parsed)),
         })
@@ -60,6 +68,15 @@ impl Expression {
         match &*self.inner {
             Lang::Feel(e) => e.evaluate(env),
             Lang::Juel(e) => e.evaluate(env),
+        }
+    }
+
+    /// Evaluates like [`Expression::evaluate`] and explains where `null` (or an error) came
+    /// from; [`Explained::failure`] turns the result into a message quoting the expression.
+    pub fn evaluate_explained(&self, env: &Env<'_>) -> Explained {
+        match &*self.inner {
+            Lang::Feel(e) => e.evaluate_explained(env),
+            Lang::Juel(e) => e.evaluate_explained(env),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! The model is pure data, immutable after parsing; the runtime (crate `keel-engine`) executes
 //! it. XML types never leave this crate.
 
+pub mod cron;
 pub mod diagnostic;
 pub mod expression;
 pub mod model;

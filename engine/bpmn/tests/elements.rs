@@ -259,7 +259,7 @@ fn multi_instance_characteristics_from_both_dialects() {
         ),
         (
             r#"<task id="a"><standardLoopCharacteristics/></task>"#,
-            "standardLoopCharacteristics is not supported yet",
+            "standardLoopCharacteristics needs a loopCondition or a loopMaximum",
         ),
     ] {
         assert_eq!(errors(&around(xml)), [message], "{xml}");

@@ -251,25 +251,11 @@ fn dead_ends_and_unreachable_nodes_are_warnings() {
 #[test]
 fn unsupported_elements_are_named_with_their_id() {
     for (xml, what) in [
-        (r#"<complexGateway id="a"/>"#, "complexGateway"),
-        (r#"<callActivity id="a"/>"#, "callActivity"),
         (r#"<transaction id="a"/>"#, "transaction"),
         (r#"<adHocSubProcess id="a"/>"#, "adHocSubProcess"),
         (
-            r#"<task id="a"><standardLoopCharacteristics/></task>"#,
-            "standardLoopCharacteristics",
-        ),
-        (
-            r#"<intermediateThrowEvent id="a"><signalEventDefinition/></intermediateThrowEvent>"#,
-            "signalEventDefinition",
-        ),
-        (
             r#"<intermediateCatchEvent id="a"><conditionalEventDefinition/></intermediateCatchEvent>"#,
             "conditionalEventDefinition",
-        ),
-        (
-            r#"<intermediateThrowEvent id="a"><compensateEventDefinition/></intermediateThrowEvent>"#,
-            "compensateEventDefinition",
         ),
     ] {
         let parsed = parse_str(&around(xml));
@@ -278,10 +264,46 @@ fn unsupported_elements_are_named_with_their_id() {
         assert_eq!(parsed.errors().count(), 1, "{what}: {}", dump(&parsed));
     }
     let parsed = parse_str(&around(
-        r#"<subProcess id="a"/><subProcess id="ev" triggeredByEvent="true"><startEvent id="es"><signalEventDefinition/></startEvent></subProcess>"#,
+        r#"<task id="a"/><subProcess id="ev" triggeredByEvent="true"><startEvent id="es"><conditionalEventDefinition/></startEvent></subProcess>"#,
     ));
-    let d = error_with(&parsed, "event subProcess is not supported yet");
-    assert_eq!(d.element_id.as_deref(), Some("ev"));
+    let d = error_with(&parsed, "conditionalEventDefinition is not supported yet");
+    assert_eq!(d.element_id.as_deref(), Some("es"));
+}
+
+#[test]
+fn event_sub_processes_have_one_event_start_and_no_flows() {
+    let esp = |start: &str, extra: &str| {
+        defs(&format!(
+            r#"<error id="err" errorCode="E"/><process id="p">{START_END}
+<subProcess id="ev" triggeredByEvent="true">{start}<sequenceFlow id="ef" sourceRef="es" targetRef="ee"/><endEvent id="ee"/></subProcess>{extra}</process>"#
+        ))
+    };
+    let ok = esp(
+        r#"<startEvent id="es" isInterrupting="false"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></startEvent>"#,
+        "",
+    );
+    assert!(errors(&ok).is_empty(), "{:?}", errors(&ok));
+    assert!(warnings(&ok).is_empty(), "{:?}", warnings(&ok));
+    assert_eq!(
+        errors(&esp(r#"<startEvent id="es"/>"#, "")),
+        [
+            "the start event of an event sub-process needs a message, timer, signal, error or escalation event definition"
+        ]
+    );
+    assert_eq!(
+        errors(&esp(
+            r#"<startEvent id="es" isInterrupting="false"><errorEventDefinition errorRef="err"/></startEvent>"#,
+            ""
+        )),
+        ["an error start event is always interrupting (isInterrupting=\"true\")"]
+    );
+    assert_eq!(
+        errors(&esp(
+            r#"<startEvent id="es"><errorEventDefinition/></startEvent>"#,
+            r#"<sequenceFlow id="in" sourceRef="s" targetRef="ev"/>"#
+        )),
+        ["event sub-process ev cannot have incoming or outgoing sequence flows"]
+    );
 }
 
 #[test]
@@ -294,4 +316,39 @@ fn every_problem_is_reported_in_document_order() {
     ));
     let lines: Vec<u32> = parsed.errors().map(|d| d.line).collect();
     assert_eq!(lines, [4, 5, 6], "{}", dump(&parsed));
+}
+
+#[test]
+fn call_activities_name_the_called_process_and_a_supported_binding() {
+    for (xml, expected) in [
+        (
+            r#"<callActivity id="a"/>"#,
+            vec![
+                "call activity has no called process: add zeebe:calledElement processId or calledElement",
+            ],
+        ),
+        (
+            r#"<callActivity id="a"><extensionElements><zeebe:calledElement processId="x" bindingType="versionTag"/></extensionElements></callActivity>"#,
+            vec![
+                "zeebe:calledElement bindingType=\"versionTag\" is not supported yet; use latest or deployment",
+            ],
+        ),
+        (
+            r#"<callActivity id="a" calledElement="x" camunda:calledElementBinding="version" camunda:calledElementVersion="two"/>"#,
+            vec!["camunda:calledElementVersion \"two\" is not a whole number"],
+        ),
+        (
+            r#"<callActivity id="a" calledElement="x"><extensionElements><camunda:in businessKey="${k}"/><camunda:out source="y"/></extensionElements></callActivity>"#,
+            vec![
+                "camunda:in businessKey is not supported yet",
+                "camunda:out needs a target (or variables=\"all\")",
+            ],
+        ),
+        (
+            r#"<callActivity id="a" calledElement="x"><extensionElements><camunda:in source="a" target="b"/><camunda:out variables="all"/></extensionElements></callActivity>"#,
+            vec![],
+        ),
+    ] {
+        assert_eq!(errors(&around(xml)), expected, "{xml}");
+    }
 }

@@ -129,6 +129,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
                 definitions.push(view(row));
                 continue;
             }
+            let previous = latest.as_ref().map(|r| r.id.clone());
             let version = latest.map(|r| r.version).unwrap_or(0) + 1;
             let id = format!("{}:{}", process.key, version);
             let row = crate::store::rows::DefinitionRow {
@@ -157,6 +158,8 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
             .execute(&mut *batch.conn)
             .await?;
             batch.deployed.push((id.clone(), process.clone()));
+            super::signals::open_start_subscriptions(batch, previous.as_deref(), &id, process)
+                .await?;
             audit_defs.push(json!({"id": id, "key": row.key, "version": version, "new": true}));
             definitions.push(view(&row));
         }

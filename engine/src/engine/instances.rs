@@ -260,44 +260,20 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
             None => format!("definition {}", request.definition_key),
         })
     })?;
-    let id = batch.new_id();
-    let mut state = InstanceState::new(request.variables.clone());
-    state
-        .engine_values
-        .insert("__instance_id".into(), Json::String(id.clone()));
-    if let Some(bk) = &request.business_key {
-        state
-            .engine_values
-            .insert("__business_key".into(), Json::String(bk.clone()));
-    }
-    let row = InstanceRow {
-        id,
-        definition_id: definition_id.clone(),
+    let new = NewInstance {
+        id: batch.new_id(),
+        definition_id,
         definition_key: request.definition_key.clone(),
-        definition_version: version,
+        version,
         business_key: request.business_key.clone(),
-        state: "active".into(),
-        started_at: batch.now_ms,
-        ended_at: None,
+        variables: request.variables,
         started_by: Some(op.caller_id.clone()),
-        incidents: 0,
-        audit_seq: 0,
-        audit_hash: GENESIS_HASH.to_owned(),
-        version: 0,
-        body: serde_json::to_string(&state).unwrap_or_default(),
+        parent: None,
     };
-    let mut data = Map::new();
-    data.insert("definition_id".into(), json!(definition_id));
-    data.insert("business_key".into(), json!(request.business_key));
-    data.insert(
-        "start_variables".into(),
-        crate::audit::audit_value(&Json::Object(request.variables)),
-    );
-    let ctx = ApplyCtx {
-        data,
-        ..ApplyCtx::new(op.actor)
-    };
-    let (row, _, _) = batch.apply(row, Trigger::Start, ctx).await?;
+    let row = create_instance(batch, new, Trigger::Start, ApplyCtx::new(op.actor)).await?;
+    // Called instances that complete at once complete their call activities: show that.
+    super::follow_up::run_queued(batch).await?;
+    let row = batch.instance(&row.id).await?.unwrap_or(row);
     if let Some(key) = &request.idempotency_key {
         query(
             "INSERT INTO idempotency_keys (caller, key, request_hash, instance_id, created_at) \
@@ -314,8 +290,81 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
     Ok(Reply::Instance(Box::new(view_in_batch(batch, &row).await?)))
 }
 
+/// An instance to create in a batch.
+pub(crate) struct NewInstance {
+    /// Its id.
+    pub id: String,
+    /// `key:version`.
+    pub definition_id: String,
+    /// The process id.
+    pub definition_key: String,
+    /// The definition version.
+    pub version: i64,
+    /// Business key.
+    pub business_key: Option<String>,
+    /// Start variables (the process scope).
+    pub variables: Map<String, Json>,
+    /// The user who started it.
+    pub started_by: Option<String>,
+    /// The call activity that started it.
+    pub parent: Option<crate::runtime::state::ParentLink>,
+}
+
+/// Creates an instance row and applies its start `trigger` (`Start`, or `StartAt` a start event);
+/// the audit record gets the definition, business key and start variables besides `ctx.data`.
+pub(crate) async fn create_instance(
+    batch: &mut Batch<'_>,
+    new: NewInstance,
+    trigger: Trigger,
+    mut ctx: ApplyCtx,
+) -> Result<InstanceRow> {
+    let mut state = InstanceState::new(new.variables.clone());
+    state
+        .engine_values
+        .insert("__instance_id".into(), Json::String(new.id.clone()));
+    if let Some(bk) = &new.business_key {
+        state
+            .engine_values
+            .insert("__business_key".into(), Json::String(bk.clone()));
+    }
+    state.parent = new.parent;
+    let row = InstanceRow {
+        id: new.id,
+        definition_id: new.definition_id.clone(),
+        definition_key: new.definition_key,
+        definition_version: new.version,
+        business_key: new.business_key.clone(),
+        state: "active".into(),
+        started_at: batch.now_ms,
+        ended_at: None,
+        started_by: new.started_by,
+        incidents: 0,
+        audit_seq: 0,
+        audit_hash: GENESIS_HASH.to_owned(),
+        version: 0,
+        body: serde_json::to_string(&state).unwrap_or_default(),
+    };
+    let mut data = Map::new();
+    data.insert("definition_id".into(), json!(new.definition_id));
+    data.insert("business_key".into(), json!(new.business_key));
+    data.insert(
+        "start_variables".into(),
+        crate::audit::audit_value(&Json::Object(new.variables)),
+    );
+    data.append(&mut ctx.data);
+    ctx.data = data;
+    let (row, _, _) = batch.apply(row, trigger, ctx).await?;
+    Ok(row)
+}
+
 pub(crate) async fn cancel(batch: &mut Batch<'_>, op: CancelOp) -> Result<Reply> {
     let row = load_active(batch, &op.instance_id).await?;
+    if let Some(parent) = &batch.state_of(&row)?.parent {
+        return Err(Error::Conflict(format!(
+            "instance {} was started by call activity '{}' of instance {}; cancel that instance",
+            row.id, parent.element_id, parent.instance_id
+        )));
+    }
     let mut ctx = ApplyCtx::new(op.actor);
     ctx.data.insert("reason".into(), json!(op.reason));
     let (row, _, _) = batch.apply(row, Trigger::Cancel, ctx).await?;

@@ -12,7 +12,7 @@ use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
-use crate::runtime::{ElementKey, Trigger};
+use crate::runtime::{ElementKey, SIGNAL_PREFIX, Trigger};
 use crate::store::rows::SubscriptionRow;
 
 /// `POST /messages`.
@@ -68,7 +68,18 @@ impl Engine {
 
 pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
     let r = op.request;
+<<<<<<< HEAD
     let dedupe_ttl = r.ttl_ms.max(24 * 3600 * 1000);
+=======
+    if r.name.starts_with(SIGNAL_PREFIX) {
+        return Err(Error::Invalid {
+            code: "invalid_message",
+            message: format!(
+                "message names starting with '{SIGNAL_PREFIX}' are reserved for signals"
+            ),
+        });
+    }
+>>>>>>> events-work
     if let Some(id) = &r.message_id {
         // Claim the message id first: a concurrent correlation of the same id (this node or
         // another) waits on the row and then sees the claim, so it is never delivered twice.
@@ -188,7 +199,9 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
     while index < batch.writes.subscriptions.len() {
         let sub = batch.writes.subscriptions[index].clone();
         index += 1;
-        if batch.is_removed(&sub.instance_id, sub.element_key) {
+        if batch.is_removed(&sub.instance_id, sub.element_key)
+            || sub.message_name.starts_with(SIGNAL_PREFIX)
+        {
             continue;
         }
         // Another node may be delivering the same message: take only one no one holds.

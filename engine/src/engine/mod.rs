@@ -6,11 +6,14 @@
 //! the read pool and never block the writer.
 
 mod batch;
+mod calls;
 mod deploy;
+mod follow_up;
 mod incidents;
 mod instances;
 mod jobs;
 mod messages;
+mod signals;
 mod tasks;
 mod timers;
 mod users;
@@ -25,6 +28,7 @@ pub use deploy::DeployFile;
 pub use instances::{InstanceFilter, StartRequest};
 pub use jobs::{ActivateRequest, FailRequest, JobFilter, ThrowErrorRequest};
 pub use messages::{CorrelateRequest, CorrelateResult};
+pub use signals::SignalResult;
 pub use tasks::TaskFilter;
 pub use users::{AuditFilter, NewUser, UserView};
 

@@ -1,5 +1,6 @@
 //! Timers: due timer rows fire in batches; each fires once (its row is deleted in the same
-//! transaction as the trigger it caused).
+//! transaction as the trigger it caused). A repeating timer (`timeCycle`) is a new row for its
+//! next due time, which the runtime schedules while applying the firing (same transaction).
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
@@ -55,6 +56,7 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
         let trigger = Trigger::TimerFired {
             key: ElementKey::try_from(timer.element_key).unwrap_or(0),
             element_id: timer.element_id.clone(),
+            due_at_ms: timer.due_at,
         };
         match batch.apply(instance, trigger, ctx).await {
             Ok(_) => fired += 1,

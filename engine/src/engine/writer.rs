@@ -10,7 +10,9 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::Batch;
-use super::{Shared, deploy, incidents, instances, jobs, messages, tasks, timers, users};
+use super::{
+    Shared, deploy, follow_up, incidents, instances, jobs, messages, signals, tasks, timers, users,
+};
 use crate::error::{Error, Result};
 use crate::views::{DeploymentView, InstanceView, JobView, TaskView};
 
@@ -32,6 +34,7 @@ pub(crate) enum Op {
     ThrowError(jobs::ThrowOp),
     Task(tasks::TaskOp),
     Correlate(messages::CorrelateOp),
+    BroadcastSignal(signals::BroadcastOp),
     Resolve(incidents::ResolveOp),
     FireTimers(usize),
     AddUser(users::AddUserOp),
@@ -44,6 +47,7 @@ pub(crate) enum Reply {
     Jobs(Vec<JobView>),
     Task(Box<TaskView>),
     Correlated(messages::CorrelateResult),
+    Signalled(signals::SignalResult),
     Count(usize),
     User(users::UserView, String),
     Empty,
@@ -167,8 +171,8 @@ async fn run_batch(
             }
             let subscriptions_before = batch.writes.subscriptions.len();
             let mut result = execute(&mut batch, command.op).await;
-            if result.is_ok()
-                && let Err(e) = messages::deliver_buffered(&mut batch, subscriptions_before).await
+            if !matches!(result, Err(Error::Store(_)))
+                && let Err(e) = follow_up::after_command(&mut batch, subscriptions_before).await
             {
                 result = Err(e);
             }
@@ -229,6 +233,7 @@ async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
         Op::ThrowError(op) => jobs::throw_error(batch, op).await,
         Op::Task(op) => tasks::execute(batch, op).await,
         Op::Correlate(op) => messages::correlate(batch, op).await,
+        Op::BroadcastSignal(op) => signals::broadcast(batch, op).await,
         Op::Resolve(op) => incidents::resolve(batch, op).await,
         Op::FireTimers(limit) => timers::fire(batch, limit).await,
         Op::AddUser(op) => users::add(batch, op).await,

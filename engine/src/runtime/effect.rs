@@ -1,7 +1,11 @@
 //! Effects: the work a step asks the outside world to create or cancel, as plain data, plus the
 //! element transitions it made (for history and the audit record).
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
+
+/// Subscriptions of signal events are message subscriptions named with this prefix (message
+/// names may not start with it), see docs/decisions/0008-signal-subscriptions.md.
+pub const SIGNAL_PREFIX: &str = "signal:";
 
 use super::state::ElementKey;
 
@@ -44,6 +48,42 @@ pub enum Effect {
         /// then correlates by business key or instance id).
         correlation_key: Option<String>,
     },
+    /// Broadcast a signal to every open signal subscription and signal start event (after this
+    /// step, in the same transaction; signals are not buffered).
+    BroadcastSignal {
+        /// Signal name.
+        name: String,
+        /// The signal's variables (the throw event's input mappings).
+        variables: Map<String, Json>,
+    },
+    /// Start an instance of another process for call activity instance `key` (after this step,
+    /// in the same transaction).
+    StartCalled(CallSpec),
+    /// This instance was started by a call activity and has completed: complete that call
+    /// activity with these variables (after this step, in the same transaction).
+    CompleteCaller {
+        /// The calling instance.
+        instance_id: String,
+        /// The call activity's element instance there.
+        key: ElementKey,
+        /// The call activity's BPMN id.
+        element_id: String,
+        /// This instance's process-scope variables.
+        variables: Map<String, Json>,
+    },
+    /// Call activity instance `key` was terminated: cancel the instance it called.
+    CancelCalled {
+        /// The call activity's element instance.
+        key: ElementKey,
+    },
+    /// Error end event instance `key` threw `code` and nothing in this instance catches it:
+    /// offer it to the calling instances (the end event waits for the verdict).
+    PropagateError {
+        /// The end event's element instance.
+        key: ElementKey,
+        /// The error code.
+        code: String,
+    },
     /// Delete every job, user task, timer and subscription owned by element instance `key`
     /// (it completed or was terminated).
     CancelWork {
@@ -66,6 +106,34 @@ pub enum Effect {
         /// Element instance.
         key: ElementKey,
     },
+}
+
+/// What a call activity starts (expressions already evaluated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallSpec {
+    /// The call activity's element instance.
+    pub key: ElementKey,
+    /// Its BPMN id.
+    pub element_id: String,
+    /// The BPMN process id of the called process.
+    pub process_id: String,
+    /// Which version of it.
+    pub version: CalledVersion,
+    /// The called instance's start variables.
+    pub variables: Map<String, Json>,
+    /// How many calls deep the called instance is (a root instance's callee is 1).
+    pub depth: u32,
+}
+
+/// Which version of a called process to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalledVersion {
+    /// The latest one.
+    Latest,
+    /// The one deployed with the calling process's version.
+    Deployment,
+    /// This version number.
+    Number(i64),
 }
 
 /// What a user task is created with (assignment already evaluated).

@@ -3,7 +3,7 @@
 
 use keel_bpmn::{Expression, Text};
 use keel_feel::{Env, Value};
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use super::state::{ElementKey, InstanceState};
 use super::variables::ScopeView;
@@ -27,7 +27,8 @@ impl Failure {
     }
 }
 
-/// Evaluates `expr` with the variables visible at `key`.
+/// Evaluates `expr` with the variables visible at `key`. A hard error (a JUEL variable that is
+/// not defined, a limit exceeded...) is an `expression_error` failure explaining it.
 pub fn evaluate(
     state: &InstanceState,
     key: ElementKey,
@@ -39,12 +40,133 @@ pub fn evaluate(
         variables: &view,
         now: now.clone(),
     };
-    expr.evaluate(&env).map_err(|e| {
-        Failure::expression(format!(
-            "failed to evaluate expression '{}': {e}",
-            expr.source()
-        ))
-    })
+    expr.evaluate(&env)
+        .map_err(|_| Failure::expression(explain(&env, expr, "a value")))
+}
+
+/// Evaluates `expr` for a context `what` (`sequence flow 'a_b'`, `input mapping 'x'`...): a
+/// hard error is a failure whose message starts with `what`.
+pub fn evaluate_for(
+    state: &InstanceState,
+    key: ElementKey,
+    now: &jiff::Zoned,
+    expr: &Expression,
+    what: &str,
+) -> Result<Value, Failure> {
+    evaluate(state, key, now, expr)
+        .map_err(|f| Failure::expression(format!("{what}: {}", f.message)))
+}
+
+/// Evaluates a condition: only a boolean counts; null or another type is an `expression_error`
+/// failure naming `what`, the expression, its value and why, e.g. `sequence flow 'a_b':
+/// expression 'amount > 100' evaluated to null, expected a boolean: cannot compare amount
+/// (string "12") with 100 (number)`.
+pub fn condition(
+    state: &InstanceState,
+    key: ElementKey,
+    now: &jiff::Zoned,
+    expr: &Expression,
+    what: &str,
+) -> Result<bool, Failure> {
+    match evaluate_for(state, key, now, expr, what)? {
+        Value::Bool(b) => Ok(b),
+        _ => Err(mismatch(state, key, now, expr, what, "a boolean")),
+    }
+}
+
+/// The failure for `expr` not evaluating to what was `expected` (`a list`...): evaluates it
+/// again, explained (expressions are pure, so it gives the same value), to say why.
+pub fn mismatch(
+    state: &InstanceState,
+    key: ElementKey,
+    now: &jiff::Zoned,
+    expr: &Expression,
+    what: &str,
+    expected: &str,
+) -> Failure {
+    let view = ScopeView::new(state, key);
+    let env = Env {
+        variables: &view,
+        now: now.clone(),
+    };
+    Failure::expression(format!("{what}: {}", explain(&env, expr, expected)))
+}
+
+/// True when condition `expr` evaluates to `true` at `key` with the `extra` variables in front of
+/// the visible ones; anything else (false, null, an error) is false.
+pub fn holds_with(
+    state: &InstanceState,
+    key: ElementKey,
+    now: &jiff::Zoned,
+    expr: &Expression,
+    extra: &Map<String, Json>,
+) -> bool {
+    let view = Overlay {
+        extra,
+        base: ScopeView::new(state, key),
+    };
+    let env = Env {
+        variables: &view,
+        now: now.clone(),
+    };
+    matches!(expr.evaluate(&env), Ok(Value::Bool(true)))
+}
+
+/// Like [`condition`], with the `extra` variables in front of the visible ones.
+pub fn condition_with(
+    state: &InstanceState,
+    key: ElementKey,
+    now: &jiff::Zoned,
+    expr: &Expression,
+    what: &str,
+    extra: &Map<String, Json>,
+) -> Result<bool, Failure> {
+    let view = Overlay {
+        extra,
+        base: ScopeView::new(state, key),
+    };
+    let env = Env {
+        variables: &view,
+        now: now.clone(),
+    };
+    match expr.evaluate(&env) {
+        Ok(Value::Bool(b)) => Ok(b),
+        Ok(_) => Err(Failure::expression(format!(
+            "{what}: {}",
+            explain(&env, expr, "a boolean")
+        ))),
+        Err(_) => Err(Failure::expression(format!(
+            "{what}: {}",
+            explain(&env, expr, "a value")
+        ))),
+    }
+}
+
+/// Variables `extra` in front of a scope's.
+struct Overlay<'a> {
+    extra: &'a Map<String, Json>,
+    base: ScopeView<'a>,
+}
+
+impl keel_feel::Variables for Overlay<'_> {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        match self.extra.get(name) {
+            Some(v) => Some(Value::from_json(v)),
+            None => self.base.lookup(name),
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names = self.base.names();
+        names.extend(self.extra.keys().cloned());
+        names
+    }
+}
+
+/// `expression '...' evaluated to X, expected Y: notes` (or the hard error and the notes).
+fn explain(env: &Env<'_>, expr: &Expression, expected: &str) -> String {
+    expr.evaluate_explained(env)
+        .failure(expr.source(), expected)
 }
 
 /// Evaluates a static-or-expression attribute to a string (numbers and booleans are written
@@ -58,12 +180,9 @@ pub fn text(
 ) -> Result<String, Failure> {
     match text {
         Text::Static(s) => Ok(s.clone()),
-        Text::Expr(e) => match evaluate(state, key, now, e)?.to_json() {
+        Text::Expr(e) => match evaluate_for(state, key, now, e, what)?.to_json() {
             Json::String(s) => Ok(s),
-            Json::Null => Err(Failure::expression(format!(
-                "{what} expression '{}' evaluated to null",
-                e.source()
-            ))),
+            Json::Null => Err(mismatch(state, key, now, e, what, "a value")),
             other => Ok(scalar_text(&other)),
         },
     }
@@ -80,7 +199,7 @@ pub fn list(
 ) -> Result<Vec<String>, Failure> {
     let value = match text {
         Text::Static(s) => Json::String(s.clone()),
-        Text::Expr(e) => evaluate(state, key, now, e)?.to_json(),
+        Text::Expr(e) => evaluate_for(state, key, now, e, what)?.to_json(),
     };
     match value {
         Json::Null => Ok(Vec::new()),
@@ -93,10 +212,19 @@ pub fn list(
             })
             .filter(|s| !s.is_empty())
             .collect()),
-        other => Err(Failure::expression(format!(
-            "{what} expression '{}' evaluated to {other}, expected a list or a comma-separated string",
-            text.source()
-        ))),
+        other => Err(match text {
+            Text::Expr(e) => mismatch(
+                state,
+                key,
+                now,
+                e,
+                what,
+                "a list or a comma-separated string",
+            ),
+            Text::Static(_) => Failure::expression(format!(
+                "{what}: {other} is not a list or a comma-separated string"
+            )),
+        }),
     }
 }
 

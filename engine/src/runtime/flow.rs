@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use keel_bpmn::{FlowIdx, FlowNodeKind, NodeIdx, ProcessDefinition};
+use keel_bpmn::{FlowIdx, FlowNodeKind, NodeIdx, ProcessDefinition, ScopeIdx};
 use serde_json::{Map, Value as Json};
 
 use super::behavior::{self, Activation, multi_instance};
@@ -67,24 +67,25 @@ impl<'a> Run<'a> {
     pub fn apply(&mut self, trigger: Trigger) -> Result<(), Error> {
         match trigger {
             Trigger::Start => {
-                let scope = self.def.get_scope(keel_bpmn::ScopeIdx::ROOT);
-                let start = scope
+                let start = self
+                    .def
+                    .get_scope(ScopeIdx::ROOT)
                     .and_then(|s| s.none_start)
                     .ok_or_else(|| Error::NoStartEvent(self.def.key.clone()))?;
-                if let Some(root) = self.state.elements.get_mut(&ROOT_KEY) {
-                    root.started_at = self.now_ms;
+                self.start_root(start);
+            }
+            Trigger::StartAt { element_id } => {
+                let start = self.node_idx(&element_id)?;
+                let node = self.def.node(start);
+                if node.scope != ScopeIdx::ROOT
+                    || !matches!(node.kind, FlowNodeKind::StartEvent { .. })
+                {
+                    return Err(Error::NotWaiting {
+                        element_id,
+                        expected: "a start of the process",
+                    });
                 }
-                self.record(
-                    ROOT_KEY,
-                    self.def.key.clone(),
-                    "process",
-                    TransitionKind::Activated,
-                );
-                let element_id = self.def.node(start).id.clone();
-                self.state.agenda.push_back(Action::Activate {
-                    scope: ROOT_KEY,
-                    element_id,
-                });
+                self.start_root(start);
             }
             Trigger::JobCompleted { key, variables } => {
                 self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
@@ -128,8 +129,13 @@ impl<'a> Run<'a> {
                     );
                 }
             }
-            Trigger::TimerFired { key, element_id } => {
+            Trigger::TimerFired {
+                key,
+                element_id,
+                due_at_ms,
+            } => {
                 self.event_arrived(key, &element_id, Map::new(), "a timer")?;
+                behavior::timer_cycle::fired(self, key, &element_id, due_at_ms);
             }
             Trigger::MessageCorrelated {
                 key,
@@ -137,6 +143,58 @@ impl<'a> Run<'a> {
                 variables,
             } => {
                 self.event_arrived(key, &element_id, variables, "a message")?;
+            }
+            Trigger::SignalReceived {
+                key,
+                element_id,
+                variables,
+            } => {
+                self.event_arrived(key, &element_id, variables, "a signal")?;
+            }
+            Trigger::CalledCompleted { key, variables } => {
+                self.expect_waiting(key, "its called instance", |k| {
+                    matches!(k, FlowNodeKind::CallActivity(_))
+                })?;
+                let element_id = self
+                    .state
+                    .elements
+                    .get(&key)
+                    .map(|e| e.element_id.clone())
+                    .unwrap_or_default();
+                let node = self.node_idx(&element_id)?;
+                let variables = behavior::call_activity::returned(self.def.node(node), variables);
+                self.complete_with_variables(key, variables);
+            }
+            Trigger::CallFailed { key, message } => {
+                self.expect_waiting(key, "its called instance", |k| {
+                    matches!(k, FlowNodeKind::CallActivity(_))
+                })?;
+                let kind = behavior::call_activity::CALL_FAILED;
+                self.raise(key, Failure { kind, message });
+            }
+            Trigger::CalledErrorThrown { key, code } => {
+                self.expect_waiting(key, "its called instance", |k| {
+                    matches!(k, FlowNodeKind::CallActivity(_))
+                })?;
+                if !behavior::boundary_event::throw_error(self, key, &code, Map::new()) {
+                    return Err(Error::ErrorNotCaught(code));
+                }
+            }
+            Trigger::ErrorNotCaught { key, code } => {
+                self.expect_waiting(key, "the verdict on its error", |k| {
+                    matches!(k, FlowNodeKind::EndEvent { .. })
+                })?;
+                self.set_state(key, ElementState::Activating);
+                let message = format!(
+                    "error '{code}' thrown by an end event was not caught, neither here nor by the calling instances"
+                );
+                self.raise(
+                    key,
+                    Failure {
+                        kind: "unhandled_error",
+                        message,
+                    },
+                );
             }
             Trigger::Cancel => {
                 self.terminate_children(ROOT_KEY);
@@ -152,6 +210,39 @@ impl<'a> Run<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Starts the process at its start event `start` and opens the waits of its event
+    /// sub-processes.
+    fn start_root(&mut self, start: NodeIdx) {
+        if let Some(root) = self.state.elements.get_mut(&ROOT_KEY) {
+            root.started_at = self.now_ms;
+        }
+        self.record(
+            ROOT_KEY,
+            self.def.key.clone(),
+            "process",
+            TransitionKind::Activated,
+        );
+        let element_id = self.def.node(start).id.clone();
+        self.state.agenda.push_back(Action::Activate {
+            scope: ROOT_KEY,
+            element_id,
+        });
+        self.open_root_waits();
+    }
+
+    /// Opens the waits of the process's event sub-processes; a failure (an expression in a
+    /// message name...) is an incident on the process (its paths go on; its event sub-processes
+    /// wait for nothing), and resolving it runs this again.
+    fn open_root_waits(&mut self) {
+        match behavior::event_sub_process::open(self, ROOT_KEY, ScopeIdx::ROOT) {
+            Ok(()) => self.set_state(ROOT_KEY, ElementState::Active),
+            Err(failure) => {
+                self.set_state(ROOT_KEY, ElementState::Activating);
+                self.raise(ROOT_KEY, failure);
+            }
+        }
     }
 
     /// Runs the agenda until it is empty or the step budget is spent; whenever it is empty,
@@ -227,10 +318,13 @@ impl<'a> Run<'a> {
                 started_at: self.now_ms,
                 triggered_by: None,
                 loop_state: body.then(LoopState::default),
+                cycles: BTreeMap::new(),
+                compensable: Vec::new(),
+                compensating: Vec::new(),
             },
         );
         let element_type = if body {
-            multi_instance::BODY_TYPE
+            multi_instance::body_type(flow_node)
         } else {
             flow_node.element_type.as_str()
         };
@@ -258,7 +352,8 @@ impl<'a> Run<'a> {
             &flow_node.inputs[..]
         };
         for mapping in inputs {
-            match eval::evaluate(self.state, scope, &self.now, &mapping.source) {
+            let what = format!("input mapping '{}'", mapping.target);
+            match eval::evaluate_for(self.state, scope, &self.now, &mapping.source, &what) {
                 Ok(value) => self.write_mapping(key, &mapping.target, value.to_json(), false),
                 Err(failure) => {
                     self.raise(key, failure);
@@ -299,7 +394,8 @@ impl<'a> Run<'a> {
             &flow_node.outputs[..]
         };
         for mapping in outputs {
-            match eval::evaluate(self.state, key, &self.now, &mapping.source) {
+            let what = format!("output mapping '{}'", mapping.target);
+            match eval::evaluate_for(self.state, key, &self.now, &mapping.source, &what) {
                 Ok(value) => self.write_mapping(parent, &mapping.target, value.to_json(), true),
                 Err(failure) => {
                     self.raise(key, failure);
@@ -333,11 +429,11 @@ impl<'a> Run<'a> {
             .remove(&key)
             .map(|e| e.started_at)
             .unwrap_or(self.now_ms);
-        if behavior::owns_work(flow_node) {
+        if behavior::owns_work(self.def, flow_node) {
             self.out.effects.push(Effect::CancelWork { key });
         }
         let element_type = if is_body {
-            multi_instance::BODY_TYPE
+            multi_instance::body_type(flow_node)
         } else {
             flow_node.element_type.as_str()
         };
@@ -355,6 +451,7 @@ impl<'a> Run<'a> {
                 }
             }
             Ending::Flows(flows) => {
+                behavior::compensation::completed(self, parent, flow_node);
                 for flow in &flows {
                     self.take(parent, *flow)?;
                 }
@@ -378,8 +475,10 @@ impl<'a> Run<'a> {
         );
         let target = self.def.node(sequence_flow.target);
         let parallel = matches!(target.kind, FlowNodeKind::ParallelGateway);
-        let joining = (parallel || matches!(target.kind, FlowNodeKind::InclusiveGateway(_)))
-            && target.incoming.len() > 1;
+        let complex = matches!(target.kind, FlowNodeKind::ComplexGateway(_));
+        let joining =
+            (parallel || complex || matches!(target.kind, FlowNodeKind::InclusiveGateway(_)))
+                && target.incoming.len() > 1;
         if !joining {
             self.state.agenda.push_back(Action::Activate {
                 scope,
@@ -399,6 +498,10 @@ impl<'a> Run<'a> {
         };
         let arrivals = scope_instance.joins.entry(gateway_id.clone()).or_default();
         *arrivals.entry(flow_id).or_insert(0) += 1;
+        if complex {
+            behavior::complex_gateway::arrived(self, scope, &gateway_id);
+            return Ok(());
+        }
         // An inclusive join fires once no token can reach it (decided when the agenda is empty).
         if parallel
             && incoming
@@ -463,6 +566,20 @@ impl<'a> Run<'a> {
     fn end_instance(&mut self, status: InstanceStatus, kind: TransitionKind) {
         self.state.status = status;
         self.state.agenda.clear();
+        if behavior::event_sub_process::has_waits(self.def, ScopeIdx::ROOT) {
+            self.out.effects.push(Effect::CancelWork { key: ROOT_KEY });
+        }
+        // A called instance that ends by itself completes its call activity.
+        if let (Some(parent), InstanceStatus::Completed | InstanceStatus::Terminated) =
+            (&self.state.parent, status)
+        {
+            self.out.effects.push(Effect::CompleteCaller {
+                instance_id: parent.instance_id.clone(),
+                key: parent.key,
+                element_id: parent.element_id.clone(),
+                variables: self.state.root_variables().cloned().unwrap_or_default(),
+            });
+        }
         let started_at = self
             .state
             .elements
@@ -500,7 +617,7 @@ impl<'a> Run<'a> {
             .agenda
             .retain(|a| !matches!(a, Action::Complete { key: k } if *k == key));
         let element_type = match self.def.node_by_id(&instance.element_id) {
-            Some(_) if instance.loop_state.is_some() => multi_instance::BODY_TYPE,
+            Some(n) if instance.loop_state.is_some() => multi_instance::body_type(self.def.node(n)),
             Some(n) => self.def.node(n).element_type.as_str(),
             None => "unknown",
         };
@@ -508,6 +625,13 @@ impl<'a> Run<'a> {
             self.out.effects.push(Effect::ResolveIncident { key });
         }
         self.out.effects.push(Effect::CancelWork { key });
+        let calls = self
+            .def
+            .node_by_id(&instance.element_id)
+            .is_some_and(|n| matches!(self.def.node(n).kind, FlowNodeKind::CallActivity(_)));
+        if calls && instance.loop_state.is_none() {
+            self.out.effects.push(Effect::CancelCalled { key });
+        }
         self.record_ended(
             key,
             instance.element_id,
@@ -550,6 +674,9 @@ impl<'a> Run<'a> {
             return Ok(());
         }
         let event = self.node_idx(element_id)?;
+        if behavior::event_sub_process::is_start(self.def, event) {
+            return behavior::event_sub_process::trigger(self, key, event, variables);
+        }
         let owner = self.node_idx(&element.element_id)?;
         if matches!(self.def.node(owner).kind, FlowNodeKind::EventBasedGateway) {
             return behavior::event_based_gateway::trigger(self, key, event, variables);
@@ -581,11 +708,24 @@ impl<'a> Run<'a> {
             return Ok(()); // a step-budget stop: drain() continues the agenda
         }
         match state {
+            ElementState::Activating if key == ROOT_KEY => self.open_root_waits(),
             ElementState::Activating => {
                 let node = self.node_idx(&element_id)?;
                 self.run_activation(key, node)?;
             }
             ElementState::Completing => self.state.agenda.push_front(Action::Complete { key }),
+            // A call activity whose called instance could not be started: ask again.
+            ElementState::Active
+                if matches!(
+                    self.def
+                        .node_by_id(&element_id)
+                        .map(|n| &self.def.node(n).kind),
+                    Some(FlowNodeKind::CallActivity(_))
+                ) =>
+            {
+                let node = self.node_idx(&element_id)?;
+                behavior::call_activity::retry(self, key, self.def.node(node));
+            }
             // A job that failed or threw an uncaught error: the engine re-arms the job.
             ElementState::Active => {}
         }
@@ -640,7 +780,7 @@ impl<'a> Run<'a> {
 
     /// Task completion: with output mappings the variables are local to the task (the mappings
     /// export them); without, they propagate.
-    fn complete_with_variables(&mut self, key: ElementKey, variables: Map<String, Json>) {
+    pub fn complete_with_variables(&mut self, key: ElementKey, variables: Map<String, Json>) {
         let has_outputs = self
             .state
             .elements

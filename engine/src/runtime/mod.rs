@@ -18,9 +18,13 @@ pub mod variables;
 
 use keel_bpmn::ProcessDefinition;
 
-pub use effect::{Effect, Outcome, Transition, TransitionKind, UserTaskSpec};
+pub use behavior::call_activity::MAX_CALL_DEPTH;
+pub use effect::{
+    CallSpec, CalledVersion, Effect, Outcome, SIGNAL_PREFIX, Transition, TransitionKind,
+    UserTaskSpec,
+};
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
-pub use timer::{TimerError, TimerKind, parse_due};
+pub use timer::{Cycle, TimerError, TimerKind, parse_due};
 pub use trigger::Trigger;
 
 /// Why a trigger could not be applied (the instance is left unchanged).
@@ -46,6 +50,9 @@ pub enum Error {
     /// The model has no none start event (deploy validation prevents this).
     #[error("process '{0}' has no none start event")]
     NoStartEvent(String),
+    /// An error offered by a called instance is caught by nothing here.
+    #[error("error '{0}' is not caught")]
+    ErrorNotCaught(String),
     /// The state refers to an element the definition does not have.
     #[error("state refers to unknown element '{0}'")]
     UnknownElement(String),

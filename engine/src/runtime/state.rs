@@ -80,7 +80,7 @@ impl ElementState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenIncident {
     /// Incident kind (`job_failed`, `expression_error`, `no_matching_flow`, `unhandled_error`,
-    /// `step_budget`).
+    /// `call_failed`, `step_budget`).
     pub kind: String,
 }
 
@@ -118,6 +118,28 @@ pub struct ElementInstance {
     /// elements of the same id. Its counters are its local variables.
     #[serde(rename = "mi", default, skip_serializing_if = "Option::is_none")]
     pub loop_state: Option<LoopState>,
+    /// Repeating timers (`timeCycle`) this element instance owns, by timer event id: the cycle
+    /// as evaluated when it was first scheduled and how often it has fired.
+    #[serde(rename = "cy", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cycles: BTreeMap<String, CycleState>,
+    /// For a scope instance: the completed activities of the scope that have a compensation
+    /// handler, by BPMN id, in completion order (each is compensated at most once).
+    #[serde(rename = "cr", default, skip_serializing_if = "Vec::is_empty")]
+    pub compensable: Vec<String>,
+    /// For a compensation throw event: the handlers it waits for, by BPMN id.
+    #[serde(rename = "cw", default, skip_serializing_if = "Vec::is_empty")]
+    pub compensating: Vec<String>,
+}
+
+/// A repeating timer between two firings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CycleState {
+    /// The `timeCycle` value (expressions already evaluated).
+    #[serde(rename = "c")]
+    pub cycle: String,
+    /// Times it has fired so far.
+    #[serde(rename = "f", default)]
+    pub fired: u32,
 }
 
 /// What a multi-instance body keeps besides its counter variables (`nrOfInstances`,
@@ -174,6 +196,26 @@ pub struct InstanceState {
     /// `execution.getProcessInstanceId()` / `getProcessBusinessKey()` read).
     #[serde(rename = "m", default, skip_serializing_if = "Map::is_empty")]
     pub engine_values: Map<String, Json>,
+    /// The call activity that started this instance, if one did.
+    #[serde(rename = "up", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
+}
+
+/// Where a called instance was started: the calling instance and its call activity instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentLink {
+    /// The calling process instance.
+    #[serde(rename = "i")]
+    pub instance_id: String,
+    /// The call activity's element instance in it.
+    #[serde(rename = "k")]
+    pub key: ElementKey,
+    /// The call activity's BPMN id.
+    #[serde(rename = "e")]
+    pub element_id: String,
+    /// How many calls deep (a root instance's child is 1).
+    #[serde(rename = "d", default)]
+    pub depth: u32,
 }
 
 impl InstanceState {
@@ -192,6 +234,9 @@ impl InstanceState {
                 started_at: 0,
                 triggered_by: None,
                 loop_state: None,
+                cycles: BTreeMap::new(),
+                compensable: Vec::new(),
+                compensating: Vec::new(),
             },
         );
         InstanceState {
@@ -200,6 +245,7 @@ impl InstanceState {
             elements,
             agenda: VecDeque::new(),
             engine_values: Map::new(),
+            parent: None,
         }
     }
 

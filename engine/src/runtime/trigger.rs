@@ -9,6 +9,12 @@ use super::state::ElementKey;
 pub enum Trigger {
     /// Start the instance at the process's none start event (its state is fresh).
     Start,
+    /// Start the instance at one of the process's start events (a signal start event; its
+    /// state is fresh).
+    StartAt {
+        /// The start event's BPMN id.
+        element_id: String,
+    },
     /// The job of element `key` was completed with these variables.
     JobCompleted {
         /// Element instance of the task.
@@ -47,6 +53,8 @@ pub enum Trigger {
         key: ElementKey,
         /// The timer event's BPMN id.
         element_id: String,
+        /// When it was due (epoch ms): a repeating timer's next due time is reckoned from it.
+        due_at_ms: i64,
     },
     /// A message matched the subscription of element instance `key` (`element_id`: the catch or
     /// boundary event).
@@ -57,6 +65,47 @@ pub enum Trigger {
         element_id: String,
         /// The message's variables.
         variables: Map<String, Json>,
+    },
+    /// A broadcast signal reached the subscription of element instance `key` (`element_id`: the
+    /// catch, boundary or event sub-process start event).
+    SignalReceived {
+        /// Element instance that owns the subscription.
+        key: ElementKey,
+        /// The signal event's BPMN id.
+        element_id: String,
+        /// The signal's variables.
+        variables: Map<String, Json>,
+    },
+    /// The instance called by call activity instance `key` completed with these variables.
+    CalledCompleted {
+        /// The call activity's element instance.
+        key: ElementKey,
+        /// The called instance's process-scope variables.
+        variables: Map<String, Json>,
+    },
+    /// The instance for call activity instance `key` could not be started (no such process or
+    /// version): raise a `call_failed` incident; resolving it tries again.
+    CallFailed {
+        /// The call activity's element instance.
+        key: ElementKey,
+        /// Why.
+        message: String,
+    },
+    /// The instance called by call activity instance `key` threw error `code` that it does not
+    /// catch itself. The step fails with `Error::ErrorNotCaught` when nothing here catches it.
+    CalledErrorThrown {
+        /// The call activity's element instance.
+        key: ElementKey,
+        /// The error code.
+        code: String,
+    },
+    /// No calling instance caught error `code` of end event instance `key` either: raise an
+    /// `unhandled_error` incident there; resolving it throws again.
+    ErrorNotCaught {
+        /// The end event's element instance.
+        key: ElementKey,
+        /// The error code.
+        code: String,
     },
     /// An operator cancelled the instance.
     Cancel,
@@ -76,13 +125,18 @@ impl Trigger {
     /// The audit record kind for this trigger.
     pub fn audit_kind(&self) -> &'static str {
         match self {
-            Trigger::Start => "instance_started",
+            Trigger::Start | Trigger::StartAt { .. } => "instance_started",
             Trigger::JobCompleted { .. } => "job_completed",
             Trigger::JobFailed { .. } => "job_failed",
             Trigger::ErrorThrown { .. } => "error_thrown",
             Trigger::UserTaskCompleted { .. } => "task_completed",
             Trigger::TimerFired { .. } => "timer_fired",
             Trigger::MessageCorrelated { .. } => "message_correlated",
+            Trigger::SignalReceived { .. } => "signal_received",
+            Trigger::CalledCompleted { .. } => "called_instance_completed",
+            Trigger::CallFailed { .. } => "call_failed",
+            Trigger::CalledErrorThrown { .. } => "error_thrown",
+            Trigger::ErrorNotCaught { .. } => "error_not_caught",
             Trigger::Cancel => "instance_cancelled",
             Trigger::ResolveIncident { .. } => "incident_resolved",
             Trigger::SetVariables { .. } => "variables_set",

@@ -71,6 +71,12 @@ impl keel_feel::Variables for ScopeView<'_> {
     fn lookup(&self, name: &str) -> Option<keel_feel::Value> {
         self.get(name).map(keel_feel::Value::from_json)
     }
+
+    /// Every visible variable name (for "did you mean" suggestions); the engine's read-only
+    /// values are not variables and are left out.
+    fn names(&self) -> Vec<String> {
+        self.collect().into_iter().map(|(k, _)| k).collect()
+    }
 }
 
 /// Sets `name` in the nearest scope, starting at `from` and walking outward, that already
@@ -152,6 +158,9 @@ mod tests {
                 started_at: 0,
                 triggered_by: None,
                 loop_state: None,
+                cycles: BTreeMap::new(),
+                compensable: Vec::new(),
+                compensating: Vec::new(),
             },
         );
         s.elements.insert(
@@ -166,6 +175,9 @@ mod tests {
                 started_at: 0,
                 triggered_by: None,
                 loop_state: None,
+                cycles: BTreeMap::new(),
+                compensable: Vec::new(),
+                compensating: Vec::new(),
             },
         );
         s

@@ -21,6 +21,30 @@ pub enum EventTrigger {
     Link(LinkRef),
     /// `escalationEventDefinition` (end, intermediate throw and boundary events).
     Escalation(EscalationRef),
+    /// `signalEventDefinition`: thrown (end, intermediate throw events) to every open signal
+    /// catch, caught (start, intermediate catch, boundary events).
+    Signal(SignalRef),
+    /// `compensateEventDefinition`: thrown (end, intermediate throw events) to compensate
+    /// completed activities; on a boundary event it marks the activity's compensation handler.
+    Compensation(CompensateRef),
+}
+
+/// What a compensation throw event compensates.
+#[derive(Debug, Clone)]
+pub struct CompensateRef {
+    /// `activityRef`: only this activity of the thrower's scope; `None`: every completed activity
+    /// of the scope that has a compensation handler.
+    pub activity: Option<String>,
+    /// `waitForCompletion` (default true): the throw event completes once the handlers have.
+    pub wait_for_completion: bool,
+}
+
+/// A signal, by name.
+#[derive(Debug, Clone)]
+pub struct SignalRef {
+    /// The referenced `signal` element's `name` (static, or an expression evaluated when the
+    /// signal is thrown or its subscription opens; fixed on a process start event).
+    pub name: Text,
 }
 
 /// A message, by name, with the correlation key expression that picks the instance.

@@ -4,8 +4,8 @@
 //! kind does not compile until each behavior handles it.
 
 use super::{
-    EventTrigger, FlowIdx, InclusiveGateway, JobTask, MessageRef, MultiInstance, NodeIdx, ScopeIdx,
-    ScriptTask, UserTask,
+    CallActivity, ComplexGateway, EventTrigger, FlowIdx, InclusiveGateway, JobTask, MessageRef,
+    MultiInstance, NodeIdx, ScopeIdx, ScriptTask, UserTask,
 };
 use crate::diagnostic::Position;
 use crate::expression::Expression;
@@ -39,6 +39,12 @@ pub struct FlowNode {
     /// Multi-instance loop characteristics of an activity: it then runs as a multi-instance body
     /// whose inner instances each run the activity (with the mappings above).
     pub multi_instance: Option<MultiInstance>,
+    /// `isForCompensation`: a compensation handler, run only when the activity it compensates
+    /// is compensated.
+    pub is_for_compensation: bool,
+    /// The compensation handler of this activity (associated with its compensation boundary
+    /// event).
+    pub compensation_handler: Option<NodeIdx>,
     /// Where the element starts in the XML.
     pub position: Position,
 }
@@ -59,6 +65,9 @@ pub enum FlowNodeKind {
     StartEvent {
         /// None, message, timer...
         trigger: EventTrigger,
+        /// `isInterrupting` (absent: true). Only the start event of an event sub-process uses
+        /// it: an interrupting one terminates the rest of its enclosing scope first.
+        interrupting: bool,
     },
     /// Ends a path; `result` is what the end event throws (none, terminate, error).
     EndEvent {
@@ -101,6 +110,8 @@ pub enum FlowNodeKind {
     /// Forks to every flow whose condition is true (else the default flow); joins by waiting for
     /// every token that can still arrive.
     InclusiveGateway(InclusiveGateway),
+    /// Forks like an inclusive gateway; joins when its activation condition holds.
+    ComplexGateway(ComplexGateway),
     /// Waits for the first of the catch events its outgoing flows lead to, then continues through
     /// that event only.
     EventBasedGateway,
@@ -109,8 +120,17 @@ pub enum FlowNodeKind {
         /// The scope of its nodes.
         scope: ScopeIdx,
     },
-    /// A BPMN element Keel recognises but does not execute yet (a call activity, a signal
-    /// event...). Only non-executable processes can hold one without an
+    /// An event sub-process (`subProcess triggeredByEvent="true"`): no sequence flows; its one
+    /// start event (message, timer, error, escalation...) starts it inside its enclosing scope
+    /// (the process or an embedded sub-process) while that scope is active.
+    EventSubProcess {
+        /// The scope of its nodes.
+        scope: ScopeIdx,
+    },
+    /// Starts an instance of another process and waits for it to complete.
+    CallActivity(CallActivity),
+    /// A BPMN element Keel recognises but does not execute yet (a complex gateway, a
+    /// conditional event...). Only non-executable processes can hold one without an
     /// error; the runtime never meets it in a deployable process.
     Unsupported {
         /// What is not supported: the element's local name (`inclusiveGateway`), or the event
@@ -155,13 +175,13 @@ pub enum ElementType {
     InclusiveGateway,
     /// `eventBasedGateway`
     EventBasedGateway,
-    /// `complexGateway` (not executed yet)
+    /// `complexGateway`
     ComplexGateway,
     /// `scriptTask`
     ScriptTask,
     /// `receiveTask`
     ReceiveTask,
-    /// `callActivity` (not executed yet)
+    /// `callActivity`
     CallActivity,
     /// `transaction` (not executed yet)
     Transaction,

@@ -5,6 +5,7 @@
 //! the process itself or one embedded sub-process. The runtime's element-instance tree mirrors
 //! this scope tree one to one. Nothing here performs I/O or evaluates expressions.
 
+mod call_activity;
 mod event;
 mod flow_node;
 mod gateway;
@@ -13,10 +14,14 @@ mod task;
 
 use std::collections::HashMap;
 
-pub use event::{ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef, TimerDefinition};
+pub use call_activity::{CallActivity, CalledBinding};
+pub use event::{
+    CompensateRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef, SignalRef,
+    TimerDefinition,
+};
 pub use flow_node::{ElementType, FlowNode, FlowNodeKind, Mapping};
-pub use gateway::InclusiveGateway;
-pub use multi_instance::MultiInstance;
+pub use gateway::{ComplexGateway, InclusiveGateway};
+pub use multi_instance::{MultiInstance, StandardLoop};
 pub use task::{JobTask, ScriptTask, UserTask};
 
 use crate::expression::Expression;
@@ -100,6 +105,8 @@ pub struct Scope {
     pub start_events: Vec<NodeIdx>,
     /// Every flow node directly in this scope (boundary events included).
     pub nodes: Vec<NodeIdx>,
+    /// The event sub-processes directly in this scope.
+    pub event_sub_processes: Vec<NodeIdx>,
 }
 
 /// A sequence flow between two nodes of the same scope.

@@ -1,5 +1,6 @@
-//! Multi-instance loop characteristics: how many inner instances an activity runs, with which
-//! item each, and when it is done.
+//! Loop characteristics: how many inner instances a multi-instance activity runs, with which
+//! item each, and when it is done; and standard loops, which run an activity while a condition
+//! holds.
 
 use crate::expression::Expression;
 
@@ -26,6 +27,24 @@ pub struct MultiInstance {
     /// inner instances still running (`completionCondition`).
     pub completion_condition: Option<Expression>,
     /// `loopCounter` of the first inner instance: 1 with `zeebe:loopCharacteristics` (Zeebe),
-    /// else 0 (Camunda 7).
+    /// else 0 (Camunda 7); 1 for a standard loop.
     pub loop_counter_start: i64,
+    /// Set for `standardLoopCharacteristics`: the activity runs again and again, one iteration
+    /// after the other, while the loop condition holds (the other fields are then unused, except
+    /// `is_sequential`, always true, and `loop_counter_start`).
+    pub standard_loop: Option<StandardLoop>,
+}
+
+/// `standardLoopCharacteristics`.
+#[derive(Debug, Clone)]
+pub struct StandardLoop {
+    /// `loopCondition`: evaluated after each iteration (and before the first with
+    /// `test_before`), in the iteration's scope with `loopCounter` = iterations done; false ends
+    /// the loop.
+    pub loop_condition: Option<Expression>,
+    /// `testBefore`: the condition is also checked before the first iteration (a while loop),
+    /// else the activity runs at least once (a do-while loop).
+    pub test_before: bool,
+    /// `loopMaximum`: at most this many iterations.
+    pub loop_maximum: Option<u32>,
 }

@@ -10,17 +10,15 @@ use std::collections::HashMap;
 
 use super::context::{Ctx, Doc};
 use super::tree::{Element, Ns, Tree};
-use super::{events, extensions, loops, reach, script, validate};
+use super::{call, events, extensions, loops, reach, script, validate};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    ElementType, FlowNode, FlowNodeKind, InclusiveGateway, MultiInstance, NodeIdx,
+    ComplexGateway, ElementType, FlowNode, FlowNodeKind, InclusiveGateway, NodeIdx,
     ProcessDefinition, Scope, ScopeIdx, SequenceFlow,
 };
 
 /// Flow nodes recognised but not executed yet, with their element type.
-const UNSUPPORTED: [(&str, ElementType); 4] = [
-    ("complexGateway", ElementType::ComplexGateway),
-    ("callActivity", ElementType::CallActivity),
+const UNSUPPORTED: [(&str, ElementType); 2] = [
     ("transaction", ElementType::Transaction),
     ("adHocSubProcess", ElementType::AdHocSubProcess),
 ];
@@ -111,6 +109,8 @@ pub(crate) struct Builder<'t, 'd> {
     pub node_ids: HashMap<String, NodeIdx>,
     /// Sequence flows seen by the walk, resolved once every node exists.
     pub pending_flows: Vec<(&'t Element, ScopeIdx)>,
+    /// Associations seen by the walk (compensation boundary event → handler).
+    pub pending_associations: Vec<&'t Element>,
 }
 
 impl<'t, 'd> Builder<'t, 'd> {
@@ -125,6 +125,7 @@ impl<'t, 'd> Builder<'t, 'd> {
             scope_elems: Vec::new(),
             node_ids: HashMap::new(),
             pending_flows: Vec::new(),
+            pending_associations: Vec::new(),
         }
     }
 
@@ -136,6 +137,7 @@ impl<'t, 'd> Builder<'t, 'd> {
         self.resolve_defaults();
         self.resolve_attachments();
         self.resolve_links();
+        self.resolve_compensation();
         validate::run(&mut self);
         reach::inclusive_joins(&mut self.nodes, &self.flows);
         ProcessDefinition {
@@ -167,18 +169,27 @@ impl<'t, 'd> Builder<'t, 'd> {
                 self.pending_flows.push((child, scope));
                 continue;
             }
-            if local == "subProcess" && child.flag("triggeredByEvent") != Some(true) {
-                self.sub_process(child, scope);
+            if local == "association" {
+                self.pending_associations.push(child);
                 continue;
             }
-            let in_sub = scope != ScopeIdx::ROOT;
-            let built = if let Some(b) = events::event(&mut self.ctx, child, in_sub) {
+            if local == "subProcess" {
+                self.sub_process(child, scope, child.flag("triggeredByEvent") == Some(true));
+                continue;
+            }
+            if local == "callActivity" {
+                let (call, outputs) = call::call_activity(&mut self.ctx, child);
+                let kind = FlowNodeKind::CallActivity(call);
+                if let Some(idx) = self.add_node(child, scope, ElementType::CallActivity, kind)
+                    && let Some(node) = self.nodes.get_mut(idx.0 as usize)
+                {
+                    node.outputs.extend(outputs);
+                }
+                continue;
+            }
+            let start_in = self.start_context(scope);
+            let built = if let Some(b) = events::event(&mut self.ctx, child, start_in) {
                 Some(b)
-            } else if local == "subProcess" {
-                Some((
-                    ElementType::SubProcess,
-                    self.unsupported(child, "event subProcess"),
-                ))
             } else if let Some((_, ty)) = UNSUPPORTED.iter().find(|(n, _)| *n == local) {
                 Some((*ty, self.unsupported(child, local)))
             } else {
@@ -228,6 +239,7 @@ impl<'t, 'd> Builder<'t, 'd> {
                 FlowNodeKind::InclusiveGateway(InclusiveGateway::default()),
             ),
             "eventBasedGateway" => (ElementType::EventBasedGateway, self.event_based_gateway(e)),
+            "complexGateway" => (ElementType::ComplexGateway, self.complex_gateway(e)),
             _ => return None,
         };
         Some(built)
@@ -244,6 +256,25 @@ impl<'t, 'd> Builder<'t, 'd> {
         FlowNodeKind::EventBasedGateway
     }
 
+    /// A complex gateway with its `activationCondition` (a formal expression, FEEL by default).
+    fn complex_gateway(&mut self, e: &Element) -> FlowNodeKind {
+        let condition = self
+            .ctx
+            .doc
+            .tree
+            .child(e, &Ns::Bpmn, "activationCondition")
+            .filter(|c| !c.text.trim().is_empty())
+            .and_then(|c| {
+                let language = c.attr("language").or(self.ctx.doc.expression_language);
+                let parsed = super::expr::condition(&c.text, language, "activationCondition");
+                self.ctx.ok(e, parsed)
+            });
+        FlowNodeKind::ComplexGateway(ComplexGateway {
+            join: InclusiveGateway::default(),
+            activation_condition: condition,
+        })
+    }
+
     fn unsupported(&mut self, e: &Element, what: &str) -> FlowNodeKind {
         self.ctx
             .exec_error(e, format!("{what} is not supported yet"));
@@ -252,16 +283,36 @@ impl<'t, 'd> Builder<'t, 'd> {
         }
     }
 
-    fn sub_process(&mut self, e: &'t Element, scope: ScopeIdx) {
+    /// Where a start event of `scope` lies: the process, a sub-process or an event sub-process.
+    fn start_context(&self, scope: ScopeIdx) -> events::StartIn {
+        if scope == ScopeIdx::ROOT {
+            return events::StartIn::Process;
+        }
+        let owner = self
+            .scopes
+            .get(scope.0 as usize)
+            .and_then(|s| s.owner)
+            .and_then(|n| self.nodes.get(n.0 as usize));
+        match owner.map(|n| &n.kind) {
+            Some(FlowNodeKind::EventSubProcess { .. }) => events::StartIn::EventSubProcess,
+            _ => events::StartIn::SubProcess,
+        }
+    }
+
+    /// An embedded sub-process, or an event sub-process (`triggered_by_event`).
+    fn sub_process(&mut self, e: &'t Element, scope: ScopeIdx, triggered_by_event: bool) {
         let inner = ScopeIdx(index_u32(self.scopes.len()));
-        let Some(idx) = self.add_node(
-            e,
-            scope,
-            ElementType::SubProcess,
-            FlowNodeKind::SubProcess { scope: inner },
-        ) else {
+        let kind = if triggered_by_event {
+            FlowNodeKind::EventSubProcess { scope: inner }
+        } else {
+            FlowNodeKind::SubProcess { scope: inner }
+        };
+        let Some(idx) = self.add_node(e, scope, ElementType::SubProcess, kind) else {
             return;
         };
+        if triggered_by_event && let Some(s) = self.scopes.get_mut(scope.0 as usize) {
+            s.event_sub_processes.push(idx);
+        }
         // `add_node` creates no scope, so the new scope gets exactly the index `inner`.
         let inner = self.new_scope(e, Some(idx));
         self.walk(e, inner);
@@ -283,7 +334,7 @@ impl<'t, 'd> Builder<'t, 'd> {
             return None;
         }
         let multi_instance = if is_activity(element_type) {
-            self.check_activity(e)
+            loops::loop_characteristics(&mut self.ctx, e)
         } else {
             None
         };
@@ -292,7 +343,7 @@ impl<'t, 'd> Builder<'t, 'd> {
         let idx = NodeIdx(index_u32(self.nodes.len()));
         if let Some(s) = self.scopes.get_mut(scope.0 as usize) {
             s.nodes.push(idx);
-            if let FlowNodeKind::StartEvent { trigger } = &kind {
+            if let FlowNodeKind::StartEvent { trigger, .. } = &kind {
                 s.start_events.push(idx);
                 if matches!(trigger, crate::model::EventTrigger::None) && s.none_start.is_none() {
                     s.none_start = Some(idx);
@@ -312,24 +363,14 @@ impl<'t, 'd> Builder<'t, 'd> {
             inputs,
             outputs,
             multi_instance,
+            is_for_compensation: is_activity(element_type)
+                && e.flag("isForCompensation") == Some(true),
+            compensation_handler: None,
             position: e.pos,
         });
         self.node_elems.push(e);
         self.node_ids.insert(id.to_owned(), idx);
         Some(idx)
-    }
-
-    /// Activity markers that change how it runs: multi-instance loop characteristics (returned),
-    /// standard loops and compensation handlers (not executed yet).
-    fn check_activity(&mut self, e: &Element) -> Option<MultiInstance> {
-        let multi_instance = loops::loop_characteristics(&mut self.ctx, e);
-        if e.flag("isForCompensation") == Some(true) {
-            self.ctx.exec_error(
-                e,
-                "compensation handlers (isForCompensation) are not supported yet",
-            );
-        }
-        multi_instance
     }
 }
 

@@ -1,7 +1,7 @@
 //! What every builder step shares: document-level lookups ([`Doc`]) and the diagnostic sink
 //! of one process ([`Ctx`]).
 //!
-//! Owns resolving `messageRef`/`errorRef`/`escalationRef` (ids, possibly prefixed with a namespace prefix) and
+//! Owns resolving `messageRef`/`errorRef`/`escalationRef`/`signalRef` (ids, possibly prefixed with a namespace prefix) and
 //! the rule for which diagnostics a process gets: errors about invalid BPMN always, execution
 //! errors and warnings only for executable processes. It never builds model objects.
 
@@ -17,6 +17,7 @@ pub(crate) struct Doc<'t> {
     messages: HashMap<&'t str, &'t Element>,
     errors: HashMap<&'t str, &'t Element>,
     escalations: HashMap<&'t str, &'t Element>,
+    signals: HashMap<&'t str, &'t Element>,
     /// `definitions expressionLanguage`: the language of formal expressions without one.
     pub expression_language: Option<&'t str>,
 }
@@ -27,12 +28,14 @@ impl<'t> Doc<'t> {
         let mut messages = HashMap::new();
         let mut errors = HashMap::new();
         let mut escalations = HashMap::new();
+        let mut signals = HashMap::new();
         for c in tree.children(root).filter(|c| c.ns == Ns::Bpmn) {
             let Some(id) = c.id() else { continue };
             match c.local.as_str() {
                 "message" => messages.entry(id).or_insert(c),
                 "error" => errors.entry(id).or_insert(c),
                 "escalation" => escalations.entry(id).or_insert(c),
+                "signal" => signals.entry(id).or_insert(c),
                 _ => continue,
             };
         }
@@ -41,6 +44,7 @@ impl<'t> Doc<'t> {
             messages,
             errors,
             escalations,
+            signals,
             expression_language: root.attr("expressionLanguage"),
         }
     }
@@ -53,6 +57,11 @@ impl<'t> Doc<'t> {
     /// The `error` an `errorRef` names.
     pub(crate) fn error(&self, qref: &str) -> Option<&'t Element> {
         lookup(&self.errors, qref)
+    }
+
+    /// The `signal` a `signalRef` names.
+    pub(crate) fn signal(&self, qref: &str) -> Option<&'t Element> {
+        lookup(&self.signals, qref)
     }
 
     /// The `escalation` an `escalationRef` names.

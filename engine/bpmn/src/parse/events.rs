@@ -1,11 +1,14 @@
 //! Event elements → [`FlowNodeKind`]: which event definition each event carries, resolved
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
-//! Owns the event matrix: start (none; message/timer not yet), end (none, terminate, error,
-//! escalation), intermediate catch (message, timer, link), intermediate throw (none, link,
-//! escalation), boundary (error, timer, message, escalation). Other definitions are recognised and refused as "not supported yet"; impossible
-//! combinations are errors. A dangling `messageRef`/`errorRef`/`escalationRef` is always an
-//! error. Timer values are checked for shape only; nothing is scheduled or evaluated here.
+//! Owns the event matrix: start (none, signal; in an event sub-process message, timer, signal,
+//! error, escalation; process-level message/timer not yet), end (none, terminate, error,
+//! escalation, signal, compensation), intermediate catch (message, timer, link, signal),
+//! intermediate throw (none, link, escalation, signal, compensation), boundary (error, timer,
+//! message, escalation, signal, compensation).
+//! Other definitions are recognised and refused as "not supported yet"; impossible
+//! combinations are errors. A dangling `messageRef`/`errorRef`/`escalationRef`/`signalRef` is
+//! always an error. Timer values are checked for shape only; nothing is scheduled or evaluated here.
 
 use super::context::Ctx;
 use super::expr;
@@ -13,15 +16,26 @@ use super::extensions;
 use super::tree::{Element, Ns};
 use crate::expression::Text;
 use crate::model::{
-    ElementType, ErrorRef, EscalationRef, EventTrigger, FlowNodeKind, LinkRef, MessageRef, NodeIdx,
-    TimerDefinition,
+    CompensateRef, ElementType, ErrorRef, EscalationRef, EventTrigger, FlowNodeKind, LinkRef,
+    MessageRef, NodeIdx, SignalRef, TimerDefinition,
 };
+
+/// Where a start event lies: what it may wait for depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StartIn {
+    /// The process itself.
+    Process,
+    /// An embedded sub-process (none start events only).
+    SubProcess,
+    /// An event sub-process (message, timer, error, escalation start events only).
+    EventSubProcess,
+}
 
 /// The kind of an event element, or `None` when `e` is not an event.
 pub(crate) fn event(
     ctx: &mut Ctx<'_, '_>,
     e: &Element,
-    in_sub_process: bool,
+    start_in: StartIn,
 ) -> Option<(ElementType, FlowNodeKind)> {
     let ty = match e.local.as_str() {
         "startEvent" => ElementType::StartEvent,
@@ -53,7 +67,7 @@ pub(crate) fn event(
         }
     };
     let kind = match ty {
-        ElementType::StartEvent => start(ctx, e, trigger, in_sub_process),
+        ElementType::StartEvent => start(ctx, e, trigger, start_in),
         ElementType::EndEvent => end(ctx, e, trigger),
         ElementType::IntermediateCatchEvent => catch(ctx, e, trigger),
         ElementType::IntermediateThrowEvent => throw(ctx, e, trigger),
@@ -78,6 +92,8 @@ fn name(t: &EventTrigger) -> &'static str {
         EventTrigger::Error(_) => "error",
         EventTrigger::Link(_) => "link",
         EventTrigger::Escalation(_) => "escalation",
+        EventTrigger::Signal(_) => "signal",
+        EventTrigger::Compensation(_) => "compensate",
     }
 }
 
@@ -92,12 +108,32 @@ fn a_definition(t: &EventTrigger) -> String {
     format!("{article} {n}EventDefinition")
 }
 
-fn start(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger, in_sub: bool) -> FlowNodeKind {
+fn start(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Element,
+    trigger: EventTrigger,
+    start_in: StartIn,
+) -> FlowNodeKind {
+    let interrupting = e.flag("isInterrupting") != Some(false);
+    if start_in == StartIn::EventSubProcess {
+        event_sub_process_start(ctx, e, &trigger, interrupting);
+        return FlowNodeKind::StartEvent {
+            trigger,
+            interrupting,
+        };
+    }
     match &trigger {
         EventTrigger::None => {}
-        _ if in_sub => ctx.exec_error(
+        _ if start_in == StartIn::SubProcess => ctx.exec_error(
             e,
             "the start event of an embedded sub-process must be a none start event",
+        ),
+        EventTrigger::Signal(SignalRef {
+            name: Text::Static(_),
+        }) => {}
+        EventTrigger::Signal(_) => ctx.exec_error(
+            e,
+            "the signal of a process's signal start event needs a fixed name (not an expression)",
         ),
         EventTrigger::Message(_) | EventTrigger::Timer(_) => {
             ctx.exec_error(
@@ -110,12 +146,51 @@ fn start(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger, in_sub: bool
             format!("a start event cannot have {}", a_definition(&trigger)),
         ),
     }
-    FlowNodeKind::StartEvent { trigger }
+    FlowNodeKind::StartEvent {
+        trigger,
+        interrupting,
+    }
+}
+
+/// The start event of an event sub-process waits for a message, a timer, an error or an
+/// escalation; an error start event always interrupts.
+fn event_sub_process_start(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Element,
+    trigger: &EventTrigger,
+    interrupting: bool,
+) {
+    match trigger {
+        EventTrigger::Message(_)
+        | EventTrigger::Timer(_)
+        | EventTrigger::Escalation(_)
+        | EventTrigger::Signal(_) => {}
+        EventTrigger::Error(_) if !interrupting => ctx.exec_error(
+            e,
+            "an error start event is always interrupting (isInterrupting=\"true\")",
+        ),
+        EventTrigger::Error(_) => {}
+        EventTrigger::Compensation(_) => ctx.exec_error(
+            e,
+            "compensation event sub-processes are not supported yet",
+        ),
+        EventTrigger::None => ctx.exec_error(
+            e,
+            "the start event of an event sub-process needs a message, timer, signal, error or escalation event definition",
+        ),
+        EventTrigger::Terminate | EventTrigger::Link(_) => ctx.exec_error(
+            e,
+            format!("a start event cannot have {}", a_definition(trigger)),
+        ),
+    }
 }
 
 fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind {
     match &result {
-        EventTrigger::None | EventTrigger::Terminate => {}
+        EventTrigger::None
+        | EventTrigger::Terminate
+        | EventTrigger::Signal(_)
+        | EventTrigger::Compensation(_) => {}
         EventTrigger::Error(ErrorRef { code: Some(_) }) => {}
         EventTrigger::Error(ErrorRef { code: None }) => {
             ctx.exec_error(
@@ -139,7 +214,10 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
 
 fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     match &trigger {
-        EventTrigger::Message(_) | EventTrigger::Timer(_) | EventTrigger::Link(_) => {}
+        EventTrigger::Message(_)
+        | EventTrigger::Timer(_)
+        | EventTrigger::Link(_)
+        | EventTrigger::Signal(_) => {}
         EventTrigger::None => {
             ctx.exec_error(
                 e,
@@ -159,7 +237,10 @@ fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
 
 fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     match &trigger {
-        EventTrigger::None | EventTrigger::Link(_) => {}
+        EventTrigger::None
+        | EventTrigger::Link(_)
+        | EventTrigger::Signal(_)
+        | EventTrigger::Compensation(_) => {}
         EventTrigger::Escalation(EscalationRef { code: Some(_) }) => {}
         EventTrigger::Escalation(EscalationRef { code: None }) => ctx.exec_error(
             e,
@@ -182,7 +263,11 @@ fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
 fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     let cancel_activity = e.flag("cancelActivity") != Some(false);
     match &trigger {
-        EventTrigger::Timer(_) | EventTrigger::Message(_) | EventTrigger::Escalation(_) => {}
+        EventTrigger::Timer(_)
+        | EventTrigger::Message(_)
+        | EventTrigger::Escalation(_)
+        | EventTrigger::Signal(_)
+        | EventTrigger::Compensation(_) => {}
         EventTrigger::Error(_) if !cancel_activity => {
             ctx.exec_error(
                 e,
@@ -213,6 +298,15 @@ fn definition(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<EventTr
         "timerEventDefinition" => EventTrigger::Timer(timer(ctx, e, d)),
         "linkEventDefinition" => EventTrigger::Link(link(ctx, e, d)),
         "escalationEventDefinition" => EventTrigger::Escalation(escalation(ctx, e, d)),
+        "signalEventDefinition" => EventTrigger::Signal(signal(ctx, e, d)),
+        "compensateEventDefinition" => EventTrigger::Compensation(CompensateRef {
+            activity: d
+                .attr("activityRef")
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned),
+            wait_for_completion: d.flag("waitForCompletion") != Some(false),
+        }),
         _ => return None,
     };
     Some(t)
@@ -236,6 +330,12 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
     let mid = m.id().unwrap_or(r);
     match m.attr("name").map(str::trim).filter(|n| !n.is_empty()) {
         None => ctx.exec_error(e, format!("message \"{mid}\" has no name")),
+        Some(n) if n.starts_with("signal:") => ctx.exec_error(
+            e,
+            format!(
+                "the name of message \"{mid}\" starts with 'signal:', which is reserved for signals"
+            ),
+        ),
         Some(n) => {
             let what = format!("the name of message \"{mid}\"");
             if let Some(t) = ctx.ok(e, expr::zeebe_text(n, &what)) {
@@ -244,6 +344,32 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
         }
     }
     out.correlation_key = extensions::correlation_key(ctx, e, m);
+    out
+}
+
+/// The signal `d.signalRef` names (static, or a `=` FEEL expression).
+fn signal(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> SignalRef {
+    let mut out = SignalRef {
+        name: Text::Static(String::new()),
+    };
+    let Some(r) = d.attr("signalRef") else {
+        ctx.exec_error(e, "signalEventDefinition has no signalRef");
+        return out;
+    };
+    let Some(s) = ctx.doc.signal(r) else {
+        ctx.error(e, format!("signalRef \"{r}\" does not name a signal"));
+        return out;
+    };
+    let sid = s.id().unwrap_or(r);
+    match s.attr("name").map(str::trim).filter(|n| !n.is_empty()) {
+        None => ctx.exec_error(e, format!("signal \"{sid}\" has no name")),
+        Some(n) => {
+            let what = format!("the name of signal \"{sid}\"");
+            if let Some(t) = ctx.ok(e, expr::zeebe_text(n, &what)) {
+                out.name = t;
+            }
+        }
+    }
     out
 }
 
@@ -354,6 +480,11 @@ fn timer(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> TimerDefinition {
 /// Shape checks for static timer values (ISO 8601 date-time, duration, repeating interval, or
 /// a cron expression for cycles).
 fn check_static_timer(what: &str, v: &str) -> Result<(), String> {
+    if what == "timeCycle" && !v.starts_with('R') {
+        return crate::cron::Cron::parse(v)
+            .map(|_| ())
+            .map_err(|e| format!("timeCycle \"{v}\" is not a valid cron expression: {e}"));
+    }
     let ok = match what {
         "timeDate" => is_date_time(v),
         "timeDuration" => is_duration(v),
@@ -386,11 +517,12 @@ fn is_cycle(v: &str) -> bool {
         let count = parts.next().unwrap_or_default();
         let rest: Vec<&str> = parts.collect();
         return count.bytes().all(|b| b.is_ascii_digit())
+            && count.parse::<u64>() != Ok(0)
             && (1..=2).contains(&rest.len())
             && rest.iter().any(|p| is_duration(p))
             && rest.iter().all(|p| is_duration(p) || is_date_time(p));
     }
-    (5..=7).contains(&v.split_whitespace().count())
+    crate::cron::Cron::parse(v).is_ok()
 }
 
 #[cfg(test)]
@@ -410,6 +542,8 @@ mod tests {
         assert!(is_cycle("R2/2030-01-31T09:00:00Z/P1D"));
         assert!(is_cycle("0 0 9 * * MON-FRI"));
         assert!(!is_cycle("R3"));
+        assert!(!is_cycle("R0/PT1M"));
+        assert!(!is_cycle("0 0 9 * * FUNDAY"));
         assert!(!is_cycle("every day"));
     }
 }

@@ -1,8 +1,9 @@
 //! Loop characteristics of activities → [`MultiInstance`]: `multiInstanceLoopCharacteristics`
 //! with `zeebe:loopCharacteristics` (inputCollection, inputElement, outputCollection,
 //! outputElement) or Camunda 7 `camunda:collection` / `camunda:elementVariable`, plus
-//! `loopCardinality` and `completionCondition`. `standardLoopCharacteristics` and BPMN data
-//! associations (`loopDataInputRef`...) are refused. When both dialects give a value, the
+//! `loopCardinality` and `completionCondition`; and `standardLoopCharacteristics` (a sequential
+//! body that loops while its `loopCondition` holds). BPMN data associations
+//! (`loopDataInputRef`...) are refused. When both dialects give a value, the
 //! `zeebe:` one wins.
 
 use super::context::Ctx;
@@ -10,7 +11,7 @@ use super::expr;
 use super::extensions::{extensions, find};
 use super::tree::{Element, Ns};
 use crate::expression::Expression;
-use crate::model::MultiInstance;
+use crate::model::{MultiInstance, StandardLoop};
 
 /// The multi-instance characteristics of activity `e`, if it has any (errors are reported).
 pub(crate) fn loop_characteristics(ctx: &mut Ctx<'_, '_>, e: &Element) -> Option<MultiInstance> {
@@ -18,9 +19,7 @@ pub(crate) fn loop_characteristics(ctx: &mut Ctx<'_, '_>, e: &Element) -> Option
     let mut found = None;
     for c in tree.children(e).filter(|c| c.ns == Ns::Bpmn) {
         match c.local.as_str() {
-            "standardLoopCharacteristics" => {
-                ctx.exec_error(e, "standardLoopCharacteristics is not supported yet");
-            }
+            "standardLoopCharacteristics" => found = standard_loop(ctx, e, c),
             "multiInstanceLoopCharacteristics" => found = multi_instance(ctx, e, c),
             _ => {}
         }
@@ -100,6 +99,45 @@ fn multi_instance(ctx: &mut Ctx<'_, '_>, e: &Element, mi: &Element) -> Option<Mu
         output_element,
         completion_condition,
         loop_counter_start: if zeebe.is_some() { 1 } else { 0 },
+        standard_loop: None,
+    })
+}
+
+/// `standardLoopCharacteristics testBefore loopMaximum` with a `loopCondition`: a sequential
+/// loop body whose iterations continue while the condition holds.
+fn standard_loop(ctx: &mut Ctx<'_, '_>, e: &Element, sl: &Element) -> Option<MultiInstance> {
+    let loop_condition = formal(ctx, e, sl, "loopCondition");
+    let loop_maximum = match sl.attr("loopMaximum").map(str::trim) {
+        None => None,
+        Some(m) => match m.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                ctx.exec_error(e, format!("loopMaximum \"{m}\" is not a whole number"));
+                None
+            }
+        },
+    };
+    let has_condition = ctx.doc.tree.child(sl, &Ns::Bpmn, "loopCondition").is_some();
+    if !has_condition && loop_maximum.is_none() {
+        ctx.exec_error(
+            e,
+            "standardLoopCharacteristics needs a loopCondition or a loopMaximum",
+        );
+    }
+    Some(MultiInstance {
+        is_sequential: true,
+        input_collection: None,
+        input_element: None,
+        loop_cardinality: None,
+        output_collection: None,
+        output_element: None,
+        completion_condition: None,
+        loop_counter_start: 1,
+        standard_loop: Some(StandardLoop {
+            loop_condition,
+            test_before: sl.flag("testBefore") == Some(true),
+            loop_maximum,
+        }),
     })
 }
 

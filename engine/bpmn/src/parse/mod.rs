@@ -18,6 +18,7 @@
 //! - Diagnostics are sorted by position and each message is one line (line breaks escaped).
 
 mod build;
+mod call;
 mod context;
 mod encoding;
 mod events;

@@ -1,5 +1,5 @@
-//! Reachability precomputed at deploy time: for each joining inclusive gateway, the nodes of its
-//! scope from which a token can still reach it.
+//! Reachability precomputed at deploy time: for each joining inclusive or complex gateway, the
+//! nodes of its scope from which a token can still reach it.
 //!
 //! A token at node `n` can reach gateway `g` when a path of sequence flows leads from `n` to `g`
 //! without passing through `g`; a token in an activity can also leave it through any of its
@@ -7,17 +7,21 @@
 //! this set when it decides whether a waiting inclusive join fires. Pure graph walking: nothing
 //! is reported here.
 
-use crate::model::{EventTrigger, FlowNode, FlowNodeKind, NodeIdx, SequenceFlow};
+use crate::model::{ComplexGateway, EventTrigger, FlowNode, FlowNodeKind, NodeIdx, SequenceFlow};
 
-/// Fills `upstream` of every inclusive gateway with more than one incoming flow.
+/// Fills `upstream` of every inclusive and complex gateway with more than one incoming flow.
 pub(crate) fn inclusive_joins(nodes: &mut [FlowNode], flows: &[SequenceFlow]) {
     let predecessors = predecessors(nodes, flows);
     for (g, node) in nodes.iter_mut().enumerate() {
         if node.incoming.len() < 2 {
             continue;
         }
-        if let FlowNodeKind::InclusiveGateway(gateway) = &mut node.kind {
-            gateway.upstream = upstream_of(&predecessors, g);
+        match &mut node.kind {
+            FlowNodeKind::InclusiveGateway(gateway)
+            | FlowNodeKind::ComplexGateway(ComplexGateway { join: gateway, .. }) => {
+                gateway.upstream = upstream_of(&predecessors, g);
+            }
+            _ => {}
         }
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Owns turning id references into indices and filling `incoming`/`outgoing`,
 //! `default_flow` and `boundary_events` from them (never from `<incoming>`/`<outgoing>`
-//! children), and pointing each link throw event at the link catch event of the same name in its
-//! scope (a missing or ambiguous link is an execution error). A missing or dangling reference is always an error (invalid BPMN), whatever the
+//! children), pointing each link throw event at the link catch event of the same name in its
+//! scope, and each compensation boundary event's activity at the handler it is associated with (a missing or ambiguous link is an execution error). A missing or dangling reference is always an error (invalid BPMN), whatever the
 //! process; a flow without an id gets a synthetic one, `sequenceFlow@LINE:COLUMN`, which can
 //! never clash with an XML id. It never reorders nodes or flows.
 
@@ -210,6 +210,74 @@ impl Builder<'_, '_> {
         for (i, message) in problems {
             if let Some(&e) = self.node_elems.get(i) {
                 self.ctx.exec_error(e, message);
+            }
+        }
+    }
+}
+
+impl Builder<'_, '_> {
+    /// Associations from a compensation boundary event (source) to a compensation handler
+    /// (target, `isForCompensation="true"`): the handler becomes the compensation handler of the
+    /// boundary event's activity. Associations between other elements (text annotations...) are
+    /// skipped.
+    pub(crate) fn resolve_compensation(&mut self) {
+        let pending = std::mem::take(&mut self.pending_associations);
+        let mut associated = vec![false; self.nodes.len()];
+        for a in pending {
+            let ends = (a.attr("sourceRef"), a.attr("targetRef"));
+            let (Some(source), Some(target)) = ends else {
+                continue;
+            };
+            let source = self.node_ids.get(source.trim()).copied();
+            let target = self.node_ids.get(target.trim()).copied();
+            let (Some(source), Some(target)) = (source, target) else {
+                continue;
+            };
+            let Some(FlowNodeKind::BoundaryEvent {
+                attached_to,
+                trigger: EventTrigger::Compensation(_),
+                ..
+            }) = self.nodes.get(source.0 as usize).map(|n| n.kind.clone())
+            else {
+                continue;
+            };
+            let handler = self.nodes.get(target.0 as usize);
+            if !handler.is_some_and(|h| h.is_for_compensation) {
+                let msg = format!(
+                    "compensation boundary event {} is associated with {}, which is not a compensation handler (isForCompensation=\"true\")",
+                    self.nodes
+                        .get(source.0 as usize)
+                        .map(|n| n.id.as_str())
+                        .unwrap_or_default(),
+                    handler.map(|h| h.id.as_str()).unwrap_or_default()
+                );
+                self.ctx.exec_error(a, msg);
+                continue;
+            }
+            if let Some(slot) = associated.get_mut(source.0 as usize) {
+                *slot = true;
+            }
+            if let Some(host) = self.nodes.get_mut(attached_to.0 as usize) {
+                host.compensation_handler = Some(target);
+            }
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            let compensation = matches!(
+                &node.kind,
+                FlowNodeKind::BoundaryEvent {
+                    trigger: EventTrigger::Compensation(_),
+                    ..
+                }
+            );
+            if compensation
+                && !associated.get(i).copied().unwrap_or(false)
+                && let Some(&e) = self.node_elems.get(i)
+            {
+                let msg = format!(
+                    "compensation boundary event {} needs an association to a compensation handler",
+                    node.id
+                );
+                self.ctx.exec_error(e, msg);
             }
         }
     }

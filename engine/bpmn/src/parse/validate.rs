@@ -1,6 +1,6 @@
 //! Structural rules over one built process (after references are resolved).
 //!
-//! Owns the rules that need the whole graph: start events per scope, `default` flows,
+//! Owns the rules that need the whole graph: start events per scope, event sub-processes, `default` flows,
 //! exclusive-gateway conditions, conditions elsewhere, boundary attachment and outgoing flows,
 //! what may follow an event-based gateway,
 //! flows into start events and out of end events, and the warnings about dead ends and
@@ -13,6 +13,8 @@ use crate::model::{ElementType, EventTrigger, FlowIdx, FlowNodeKind};
 /// Runs every rule and reports through the builder's context.
 pub(crate) fn run(b: &mut Builder<'_, '_>) {
     starts(b);
+    event_sub_processes(b);
+    compensation(b);
     defaults(b);
     conditions(b);
     boundaries(b);
@@ -20,8 +22,9 @@ pub(crate) fn run(b: &mut Builder<'_, '_>) {
     ends_and_dead_ends(b);
 }
 
-/// An executable process has exactly one none start event at its root; each embedded
-/// sub-process has exactly one none start event.
+/// An executable process has exactly one none start event at its root (none is needed when it
+/// has a signal start event); each embedded sub-process has exactly one none start event; an
+/// event sub-process exactly one start event.
 fn starts(b: &mut Builder<'_, '_>) {
     for s in 0..b.scopes.len() {
         let (Some(scope), Some(&e)) = (b.scopes.get(s), b.scope_elems.get(s)) else {
@@ -35,15 +38,43 @@ fn starts(b: &mut Builder<'_, '_>) {
                 matches!(
                     &n.kind,
                     FlowNodeKind::StartEvent {
-                        trigger: crate::model::EventTrigger::None
+                        trigger: crate::model::EventTrigger::None,
+                        ..
                     }
                 )
             })
             .map(|n| n.id.as_str())
             .collect();
+        let event_sub = scope
+            .owner
+            .and_then(|o| b.nodes.get(o.0 as usize))
+            .is_some_and(|o| matches!(o.kind, FlowNodeKind::EventSubProcess { .. }));
+        if event_sub {
+            let msg = match scope.start_events.len() {
+                1 => continue,
+                0 => "event sub-process has no start event".to_owned(),
+                n => format!("event sub-process has {n} start events; exactly one is allowed"),
+            };
+            b.ctx.exec_error(e, msg);
+            continue;
+        }
         let what = if s == 0 { "process" } else { "sub-process" };
+        // A process started only by signals needs no none start event.
+        let signal_started = s == 0
+            && scope.start_events.iter().any(|&n| {
+                b.nodes.get(n.0 as usize).is_some_and(|n| {
+                    matches!(
+                        &n.kind,
+                        FlowNodeKind::StartEvent {
+                            trigger: EventTrigger::Signal(_),
+                            ..
+                        }
+                    )
+                })
+            });
         let msg = match nones.as_slice() {
             [_] => continue,
+            [] if signal_started => continue,
             [] => format!("{what} has no none start event (a startEvent without event definition)"),
             many => format!(
                 "{what} has {} none start events ({}); exactly one is allowed",
@@ -52,6 +83,82 @@ fn starts(b: &mut Builder<'_, '_>) {
             ),
         };
         b.ctx.exec_error(e, msg);
+    }
+}
+
+/// A compensation handler has no sequence flows; a compensation throw event's `activityRef`
+/// names an activity of its own scope.
+fn compensation(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        let mut problems = Vec::new();
+        if node.is_for_compensation && (!node.incoming.is_empty() || !node.outgoing.is_empty()) {
+            problems.push(format!(
+                "compensation handler {} cannot have sequence flows",
+                node.id
+            ));
+        }
+        let activity = match &node.kind {
+            FlowNodeKind::IntermediateThrowEvent {
+                trigger: EventTrigger::Compensation(c),
+            }
+            | FlowNodeKind::EndEvent {
+                result: EventTrigger::Compensation(c),
+            } => c.activity.as_deref(),
+            _ => None,
+        };
+        if let Some(a) = activity {
+            let target = b
+                .node_ids
+                .get(a)
+                .and_then(|t| b.nodes.get(t.0 as usize))
+                .filter(|t| is_activity(t.element_type) && t.scope == node.scope);
+            if target.is_none() {
+                problems.push(format!(
+                    "activityRef \"{a}\" of {} does not name an activity of its scope",
+                    node.id
+                ));
+            }
+        }
+        for p in problems {
+            b.ctx.exec_error(e, p);
+        }
+    }
+}
+
+/// An event sub-process has no sequence flows, no boundary events and no loop.
+fn event_sub_processes(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        if !matches!(node.kind, FlowNodeKind::EventSubProcess { .. }) {
+            continue;
+        }
+        let mut problems = Vec::new();
+        if !node.incoming.is_empty() || !node.outgoing.is_empty() {
+            problems.push(format!(
+                "event sub-process {} cannot have incoming or outgoing sequence flows",
+                node.id
+            ));
+        }
+        if !node.boundary_events.is_empty() {
+            problems.push(format!(
+                "event sub-process {} cannot have boundary events",
+                node.id
+            ));
+        }
+        if node.multi_instance.is_some() {
+            problems.push(format!(
+                "event sub-process {} cannot be a multi-instance activity",
+                node.id
+            ));
+        }
+        for p in problems {
+            b.ctx.exec_error(e, p);
+        }
     }
 }
 
@@ -133,9 +240,15 @@ fn boundaries(b: &mut Builder<'_, '_>) {
         let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
             continue;
         };
-        let FlowNodeKind::BoundaryEvent { attached_to, .. } = node.kind else {
+        let FlowNodeKind::BoundaryEvent {
+            attached_to,
+            ref trigger,
+            ..
+        } = node.kind
+        else {
             continue;
         };
+        let compensation = matches!(trigger, EventTrigger::Compensation(_));
         let mut problems = Vec::new();
         if let Some(host) = b.nodes.get(attached_to.0 as usize) {
             if !is_activity(host.element_type) {
@@ -152,7 +265,12 @@ fn boundaries(b: &mut Builder<'_, '_>) {
                 ));
             }
         }
-        if node.outgoing.len() != 1 {
+        if compensation && !node.outgoing.is_empty() {
+            problems.push(format!(
+                "compensation boundary event {} cannot have outgoing sequence flows; associate it with its compensation handler",
+                node.id
+            ));
+        } else if !compensation && node.outgoing.len() != 1 {
             problems.push(format!(
                 "boundary event {} needs exactly one outgoing sequence flow (it has {})",
                 node.id,
@@ -206,12 +324,14 @@ fn event_based_gateways(b: &mut Builder<'_, '_>) {
             let waits = matches!(
                 &target.kind,
                 FlowNodeKind::IntermediateCatchEvent {
-                    trigger: EventTrigger::Message(_) | EventTrigger::Timer(_)
+                    trigger: EventTrigger::Message(_)
+                        | EventTrigger::Timer(_)
+                        | EventTrigger::Signal(_)
                 }
             );
             if !waits {
                 problems.push(format!(
-                    "{} ({}) cannot follow event-based gateway {}; only message and timer intermediate catch events can",
+                    "{} ({}) cannot follow event-based gateway {}; only message, timer and signal intermediate catch events can",
                     target.id,
                     target.element_type.as_str(),
                     node.id
@@ -240,7 +360,7 @@ fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
         let id = node.id.clone();
         let ty = node.element_type;
         let (incoming, outgoing) = (node.incoming.len(), node.outgoing.len());
-        let event_sub = matches!(&node.kind, FlowNodeKind::Unsupported { element } if element == "event subProcess");
+        let event_sub = matches!(&node.kind, FlowNodeKind::EventSubProcess { .. });
         let link_catch = matches!(
             &node.kind,
             FlowNodeKind::IntermediateCatchEvent {

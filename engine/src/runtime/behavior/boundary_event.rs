@@ -1,10 +1,11 @@
 //! Boundary events: timers and messages attached to a waiting activity, and the catching of BPMN
 //! errors thrown inside an activity (by a job or an error end event), from the innermost scope
-//! outward.
+//! outward. A non-interrupting timer cycle fires again after each firing (`timer_cycle`).
 
 use keel_bpmn::{EventTrigger, FlowNode, FlowNodeKind, NodeIdx};
 use serde_json::{Map, Value as Json};
 
+use super::event_sub_process::{self, Thrown};
 use super::intermediate_catch_event::{open_subscription, schedule_timer};
 use crate::runtime::Error;
 use crate::runtime::eval::Failure;
@@ -16,15 +17,26 @@ pub fn subscribe(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<
     let def = run.def;
     for boundary in &node.boundary_events {
         let boundary_node = def.node(*boundary);
-        if let FlowNodeKind::BoundaryEvent { trigger, .. } = &boundary_node.kind {
+        if let FlowNodeKind::BoundaryEvent {
+            trigger,
+            cancel_activity,
+            ..
+        } = &boundary_node.kind
+        {
             match trigger {
-                EventTrigger::Timer(t) => schedule_timer(run, key, &boundary_node.id, t)?,
+                EventTrigger::Timer(t) => {
+                    schedule_timer(run, key, &boundary_node.id, t, !cancel_activity)?
+                }
                 EventTrigger::Message(m) => open_subscription(run, key, &boundary_node.id, m)?,
+                EventTrigger::Signal(s) => {
+                    super::signal_event::open_subscription(run, key, &boundary_node.id, s)?
+                }
                 EventTrigger::None
                 | EventTrigger::Terminate
                 | EventTrigger::Error(_)
                 | EventTrigger::Link(_)
-                | EventTrigger::Escalation(_) => {}
+                | EventTrigger::Escalation(_)
+                | EventTrigger::Compensation(_) => {}
             }
         }
     }
@@ -75,8 +87,9 @@ pub fn trigger(
     Ok(())
 }
 
-/// Throws error `code` from element instance `key`: the nearest enclosing activity (the element
-/// itself first) with a matching error boundary event catches it. Returns false when nothing
+/// Throws error `code` from element instance `key`: the nearest catcher outward catches it: the
+/// element's own error boundary event, then an error event sub-process of the scope it runs in,
+/// then the boundary events of that scope's activity, and so on. Returns false when nothing
 /// catches it.
 pub fn throw_error(
     run: &mut Run<'_>,
@@ -107,6 +120,10 @@ pub fn throw_error(
                 scope: parent,
                 element_id: boundary_id,
             });
+            return true;
+        }
+        let thrown = Thrown::Error(code);
+        if event_sub_process::catch(run, parent, &thrown, variables.clone()).is_some() {
             return true;
         }
         current = parent;

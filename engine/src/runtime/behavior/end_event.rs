@@ -1,6 +1,7 @@
 //! End events: none (ends the path), terminate (ends every path of its scope), error (throws a
-//! BPMN error to the nearest matching catch event) and escalation (throws an escalation, then
-//! ends the path unless an interrupting catch ended it first).
+//! BPMN error to the nearest matching catch event), escalation (throws an escalation, then
+//! ends the path unless an interrupting catch ended it first) and signal (broadcasts it, then
+//! ends the path).
 
 use keel_bpmn::EventTrigger;
 
@@ -40,6 +41,12 @@ pub fn activate(
             let code = error.code.clone().unwrap_or_default();
             if boundary_event::throw_error(run, key, &code, serde_json::Map::new()) {
                 Ok(Activation::Done)
+            } else if run.state.parent.is_some() {
+                // The calling instances may catch it; the end event waits for the verdict.
+                run.out
+                    .effects
+                    .push(crate::runtime::Effect::PropagateError { key, code });
+                Ok(Activation::Wait)
             } else {
                 Err(Failure {
                     kind: "unhandled_error",
@@ -52,6 +59,13 @@ pub fn activate(
             key,
             escalation.code.as_deref().unwrap_or_default(),
         )),
+        EventTrigger::Compensation(compensate) => {
+            Ok(super::compensation::throw(run, key, compensate))
+        }
+        EventTrigger::Signal(signal) => {
+            super::signal_event::throw(run, key, signal)?;
+            Ok(Activation::Complete)
+        }
         EventTrigger::None
         | EventTrigger::Message(_)
         | EventTrigger::Timer(_)

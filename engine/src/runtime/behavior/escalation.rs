@@ -1,13 +1,17 @@
-//! Escalations thrown by escalation end and intermediate throw events: the nearest enclosing
-//! activity (sub-process) with an escalation boundary event for the code (one naming the code
-//! first, else one catching every escalation) catches it. An interrupting catch terminates that
+//! Escalations thrown by escalation end and intermediate throw events: the nearest catcher
+//! outward catches it: an escalation event sub-process of the thrower's scope, then an escalation
+//! boundary event of that scope's activity (sub-process), and so on (one naming the code first,
+//! else one catching every escalation). An interrupting catch terminates that
 //! activity and everything in it, the thrower included; a non-interrupting one starts the boundary
 //! path beside it and the thrower goes on. An uncaught escalation is not an error: the thrower just
 //! goes on.
 
 use keel_bpmn::{EventTrigger, FlowNode, FlowNodeKind, NodeIdx};
 
+use serde_json::Map;
+
 use super::Activation;
+use super::event_sub_process::{self, Thrown};
 use crate::runtime::flow::Run;
 use crate::runtime::state::{Action, ElementKey, ROOT_KEY};
 
@@ -37,6 +41,14 @@ pub fn throw(run: &mut Run<'_>, key: ElementKey, code: &str) -> Activation {
                 scope: parent,
                 element_id: def.node(boundary).id.clone(),
             });
+            return if interrupting {
+                Activation::Done
+            } else {
+                Activation::Complete
+            };
+        }
+        let thrown = Thrown::Escalation(code);
+        if let Some(interrupting) = event_sub_process::catch(run, parent, &thrown, Map::new()) {
             return if interrupting {
                 Activation::Done
             } else {

@@ -39,12 +39,16 @@ fn open_waits(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<(),
         if let FlowNodeKind::IntermediateCatchEvent { trigger } = &event.kind {
             match trigger {
                 EventTrigger::Message(m) => open_subscription(run, key, &event.id, m)?,
-                EventTrigger::Timer(t) => schedule_timer(run, key, &event.id, t)?,
+                EventTrigger::Timer(t) => schedule_timer(run, key, &event.id, t, false)?,
+                EventTrigger::Signal(s) => {
+                    super::signal_event::open_subscription(run, key, &event.id, s)?
+                }
                 EventTrigger::None
                 | EventTrigger::Terminate
                 | EventTrigger::Error(_)
                 | EventTrigger::Link(_)
-                | EventTrigger::Escalation(_) => {}
+                | EventTrigger::Escalation(_)
+                | EventTrigger::Compensation(_) => {}
             }
         }
     }

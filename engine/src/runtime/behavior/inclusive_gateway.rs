@@ -43,22 +43,44 @@ pub fn outgoing(
         None => Err(Failure {
             kind: "no_matching_flow",
             message: format!(
-                "no condition of inclusive gateway '{}' is true and it has no default flow",
+                "no condition of {} '{}' is true and it has no default flow",
+                if matches!(node.kind, FlowNodeKind::ComplexGateway(_)) {
+                    "complex gateway"
+                } else {
+                    "inclusive gateway"
+                },
                 node.id
             ),
         }),
     }
 }
 
-/// Fires one waiting inclusive join that no token can reach any more: its waiting tokens are
-/// consumed and the gateway is put on the agenda. Returns false when none can fire. Called only
-/// when the agenda is empty.
+/// Fires one waiting inclusive (or complex) join that no token can reach any more: its waiting
+/// tokens are consumed and the gateway is put on the agenda (a complex gateway that fired already
+/// just starts a new round). Returns false when none can fire. Called only when the agenda is
+/// empty.
 pub fn fire_ready_join(run: &mut Run<'_>) -> bool {
     let Some((scope, gateway_id)) = ready_join(run) else {
         return false;
     };
+    let complex = run
+        .def
+        .node_by_id(&gateway_id)
+        .is_some_and(|n| matches!(run.def.node(n).kind, FlowNodeKind::ComplexGateway(_)));
     if let Some(instance) = run.state.elements.get_mut(&scope) {
-        instance.joins.remove(&gateway_id);
+        let arrivals = instance.joins.remove(&gateway_id).unwrap_or_default();
+        if complex {
+            match super::complex_gateway::last_token(&arrivals) {
+                Some(pending) => {
+                    instance.joins.insert(gateway_id.clone(), pending);
+                }
+                // It fired already: the round ends; the scope may be done now.
+                None => {
+                    run.check_scope_completion(scope);
+                    return true;
+                }
+            }
+        }
     }
     run.state.agenda.push_back(Action::Activate {
         scope,
@@ -71,11 +93,16 @@ pub fn fire_ready_join(run: &mut Run<'_>) -> bool {
 fn ready_join(run: &Run<'_>) -> Option<(ElementKey, String)> {
     let def = run.def;
     for (scope, instance) in &run.state.elements {
-        for gateway_id in instance.joins.keys() {
-            let Some(FlowNodeKind::InclusiveGateway(gateway)) =
-                def.node_by_id(gateway_id).map(|n| &def.node(n).kind)
-            else {
-                continue;
+        for (gateway_id, arrivals) in &instance.joins {
+            let gateway = match def.node_by_id(gateway_id).map(|n| &def.node(n).kind) {
+                Some(FlowNodeKind::InclusiveGateway(gateway)) => gateway,
+                // A complex gateway being activated has no token waiting.
+                Some(FlowNodeKind::ComplexGateway(complex))
+                    if super::complex_gateway::arrived_tokens(arrivals) > 0 =>
+                {
+                    &complex.join
+                }
+                _ => continue,
             };
             let reachable = |element_id: &str| {
                 def.node_by_id(element_id)

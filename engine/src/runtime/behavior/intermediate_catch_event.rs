@@ -1,14 +1,14 @@
-//! Intermediate catch events: wait for a message or a timer, then continue. The subscription and
+//! Intermediate catch events: wait for a message, a timer or a signal, then continue. The subscription and
 //! timer helpers here are shared with boundary events.
 
 use keel_bpmn::{EventTrigger, FlowNode, MessageRef, TimerDefinition};
 
 use super::Activation;
-use crate::runtime::Effect;
 use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 use crate::runtime::timer::{self, TimerKind};
+use crate::runtime::{Effect, SIGNAL_PREFIX};
 
 /// Activates an intermediate catch event.
 pub fn activate(
@@ -23,7 +23,11 @@ pub fn activate(
             Ok(Activation::Wait)
         }
         EventTrigger::Timer(timer) => {
-            schedule_timer(run, key, &node.id, timer)?;
+            schedule_timer(run, key, &node.id, timer, false)?;
+            Ok(Activation::Wait)
+        }
+        EventTrigger::Signal(signal) => {
+            super::signal_event::open_subscription(run, key, &node.id, signal)?;
             Ok(Activation::Wait)
         }
         // A link catch event is a pass-through.
@@ -31,7 +35,8 @@ pub fn activate(
         | EventTrigger::Terminate
         | EventTrigger::Error(_)
         | EventTrigger::Link(_)
-        | EventTrigger::Escalation(_) => Ok(Activation::Complete),
+        | EventTrigger::Escalation(_)
+        | EventTrigger::Compensation(_) => Ok(Activation::Complete),
     }
 }
 
@@ -44,15 +49,20 @@ pub fn open_subscription(
     message: &MessageRef,
 ) -> Result<(), Failure> {
     let message_name = eval::text(run.state, owner, &run.now, &message.name, "message name")?;
+    if message_name.starts_with(SIGNAL_PREFIX) {
+        return Err(Failure::expression(format!(
+            "message name '{message_name}' of '{element_id}': names starting with '{SIGNAL_PREFIX}' are reserved for signals"
+        )));
+    }
     let correlation_key = match &message.correlation_key {
         None => None,
         Some(expr) => {
-            let value = eval::evaluate(run.state, owner, &run.now, expr)?.to_json();
+            let what = format!("correlation key of '{element_id}'");
+            let value = eval::evaluate_for(run.state, owner, &run.now, expr, &what)?.to_json();
             if value.is_null() {
-                return Err(Failure::expression(format!(
-                    "correlation key expression '{}' of '{element_id}' evaluated to null",
-                    expr.source()
-                )));
+                return Err(eval::mismatch(
+                    run.state, owner, &run.now, expr, &what, "a value",
+                ));
             }
             Some(eval::scalar_text(&value))
         }
@@ -66,12 +76,15 @@ pub fn open_subscription(
     Ok(())
 }
 
-/// Schedules a timer owned by element instance `owner` for event `element_id`.
+/// Schedules a timer owned by element instance `owner` for event `element_id`. With `repeat`
+/// (a non-interrupting event), a cycle fires again after each firing (see `timer_cycle`);
+/// otherwise it fires once, at its first due time.
 pub fn schedule_timer(
     run: &mut Run<'_>,
     owner: ElementKey,
     element_id: &str,
     timer_definition: &TimerDefinition,
+    repeat: bool,
 ) -> Result<(), Failure> {
     let (kind, text) = match timer_definition {
         TimerDefinition::Date(t) => (TimerKind::Date, t),
@@ -81,6 +94,9 @@ pub fn schedule_timer(
     let value = eval::text(run.state, owner, &run.now, text, "timer")?;
     let due_at_ms = timer::parse_due(kind, &value, &run.now)
         .map_err(|e| Failure::expression(format!("timer of '{element_id}': {e}")))?;
+    if repeat {
+        super::timer_cycle::remember(run, owner, element_id, timer_definition, &value)?;
+    }
     run.out.effects.push(Effect::ScheduleTimer {
         key: owner,
         element_id: element_id.to_owned(),

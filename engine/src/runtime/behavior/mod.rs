@@ -3,9 +3,13 @@
 //! [`FlowNodeKind`] with no catch-all arm, so a new kind does not compile until it is handled.
 
 pub mod boundary_event;
+pub mod call_activity;
+pub mod compensation;
+pub mod complex_gateway;
 mod end_event;
 mod escalation;
 pub mod event_based_gateway;
+pub mod event_sub_process;
 mod exclusive_gateway;
 pub mod inclusive_gateway;
 mod intermediate_catch_event;
@@ -13,11 +17,12 @@ mod job_task;
 mod link_event;
 pub mod multi_instance;
 mod script_task;
+mod signal_event;
 mod sub_process;
+pub mod timer_cycle;
 mod user_task;
 
-use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx};
-use keel_feel::Value;
+use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
 
 use super::eval::{self, Failure};
 use super::flow::Run;
@@ -61,6 +66,15 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
         FlowNodeKind::IntermediateThrowEvent {
             trigger: EventTrigger::Escalation(escalation),
         } => escalation::throw(run, key, escalation.code.as_deref().unwrap_or_default()),
+        FlowNodeKind::IntermediateThrowEvent {
+            trigger: EventTrigger::Compensation(compensate),
+        } => compensation::throw(run, key, compensate),
+        FlowNodeKind::IntermediateThrowEvent {
+            trigger: EventTrigger::Signal(signal),
+        } => {
+            signal_event::throw(run, key, signal)?;
+            Activation::Complete
+        }
         // A none throw event is a pass-through; a link throw event jumps when it completes.
         FlowNodeKind::IntermediateThrowEvent { .. } => Activation::Complete,
         // Reached only once the event was triggered (see boundary_event::trigger).
@@ -77,7 +91,12 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
         | FlowNodeKind::ParallelGateway
         | FlowNodeKind::InclusiveGateway(_) => Activation::Complete,
         FlowNodeKind::EventBasedGateway => event_based_gateway::activate(run, key, flow_node)?,
+        FlowNodeKind::ComplexGateway(gateway) => {
+            complex_gateway::activate(run, key, flow_node, gateway)?
+        }
+        FlowNodeKind::CallActivity(call) => call_activity::activate(run, key, flow_node, call)?,
         FlowNodeKind::SubProcess { scope } => sub_process::activate(run, key, *scope)?,
+        FlowNodeKind::EventSubProcess { scope } => event_sub_process::activate(run, key, *scope)?,
         // Deployment refuses executable processes with unsupported elements; a state that
         // reaches one anyway stops with an incident instead of guessing.
         FlowNodeKind::Unsupported { element } => {
@@ -111,7 +130,9 @@ pub fn outgoing(
         } => link_event::jump(run, key, link),
         FlowNodeKind::ExclusiveGateway => exclusive_gateway::outgoing(run, key, flow_node),
         FlowNodeKind::ParallelGateway => Ok(flow_node.outgoing.clone()),
-        FlowNodeKind::InclusiveGateway(_) => inclusive_gateway::outgoing(run, key, flow_node),
+        FlowNodeKind::InclusiveGateway(_) | FlowNodeKind::ComplexGateway(_) => {
+            inclusive_gateway::outgoing(run, key, flow_node)
+        }
         FlowNodeKind::EventBasedGateway => event_based_gateway::outgoing(run, key, flow_node),
         FlowNodeKind::StartEvent { .. }
         | FlowNodeKind::EndEvent { .. }
@@ -124,17 +145,22 @@ pub fn outgoing(
         | FlowNodeKind::ReceiveTask(_)
         | FlowNodeKind::ScriptTask(_)
         | FlowNodeKind::SubProcess { .. }
+        | FlowNodeKind::EventSubProcess { .. }
+        | FlowNodeKind::CallActivity(_)
         | FlowNodeKind::Unsupported { .. } => uncontrolled_outgoing(run, key, flow_node),
     }
 }
 
 /// True when element instances of this node may own jobs, tasks, timers or subscriptions that
 /// must be deleted when they end.
-pub fn owns_work(node: &FlowNode) -> bool {
+pub fn owns_work(def: &ProcessDefinition, node: &FlowNode) -> bool {
     if !node.boundary_events.is_empty() {
         return true;
     }
     match &node.kind {
+        FlowNodeKind::SubProcess { scope } | FlowNodeKind::EventSubProcess { scope } => {
+            event_sub_process::has_waits(def, *scope)
+        }
         FlowNodeKind::JobTask(_)
         | FlowNodeKind::UserTask(_)
         | FlowNodeKind::IntermediateCatchEvent { .. }
@@ -149,7 +175,8 @@ pub fn owns_work(node: &FlowNode) -> bool {
         | FlowNodeKind::ExclusiveGateway
         | FlowNodeKind::ParallelGateway
         | FlowNodeKind::InclusiveGateway(_)
-        | FlowNodeKind::SubProcess { .. }
+        | FlowNodeKind::ComplexGateway(_)
+        | FlowNodeKind::CallActivity(_)
         | FlowNodeKind::Unsupported { .. } => false,
     }
 }
@@ -209,13 +236,6 @@ fn condition_holds(
     flow_id: &str,
     condition: &keel_bpmn::Expression,
 ) -> Result<bool, Failure> {
-    match eval::evaluate(run.state, key, &run.now, condition)? {
-        Value::Bool(b) => Ok(b),
-        other => Err(Failure::expression(format!(
-            "condition '{}' of sequence flow '{flow_id}' evaluated to {} ({}), expected a boolean",
-            condition.source(),
-            other.to_json(),
-            other.type_name()
-        ))),
-    }
+    let what = format!("condition of sequence flow '{flow_id}'");
+    eval::condition(run.state, key, &run.now, condition, &what)
 }

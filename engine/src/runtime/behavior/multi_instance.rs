@@ -9,9 +9,14 @@
 //! completion condition is evaluated; true terminates the inner instances still running. The body
 //! completes when every inner instance has completed (or the condition held) and hands its output
 //! collection to its scope.
+//!
+//! A standard loop (`standardLoopCharacteristics`) runs the same way as a sequential body
+//! (element type `standardLoopBody`) of at most `loopMaximum` iterations (10000 without one),
+//! each with `loopCounter` from 1; its `loopCondition` is evaluated after each iteration in the
+//! iteration's scope (and, with `testBefore`, before the first in the body's, `loopCounter` 0):
+//! false ends the loop.
 
-use keel_bpmn::{FlowNode, MultiInstance};
-use keel_feel::Value;
+use keel_bpmn::{FlowNode, MultiInstance, StandardLoop};
 use serde_json::{Map, Value as Json};
 
 use super::Activation;
@@ -22,6 +27,8 @@ use crate::runtime::variables::{self, ScopeView};
 
 /// The element type the history and audit report for a multi-instance body.
 pub const BODY_TYPE: &str = "multiInstanceBody";
+/// The element type the history and audit report for the body of a standard loop.
+pub const STANDARD_LOOP_BODY_TYPE: &str = "standardLoopBody";
 /// Most inner instances one body may run.
 pub const MAX_INSTANCES: u32 = 10_000;
 
@@ -53,7 +60,10 @@ pub fn activate_body(
     node: &FlowNode,
     mi: &MultiInstance,
 ) -> Result<Activation, Failure> {
-    let (count, items) = instances(run, key, node, mi)?;
+    let (count, items) = match &mi.standard_loop {
+        Some(sl) => (iterations(run, key, sl)?, Vec::new()),
+        None => instances(run, key, node, mi)?,
+    };
     if let Some(body) = run.state.elements.get_mut(&key) {
         body.loop_state = Some(LoopState {
             count,
@@ -81,6 +91,47 @@ pub fn activate_body(
     Ok(Activation::Wait)
 }
 
+/// At most how many iterations a standard loop runs: 0 when `testBefore` and the condition is
+/// false at the start.
+fn iterations(run: &Run<'_>, key: ElementKey, sl: &StandardLoop) -> Result<u32, Failure> {
+    let max = sl.loop_maximum.unwrap_or(MAX_INSTANCES).min(MAX_INSTANCES);
+    if max > 0 && sl.test_before && !loop_continues(run, key, sl, 0)? {
+        return Ok(0);
+    }
+    Ok(max)
+}
+
+/// The loop condition of a standard loop after `done` iterations, evaluated at `key` (true
+/// without a condition).
+fn loop_continues(
+    run: &Run<'_>,
+    key: ElementKey,
+    sl: &StandardLoop,
+    done: i64,
+) -> Result<bool, Failure> {
+    let Some(condition) = &sl.loop_condition else {
+        return Ok(true);
+    };
+    let mut extra = Map::new();
+    extra.insert(LOOP_COUNTER.to_owned(), Json::from(done));
+    eval::condition_with(
+        run.state,
+        key,
+        &run.now,
+        condition,
+        "loop condition",
+        &extra,
+    )
+}
+
+/// The element type the history and audit report for the body of `node`'s loop.
+pub fn body_type(node: &FlowNode) -> &'static str {
+    match &node.multi_instance {
+        Some(mi) if mi.standard_loop.is_some() => STANDARD_LOOP_BODY_TYPE,
+        _ => BODY_TYPE,
+    }
+}
+
 /// The number of inner instances and the items they get.
 fn instances(
     run: &Run<'_>,
@@ -89,24 +140,27 @@ fn instances(
     mi: &MultiInstance,
 ) -> Result<(u32, Vec<Json>), Failure> {
     let (count, items) = if let Some(collection) = &mi.input_collection {
-        match eval::evaluate(run.state, key, &run.now, collection)?.to_json() {
+        let what = format!("input collection of '{}'", node.id);
+        match eval::evaluate_for(run.state, key, &run.now, collection, &what)?.to_json() {
             Json::Array(items) => (u32::try_from(items.len()).unwrap_or(u32::MAX), items),
-            other => {
-                return Err(Failure::expression(format!(
-                    "input collection '{}' of '{}' evaluated to {other}, expected a list",
-                    collection.source(),
-                    node.id
-                )));
+            _ => {
+                return Err(eval::mismatch(
+                    run.state, key, &run.now, collection, &what, "a list",
+                ));
             }
         }
     } else if let Some(cardinality) = &mi.loop_cardinality {
-        let value = eval::evaluate(run.state, key, &run.now, cardinality)?.to_json();
+        let what = format!("loopCardinality of '{}'", node.id);
+        let value = eval::evaluate_for(run.state, key, &run.now, cardinality, &what)?.to_json();
         let count = whole_number(&value).ok_or_else(|| {
-            Failure::expression(format!(
-                "loopCardinality '{}' of '{}' evaluated to {value}, expected a non-negative whole number",
-                cardinality.source(),
-                node.id
-            ))
+            eval::mismatch(
+                run.state,
+                key,
+                &run.now,
+                cardinality,
+                &what,
+                "a non-negative whole number",
+            )
         })?;
         (count, Vec::new())
     } else {
@@ -175,7 +229,7 @@ pub fn inner_completing(
     let output = match (&mi.output_collection, &mi.output_element) {
         (Some(name), Some(expr)) => Some((
             name,
-            eval::evaluate(run.state, key, &run.now, expr)?.to_json(),
+            eval::evaluate_for(run.state, key, &run.now, expr, "output element")?.to_json(),
         )),
         _ => None,
     };
@@ -201,18 +255,16 @@ pub fn inner_completing(
     }
     add_to_counter(run.state, body, NR_OF_COMPLETED, 1);
     add_to_counter(run.state, body, NR_OF_ACTIVE, -1);
-    let Some(condition) = &mi.completion_condition else {
+    let result = if let Some(sl) = &mi.standard_loop {
+        let done = ScopeView::new(run.state, key)
+            .get(LOOP_COUNTER)
+            .and_then(Json::as_i64)
+            .unwrap_or_default();
+        loop_continues(run, key, sl, done).map(|more| !more)
+    } else if let Some(condition) = &mi.completion_condition {
+        eval::condition(run.state, key, &run.now, condition, "completion condition")
+    } else {
         return Ok(false);
-    };
-    let result = match eval::evaluate(run.state, key, &run.now, condition) {
-        Ok(Value::Bool(done)) => Ok(done),
-        Ok(other) => Err(Failure::expression(format!(
-            "completion condition '{}' evaluated to {} ({}), expected a boolean",
-            condition.source(),
-            other.to_json(),
-            other.type_name()
-        ))),
-        Err(failure) => Err(failure),
     };
     if result.is_err()
         && let Some(b) = run.state.elements.get_mut(&body)

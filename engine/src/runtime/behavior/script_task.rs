@@ -18,7 +18,8 @@ pub fn activate(
     node: &FlowNode,
     task: &ScriptTask,
 ) -> Result<Activation, Failure> {
-    let value = eval::evaluate(run.state, key, &run.now, &task.expression)?.to_json();
+    let what = format!("script of '{}'", node.id);
+    let value = eval::evaluate_for(run.state, key, &run.now, &task.expression, &what)?.to_json();
     if let Some(name) = &task.result_variable {
         if node.outputs.is_empty() {
             variables::set_propagating(run.state, key, name, value.clone());

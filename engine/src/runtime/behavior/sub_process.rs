@@ -1,5 +1,6 @@
-//! Embedded sub-process: opens a variable scope and starts its none start event; it completes
-//! when no token is left inside (see `flow::check_scope_completion`).
+//! Embedded sub-process: opens a variable scope and the waits of its event sub-processes, and
+//! starts its none start event; it completes when no token is left inside (see
+//! `flow::check_scope_completion`).
 
 use keel_bpmn::ScopeIdx;
 use serde_json::Map;
@@ -26,6 +27,7 @@ pub fn activate(
     if let Some(instance) = run.state.elements.get_mut(&key) {
         instance.variables.get_or_insert_with(Map::new);
     }
+    super::event_sub_process::open(run, key, scope)?;
     run.state.agenda.push_back(Action::Activate {
         scope: key,
         element_id: def.node(start).id.clone(),

@@ -64,7 +64,7 @@ fn optional_text(
     match text {
         None => Ok(None),
         Some(Text::Expr(e)) => {
-            let value = eval::evaluate(run.state, key, &run.now, e)?.to_json();
+            let value = eval::evaluate_for(run.state, key, &run.now, e, what)?.to_json();
             Ok((!value.is_null()).then(|| eval::scalar_text(&value)))
         }
         Some(t) => eval::text(run.state, key, &run.now, t, what).map(Some),

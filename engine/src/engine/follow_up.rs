@@ -1,0 +1,124 @@
+//! Follow-ups: effects of a step that reach beyond its own instance (a thrown signal; call
+//! activities starting, completing, cancelling their called instances). `Batch::translate` queues
+//! them; after each command the writer runs them here, in the same transaction, until none is
+//! left, then hands buffered messages to the subscriptions the command and its follow-ups opened.
+//! Follow-ups may cause more follow-ups; signals thrown by follow-ups of one command are bounded
+//! ([`MAX_SIGNALS`]) so processes that keep signalling each other cannot run forever.
+
+use crate::audit::Actor;
+use crate::error::Result;
+use crate::runtime::Effect;
+use crate::store::rows::InstanceRow;
+
+use super::batch::Batch;
+use super::{calls, messages, signals};
+
+/// Most signals thrown by the follow-ups of one command; later ones are dropped (logged).
+pub(crate) const MAX_SIGNALS: usize = 1000;
+
+/// One queued effect, with the instance that produced it and who caused the step.
+#[derive(Debug, Clone)]
+pub(crate) struct FollowUp {
+    /// The instance whose step produced the effect.
+    pub instance_id: String,
+    /// The effect.
+    pub effect: Effect,
+    /// Who caused that step.
+    pub actor: Actor,
+}
+
+impl FollowUp {
+    /// Queued by `Batch::translate`.
+    pub(crate) fn new(row: &InstanceRow, effect: &Effect, actor: &Actor) -> Self {
+        FollowUp {
+            instance_id: row.id.clone(),
+            effect: effect.clone(),
+            actor: actor.clone(),
+        }
+    }
+}
+
+/// Runs the queued follow-ups and delivers buffered messages to new subscriptions (from index
+/// `subscriptions_before` of the batch's new subscriptions), until both are done.
+pub(crate) async fn after_command(
+    batch: &mut Batch<'_>,
+    subscriptions_before: usize,
+) -> Result<()> {
+    let mut from = subscriptions_before;
+    loop {
+        run_queued(batch).await?;
+        messages::deliver_buffered(batch, from).await?;
+        from = batch.writes.subscriptions.len();
+        if batch.follow_ups.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs the queued follow-ups (and those they cause) until none is left; a command that answers
+/// with a view of what it changed calls this first, so the view includes them.
+pub(crate) async fn run_queued(batch: &mut Batch<'_>) -> Result<()> {
+    let mut signals_thrown = 0usize;
+    while let Some(follow_up) = batch.follow_ups.pop_front() {
+        run(batch, follow_up, &mut signals_thrown).await?;
+    }
+    Ok(())
+}
+
+async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, signals_thrown: &mut usize) -> Result<()> {
+    match follow_up.effect {
+        Effect::BroadcastSignal { name, variables } => {
+            *signals_thrown += 1;
+            if *signals_thrown > MAX_SIGNALS {
+                tracing::warn!(
+                    signal = %name,
+                    instance = %follow_up.instance_id,
+                    "signal dropped: more than {MAX_SIGNALS} signals thrown by one command"
+                );
+                return Ok(());
+            }
+            signals::deliver(
+                batch,
+                &name,
+                &variables,
+                &follow_up.actor,
+                Some(&follow_up.instance_id),
+            )
+            .await?;
+        }
+        Effect::StartCalled(spec) => {
+            calls::start_called(batch, &follow_up.instance_id, spec, &follow_up.actor).await?
+        }
+        Effect::CompleteCaller {
+            instance_id,
+            key,
+            element_id,
+            variables,
+        } => {
+            let completed = calls::Completed {
+                caller: instance_id,
+                key,
+                element_id,
+                called: follow_up.instance_id,
+                variables,
+            };
+            calls::complete_caller(batch, completed, &follow_up.actor).await?
+        }
+        Effect::CancelCalled { key } => {
+            calls::cancel_called(batch, &follow_up.instance_id, key, &follow_up.actor).await?
+        }
+        Effect::PropagateError { key, code } => {
+            calls::propagate_error(batch, &follow_up.instance_id, key, &code, &follow_up.actor)
+                .await?
+        }
+        // Handled by `Batch::translate` itself; never queued.
+        Effect::CreateJob { .. }
+        | Effect::CreateUserTask(_)
+        | Effect::ScheduleTimer { .. }
+        | Effect::OpenSubscription { .. }
+        | Effect::CancelWork { .. }
+        | Effect::RaiseIncident { .. }
+        | Effect::ResolveIncident { .. } => {}
+    }
+    Ok(())
+}
