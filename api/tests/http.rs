@@ -174,7 +174,7 @@ async fn openapi_lists_every_route_of_the_table() {
         doc["paths"]["/api/v1/signals"]["post"]["description"]
             .as_str()
             .unwrap()
-            .contains("not supported yet")
+            .contains("not buffered")
     );
 }
 

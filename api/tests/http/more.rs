@@ -219,7 +219,10 @@ async fn public_endpoints_and_signals() {
         .await;
     assert_eq!(
         (r.status, r.json()),
-        (StatusCode::OK, json!({"triggered": 0}))
+        (
+            StatusCode::OK,
+            json!({"triggered": 0, "caught": [], "started": []})
+        )
     );
     let r = api
         .post("/api/v1/signals", &operator, json!({"name": ""}))
@@ -299,4 +302,37 @@ async fn operators_list_jobs_with_their_state_lock_holder_and_failure() {
         api.get("/api/v1/jobs?state=sleeping", &admin).await.status,
         StatusCode::BAD_REQUEST
     );
+}
+
+#[tokio::test]
+async fn a_broadcast_signal_reaches_the_waiting_instance() {
+    let api = Api::new().await;
+    let admin = api.user("root", &[], &["admin"]).await;
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <signal id="sig" name="alarm"/>
+  <process id="waiter" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <intermediateCatchEvent id="wait"><signalEventDefinition signalRef="sig"/></intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="wait" targetRef="end"/>
+    <endEvent id="end"/>
+  </process>
+</definitions>"#;
+    api.deploy(&admin, xml).await;
+    let instance = api.start(&admin, "waiter", json!({})).await;
+    let id = instance["id"].as_str().unwrap();
+    let r = api
+        .post(
+            "/api/v1/signals",
+            &admin,
+            json!({"name": "alarm", "variables": {"level": 3}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["triggered"], 1);
+    assert_eq!(r.json()["caught"], json!([id]));
+    let r = api.get(&format!("/api/v1/instances/{id}"), &admin).await;
+    assert_eq!(r.json()["state"], "completed", "{}", r.text());
+    assert_eq!(r.json()["variables"]["level"], 3);
 }

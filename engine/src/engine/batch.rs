@@ -71,14 +71,11 @@ pub struct Batch<'c> {
     pub deployed: Vec<(String, Arc<ProcessDefinition>)>,
     /// New jobs were created (wake long-polling workers after commit).
     pub jobs_created: bool,
-<<<<<<< HEAD
     /// Jobs handed to workers in this batch (for metrics after the commit).
     pub jobs_activated: u64,
-=======
     /// Effects that reach beyond their instance (signals, call activities), run after the
     /// command by `follow_up::after_command`.
     pub follow_ups: std::collections::VecDeque<super::follow_up::FollowUp>,
->>>>>>> events-work
 }
 
 impl<'c> Batch<'c> {
@@ -105,11 +102,8 @@ impl<'c> Batch<'c> {
             fired_timers: HashSet::new(),
             deployed: Vec::new(),
             jobs_created: false,
-<<<<<<< HEAD
             jobs_activated: 0,
-=======
             follow_ups: std::collections::VecDeque::new(),
->>>>>>> events-work
         })
     }
 

@@ -68,9 +68,6 @@ impl Engine {
 
 pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
     let r = op.request;
-<<<<<<< HEAD
-    let dedupe_ttl = r.ttl_ms.max(24 * 3600 * 1000);
-=======
     if r.name.starts_with(SIGNAL_PREFIX) {
         return Err(Error::Invalid {
             code: "invalid_message",
@@ -79,7 +76,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             ),
         });
     }
->>>>>>> events-work
+    let dedupe_ttl = r.ttl_ms.max(24 * 3600 * 1000);
     if let Some(id) = &r.message_id {
         // Claim the message id first: a concurrent correlation of the same id (this node or
         // another) waits on the row and then sees the claim, so it is never delivered twice.

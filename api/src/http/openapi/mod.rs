@@ -276,7 +276,7 @@ pub fn routes() -> Vec<Route> {
             .describe("No match: 404 no_subscription, unless ttl_ms > 0 (then buffered). A repeated message_id is ignored."),
         route(Post, "/api/v1/signals", "Broadcast a signal", messages::broadcast)
             .role(Role::Operator).body(Payload::Json("Signal")).returns(200, Reply::Object("Triggered"))
-            .describe("Signal catch and start events are not supported yet: the broadcast is validated and always reports triggered = 0."),
+            .describe("Reaches every open signal catch (intermediate, boundary, event sub-process start) in every instance and starts every process whose latest version has a signal start event of that name; not buffered."),
         route(Get, "/api/v1/incidents", "List incidents, newest first", incidents::list)
             .role(Role::Operator).query(INCIDENT_FILTERS).returns(200, Reply::List("Incident")),
         route(Post, "/api/v1/incidents/{id}/resolve", "Resolve an incident (retry the failed step)", incidents::resolve)

@@ -222,7 +222,10 @@ pub fn components() -> Json {
         ),
         (
             "Triggered",
-            object(&["triggered"], json!({"triggered": int()})),
+            object(
+                &["triggered", "caught", "started"],
+                json!({"triggered": int(), "caught": strings(), "started": strings()}),
+            ),
         ),
         (
             "AuditRecord",

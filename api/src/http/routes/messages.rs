@@ -76,21 +76,34 @@ pub struct SignalBody {
     variables: Option<Json>,
 }
 
-/// `{"triggered": N}`.
+/// `{"triggered": N}`: instances the signal reached plus instances it started.
 #[derive(Debug, Serialize)]
 pub struct SignalResponse {
-    /// Catch events and start events triggered (always 0 for now).
+    /// Instances reached or started.
     pub triggered: u64,
+    /// Instances whose signal catch events caught it.
+    pub caught: Vec<String>,
+    /// Instances started by signal start events.
+    pub started: Vec<String>,
 }
 
-/// `POST /api/v1/signals`: validated, then `{"triggered": 0}` (no signal events yet).
+/// `POST /api/v1/signals`: broadcast to every open signal catch and signal start event.
 pub async fn broadcast(
-    Caller(_caller): Caller,
+    State(state): State<AppState>,
+    Caller(caller): Caller,
     JsonBody(body): JsonBody<SignalBody>,
 ) -> ApiResult<axum::Json<SignalResponse>> {
     if body.name.trim().is_empty() {
         return Err(ApiError::bad_request("`name` must not be empty"));
     }
-    variables(body.variables, "variables")?;
-    Ok(axum::Json(SignalResponse { triggered: 0 }))
+    let vars = variables(body.variables, "variables")?;
+    let result = state
+        .engine
+        .broadcast_signal(&body.name, vars, &caller)
+        .await?;
+    Ok(axum::Json(SignalResponse {
+        triggered: (result.caught.len() + result.started.len()) as u64,
+        caught: result.caught,
+        started: result.started,
+    }))
 }
