@@ -173,13 +173,27 @@ impl<'c> Batch<'c> {
         Ok(state)
     }
 
-    /// Drops what this batch knows of `row`'s state after a failed step, so the next use parses
-    /// the stored body again (or reloads the row when the batch only had the cached copy).
-    fn forget_state(&mut self, row: &InstanceRow) {
+    /// After a failed step consumed `row`'s state: the next use parses the stored body again;
+    /// a row from the cache has no body, so the committed row is read back and parsed now
+    /// (callers may still hold that body-less row).
+    async fn forget_state(&mut self, row: &InstanceRow) -> Result<()> {
         self.states.remove(&row.id);
-        if row.body.is_empty() {
-            self.loaded.remove(&row.id);
+        if !row.body.is_empty() {
+            return Ok(());
         }
+        let sql = match self.conn.dialect() {
+            crate::store::Dialect::Sqlite => "SELECT * FROM instances WHERE id = $1",
+            crate::store::Dialect::Postgres => "SELECT * FROM instances WHERE id = $1 FOR UPDATE",
+        };
+        let stored: Option<InstanceRow> = query(sql)
+            .bind(&row.id)
+            .fetch_optional(&mut *self.conn)
+            .await?;
+        if let Some(stored) = stored {
+            self.state_of(&stored)?;
+            self.loaded.insert(stored.id.clone(), stored);
+        }
+        Ok(())
     }
 
     /// Parsed states of the instances this batch wrote, for the writer's cache.
@@ -333,7 +347,7 @@ impl<'c> Batch<'c> {
             Err(e) => {
                 // The state was consumed: keep the unchanged one for later commands, or read
                 // the row again when only the body-less cached copy was at hand.
-                self.forget_state(&row);
+                self.forget_state(&row).await?;
                 return Err(Error::Conflict(e.to_string()));
             }
         };
