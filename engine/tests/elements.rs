@@ -969,6 +969,44 @@ async fn non_interrupting_escalation_boundary_runs_beside_the_sub_process() {
 }
 
 #[tokio::test]
+async fn escalation_rethrown_by_an_event_sub_process_goes_past_it() {
+    // The event sub-process catches esc_a and throws it again: not to itself, but to the
+    // boundary of the sub-process around it.
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="notified"/>"#.to_owned(),
+        user_task("notify"),
+        r#"<subProcess id="sub"><startEvent id="s2"/><endEvent id="e2"/>"#.to_owned(),
+        user_task("work"),
+        r#"<intermediateThrowEvent id="raise"><escalationEventDefinition escalationRef="esc_a"/></intermediateThrowEvent>"#.to_owned(),
+        flow("s2", "raise"),
+        flow("raise", "work"),
+        flow("work", "e2"),
+        event_sub(
+            "on_esc",
+            false,
+            r#"<escalationEventDefinition escalationRef="esc_a"/>"#,
+            r#"<intermediateThrowEvent id="again"><escalationEventDefinition escalationRef="esc_a"/></intermediateThrowEvent>"#,
+            "again",
+        ),
+        "</subProcess>".to_owned(),
+        r#"<boundaryEvent id="caught" attachedToRef="sub" cancelActivity="false"><escalationEventDefinition/></boundaryEvent>"#.to_owned(),
+        flow("start", "sub"),
+        flow("sub", "end"),
+        flow("caught", "notify"),
+        flow("notify", "notified"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with("rethrow", ESCALATIONS, &body.join("\n")))
+        .await;
+    let inst = h.start("rethrow", json!({})).await;
+    assert_eq!(inst.state, "active");
+    assert_eq!(active(&inst), ["notify", "sub", "work"]);
+    h.complete_task(&inst.id, "work", json!({})).await;
+    h.complete_task(&inst.id, "notify", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+}
+
+#[tokio::test]
 async fn interrupting_escalation_boundary_ends_the_sub_process() {
     // The end event throws B; the boundary catches every escalation (no escalationRef).
     let body = [

@@ -173,7 +173,7 @@ async fn checkpoints(shared: std::sync::Weak<Shared>) {
         if let Err(e) = shared.db.checkpoint().await {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
-        if tick % 10 == 0
+        if tick.is_multiple_of(10)
             && let Err(e) = gauges(&shared).await
         {
             tracing::warn!(error = %e, "reading the gauges failed");

@@ -123,7 +123,8 @@ pub fn throw_error(
             return true;
         }
         let thrown = Thrown::Error(code);
-        if event_sub_process::catch(run, parent, &thrown, variables.clone()).is_some() {
+        let from = element.element_id.clone();
+        if event_sub_process::catch(run, parent, &from, &thrown, variables.clone()).is_some() {
             return true;
         }
         current = parent;

@@ -1,7 +1,8 @@
 //! Escalations thrown by escalation end and intermediate throw events: the nearest catcher
 //! outward catches it: an escalation event sub-process of the thrower's scope, then an escalation
 //! boundary event of that scope's activity (sub-process), and so on (one naming the code first,
-//! else one catching every escalation). An interrupting catch terminates that
+//! else one catching every escalation); an event sub-process never catches what is thrown inside
+//! itself (a rethrow from it goes further out). An interrupting catch terminates that
 //! activity and everything in it, the thrower included; a non-interrupting one starts the boundary
 //! path beside it and the thrower goes on. An uncaught escalation is not an error: the thrower just
 //! goes on.
@@ -48,7 +49,10 @@ pub fn throw(run: &mut Run<'_>, key: ElementKey, code: &str) -> Activation {
             };
         }
         let thrown = Thrown::Escalation(code);
-        if let Some(interrupting) = event_sub_process::catch(run, parent, &thrown, Map::new()) {
+        let from = element.element_id.clone();
+        if let Some(interrupting) =
+            event_sub_process::catch(run, parent, &from, &thrown, Map::new())
+        {
             return if interrupting {
                 Activation::Done
             } else {

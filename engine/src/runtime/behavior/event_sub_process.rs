@@ -214,10 +214,13 @@ pub enum Thrown<'a> {
 
 /// An error or escalation thrown inside the scope instance `key`: starts the event sub-process
 /// of that scope whose start event catches it (one naming the code first, else one catching
-/// every code). Returns whether it interrupts, or `None` when no event sub-process catches it.
+/// every code). `from` is the element id of the child of `key` the throw came through: an event
+/// sub-process never catches what is thrown inside itself (a rethrow goes further out). Returns
+/// whether it interrupts, or `None` when no event sub-process catches it.
 pub fn catch(
     run: &mut Run<'_>,
     key: ElementKey,
+    from: &str,
     thrown: &Thrown<'_>,
     variables: Map<String, Json>,
 ) -> Option<bool> {
@@ -229,6 +232,9 @@ pub fn catch(
     let mut catch_all = None;
     let mut found = None;
     for (esp, start) in in_scope(def, scope) {
+        if def.node(esp).id == from {
+            continue;
+        }
         let Some((trigger, interrupting)) = start_trigger(def, start) else {
             continue;
         };
