@@ -37,20 +37,7 @@ fn free_port() -> u16 {
 impl Server {
     /// Starts a server on a fresh database.
     pub async fn start() -> Server {
-        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-        let db = keel_engine::store::scratch::database_url(dir.path())
-            .await
-            .expect("a fresh database (KEEL_TEST_DB)");
-        let mut server = Server {
-            child: None,
-            base: String::new(),
-            db,
-            dir,
-            starts: 0,
-            env: Vec::new(),
-        };
-        server.spawn(None).await;
-        server
+        Server::start_with_env(&[]).await
     }
 
     /// Starts a server on a fresh database with extra environment variables (kept for
