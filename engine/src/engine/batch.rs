@@ -602,10 +602,10 @@ impl<'c> Batch<'c> {
         for (record, data) in self.writes.audit.iter_mut().zip(&self.writes.audit_data) {
             record.seq += base;
             record.prev_hash = std::mem::take(&mut prev);
-            if let Some(id) = &record.instance_id {
-                if let Some(head) = instance_heads.get(id) {
-                    record.instance_prev_hash = Some(head.clone());
-                }
+            if let Some(id) = &record.instance_id
+                && let Some(head) = instance_heads.get(id)
+            {
+                record.instance_prev_hash = Some(head.clone());
             }
             record.hash = record.compute_hash_with_data(data);
             if let Some(id) = &record.instance_id {
