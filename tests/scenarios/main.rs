@@ -8,6 +8,7 @@
 mod api_errors;
 mod architecture;
 mod cli;
+mod cluster;
 mod definitions;
 mod dialects;
 mod elements;

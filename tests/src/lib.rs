@@ -1,7 +1,8 @@
 //! Harness for Keel's scenario tests: everything goes through the public surface.
 //!
 //! - [`Server`] spawns a real `keel serve` on a fresh SQLite database and a free loopback port,
-//!   waits for `GET /health`, and kills the process on drop.
+//!   waits for `GET /health`, and kills the process on drop. [`Server::start_postgres`] and
+//!   [`Server::start_node`] run several nodes on one PostgreSQL database (a cluster).
 //! - [`Server::user`] creates users with the real CLI (`keel user add`) and returns the token.
 //! - [`Api`] drives the HTTP API with reqwest; [`eventually`] polls with a deadline instead of
 //!   sleeping for fixed times.

@@ -1,5 +1,6 @@
 //! A real `keel serve` process on its own database (SQLite, or PostgreSQL with
-//! `KEEL_TEST_DB=postgres`) and loopback port, killed on drop.
+//! `KEEL_TEST_DB=postgres`) and loopback port, killed on drop. Cluster scenarios start nodes on
+//! one PostgreSQL database: [`Server::start_postgres`], then [`Server::start_node`].
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,27 @@ impl Server {
         let db = keel_engine::store::scratch::database_url(dir.path())
             .await
             .expect("a fresh database (KEEL_TEST_DB)");
+        Server::start_in(dir, db).await
+    }
+
+    /// Starts a server on a fresh PostgreSQL database, whatever `KEEL_TEST_DB` says (the
+    /// server at `KEEL_TEST_PG_URL`, default the local one).
+    pub async fn start_postgres() -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        let db = keel_engine::store::scratch::postgres_url()
+            .await
+            .expect("a fresh PostgreSQL database (KEEL_TEST_PG_URL)");
+        Server::start_in(dir, db).await
+    }
+
+    /// Starts another node on the database `db` (a PostgreSQL URL shared by the cluster) and a
+    /// free port, with a folder of its own for its log.
+    pub async fn start_node(db: &str) -> Server {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        Server::start_in(dir, db.to_owned()).await
+    }
+
+    async fn start_in(dir: Arc<TempDir>, db: String) -> Server {
         let mut server = Server {
             child: None,
             base: String::new(),
@@ -89,6 +111,11 @@ impl Server {
             .next()
             .and_then(|p| p.parse().ok())
             .expect("base has a port")
+    }
+
+    /// The process id of the running `keel serve` (for `kill -STOP`), if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// The database folder.

@@ -5,6 +5,8 @@
 //! the caller's temporary folder; `KEEL_TEST_DB=postgres` creates a new database on the server
 //! at `KEEL_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`). Databases
 //! left by runs older than an hour are dropped on the way, so repeated runs do not pile up.
+//! Suites that need PostgreSQL whatever `KEEL_TEST_DB` says (several nodes on one database)
+//! call [`postgres_url`].
 
 use std::path::Path;
 use std::str::FromStr;
@@ -30,6 +32,12 @@ pub async fn database_url(dir: &Path) -> Result<String> {
     if backend() == "sqlite" {
         return Ok(format!("sqlite://{}", dir.join("keel.db").display()));
     }
+    postgres_url().await
+}
+
+/// The URL of a new, empty PostgreSQL database on the server at `KEEL_TEST_PG_URL`, whatever
+/// `KEEL_TEST_DB` says.
+pub async fn postgres_url() -> Result<String> {
     let admin = std::env::var("KEEL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
     let options = PgConnectOptions::from_str(&admin)?;
     let mut conn = PgConnection::connect_with(&options).await?;
