@@ -48,7 +48,7 @@ impl Server {
         let db = keel_engine::store::scratch::database_url(dir.path())
             .await
             .expect("a fresh database (KEEL_TEST_DB)");
-        Server::start_in(dir, db).await
+        Server::start_in(dir, db, env).await
     }
 
     /// Starts a server on a fresh PostgreSQL database, whatever `KEEL_TEST_DB` says (the
@@ -58,17 +58,17 @@ impl Server {
         let db = keel_engine::store::scratch::postgres_url()
             .await
             .expect("a fresh PostgreSQL database (KEEL_TEST_PG_URL)");
-        Server::start_in(dir, db).await
+        Server::start_in(dir, db, &[]).await
     }
 
     /// Starts another node on the database `db` (a PostgreSQL URL shared by the cluster) and a
     /// free port, with a folder of its own for its log.
     pub async fn start_node(db: &str) -> Server {
         let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-        Server::start_in(dir, db.to_owned()).await
+        Server::start_in(dir, db.to_owned(), &[]).await
     }
 
-    async fn start_in(dir: Arc<TempDir>, db: String) -> Server {
+    async fn start_in(dir: Arc<TempDir>, db: String, env: &[(&str, &str)]) -> Server {
         let mut server = Server {
             child: None,
             base: String::new(),
