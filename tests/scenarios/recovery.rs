@@ -147,12 +147,25 @@ async fn crash_and_recover(crash: Crash) {
             server.clear_env();
             server.restart().await;
         }
-        Crash::Failpoint(_) => {
-            // Errors, not crashes: the same server keeps running.
-            eventually_within("an injected failure", Duration::from_secs(60), || async {
-                server.log().contains("failpoint reached").then_some(())
-            })
+        Crash::Failpoint(spec) => {
+            // Errors, not crashes: the same server keeps running; the failed batch is rolled
+            // back and its callers answered 503 (they retry).
+            eventually_within(
+                "an injected failure rolled back",
+                Duration::from_secs(60),
+                || async {
+                    let log = server.log();
+                    (log.contains("failpoint reached") && log.contains("rolled back")).then_some(())
+                },
+            )
             .await;
+            assert!(
+                server
+                    .log()
+                    .contains("failpoint writer_before_commit injected an error"),
+                "{spec}: the rollback names the failpoint:\n{}",
+                server.log()
+            );
         }
     }
 
@@ -230,7 +243,7 @@ async fn crash_and_recover(crash: Crash) {
 }
 
 #[tokio::test]
-async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
+async fn a_second_server_is_refused_on_a_sqlite_file_and_joins_on_postgres() {
     let server = Server::start().await;
     let mut second = server.spawn_second();
     if keel_engine::store::scratch::backend() == "postgres" {

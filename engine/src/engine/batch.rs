@@ -123,15 +123,23 @@ impl<'c> Batch<'c> {
         if let Some(row) = self.cached_instance(id) {
             return Ok(Some(row));
         }
-        let sql = match self.conn.dialect() {
-            crate::store::Dialect::Sqlite => "SELECT * FROM instances WHERE id = $1",
-            crate::store::Dialect::Postgres => "SELECT * FROM instances WHERE id = $1 FOR UPDATE",
-        };
-        let row: Option<InstanceRow> = query(sql).bind(id).fetch_optional(&mut *self.conn).await?;
+        let row = self.read_instance_row(id).await?;
         if let Some(row) = &row {
             self.loaded.insert(row.id.clone(), row.clone());
         }
         Ok(row)
+    }
+
+    /// Reads the stored instance row, locking it for this transaction (PostgreSQL: `FOR
+    /// UPDATE`; SQLite's `BEGIN IMMEDIATE` already excludes other writers).
+    async fn read_instance_row(&mut self, id: &str) -> Result<Option<InstanceRow>> {
+        let lock = self.conn.dialect().for_update();
+        Ok(
+            built(format!("SELECT * FROM instances WHERE id = $1{lock}"))
+                .bind(id)
+                .fetch_optional(&mut *self.conn)
+                .await?,
+        )
     }
 
     /// The committed row from the writer's cache. Only on SQLite, where this writer is the only
@@ -181,14 +189,7 @@ impl<'c> Batch<'c> {
         if !row.body.is_empty() {
             return Ok(());
         }
-        let sql = match self.conn.dialect() {
-            crate::store::Dialect::Sqlite => "SELECT * FROM instances WHERE id = $1",
-            crate::store::Dialect::Postgres => "SELECT * FROM instances WHERE id = $1 FOR UPDATE",
-        };
-        let stored: Option<InstanceRow> = query(sql)
-            .bind(&row.id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
+        let stored = self.read_instance_row(&row.id).await?;
         if let Some(stored) = stored {
             self.state_of(&stored)?;
             self.loaded.insert(stored.id.clone(), stored);
@@ -591,10 +592,8 @@ impl<'c> Batch<'c> {
             // The real hash is known once the batch is sealed.
             row.audit_hash = String::new();
         }
-        self.writes
-            .audit_data
-            .push(crate::audit::canonical::to_string(&data));
-        self.writes.audit.push(AuditRecord {
+        let data_text = crate::audit::canonical::to_string(&data);
+        let record = AuditRecord {
             v: ENCODING_VERSION,
             seq,
             at: format_ms(self.now_ms),
@@ -607,6 +606,10 @@ impl<'c> Batch<'c> {
             prev_hash: String::new(),
             instance_prev_hash,
             hash: String::new(),
+        };
+        self.writes.audit.push(crate::store::PendingAudit {
+            record,
+            data: data_text,
         });
         seq
     }
@@ -627,7 +630,7 @@ impl<'c> Batch<'c> {
                 .await?;
         let (base, mut prev) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
         let mut instance_heads: HashMap<String, String> = HashMap::new();
-        for (record, data) in self.writes.audit.iter_mut().zip(&self.writes.audit_data) {
+        for crate::store::PendingAudit { record, data } in &mut self.writes.audit {
             record.seq += base;
             record.prev_hash = std::mem::take(&mut prev);
             if let Some(id) = &record.instance_id

@@ -203,8 +203,8 @@ async fn run_batch(
             jobs_created: batch.jobs_created,
             triggers: batch.writes.audit.iter().fold(
                 std::collections::HashMap::new(),
-                |mut m, r| {
-                    *m.entry(r.kind.clone()).or_insert(0) += 1;
+                |mut m, pending| {
+                    *m.entry(pending.record.kind.clone()).or_insert(0) += 1;
                     m
                 },
             ),

@@ -25,8 +25,8 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use lock::FileLock;
 pub use sql::{Target, built, query};
-pub use writeset::WriteSet;
 pub(crate) use writeset::statement_chunks;
+pub use writeset::{PendingAudit, WriteSet};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,16 @@ pub enum Error {
     /// A write batch was rolled back (every command in it failed with this cause).
     #[error("the write was rolled back: {0}")]
     RolledBack(String),
+    /// No fresh test database could be made (`store::scratch`).
+    #[error(
+        "cannot create a test database on {url}: {message} (set KEEL_TEST_PG_URL, or KEEL_TEST_DB=sqlite)"
+    )]
+    Scratch {
+        /// The administrative URL tried, without password.
+        url: String,
+        /// What the server said.
+        message: String,
+    },
     /// A failpoint injected a storage failure (test builds only).
     #[error("{0}")]
     Injected(#[from] crate::failpoint::Injected),
@@ -375,10 +385,10 @@ pub fn sqlite_path(url: &str) -> Result<String> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| Error::UnsupportedUrl(url.to_owned()))?;
+        .ok_or_else(|| Error::UnsupportedUrl(redact_url(url)))?;
     let path = rest.split('?').next().unwrap_or(rest);
     if path.is_empty() || path == ":memory:" {
-        return Err(Error::UnsupportedUrl(url.to_owned()));
+        return Err(Error::UnsupportedUrl(redact_url(url)));
     }
     Ok(path.to_owned())
 }
@@ -399,5 +409,35 @@ pub fn redact_url(url: &str) -> String {
             format!("{scheme}://{user}@{host}")
         }
         None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_sqlite, redact_url, sqlite_path};
+
+    #[test]
+    fn urls_lose_their_password_in_messages() {
+        assert_eq!(
+            redact_url("postgres://keel:s3cret@db:5432/keel"),
+            "postgres://keel@db:5432/keel"
+        );
+        assert_eq!(redact_url("postgres://db/keel"), "postgres://db/keel");
+        let err = sqlite_path("mysql://root:hunter2@db/x")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("mysql://root@db/x"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_urls_are_told_apart() {
+        assert!(is_sqlite("sqlite://keel.db"));
+        assert!(!is_sqlite("postgres://db/keel"));
+        assert_eq!(
+            sqlite_path("sqlite://dir/keel.db?mode=rwc").ok().as_deref(),
+            Some("dir/keel.db")
+        );
+        assert!(sqlite_path("sqlite://:memory:").is_err());
     }
 }

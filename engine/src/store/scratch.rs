@@ -39,7 +39,16 @@ pub async fn database_url(dir: &Path) -> Result<String> {
 /// `KEEL_TEST_DB` says.
 pub async fn postgres_url() -> Result<String> {
     let admin = std::env::var("KEEL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-    let options = PgConnectOptions::from_str(&admin)?;
+    create_postgres(&admin)
+        .await
+        .map_err(|e| super::Error::Scratch {
+            url: super::redact_url(&admin),
+            message: e.to_string(),
+        })
+}
+
+async fn create_postgres(admin: &str) -> Result<String> {
+    let options = PgConnectOptions::from_str(admin)?;
     let mut conn = PgConnection::connect_with(&options).await?;
     let now = jiff::Timestamp::now().as_second();
     drop_stale(&mut conn, now).await?;
@@ -56,7 +65,7 @@ pub async fn postgres_url() -> Result<String> {
         .execute(&mut conn)
         .await?;
     conn.close().await?;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
     Ok(format!("{base}/{name}"))
 }
 

@@ -40,6 +40,16 @@ pub(crate) fn statement_chunks<T>(rows: &[T], max_rows: usize) -> Vec<&[T]> {
     out
 }
 
+/// An audit record of the batch with the canonical encoding of its `data`, computed once for
+/// both the hash and the stored row.
+#[derive(Debug)]
+pub struct PendingAudit {
+    /// The record (numbered and hashed by the batch's seal).
+    pub record: AuditRecord,
+    /// `canonical::to_string(&record.data)`.
+    pub data: String,
+}
+
 /// Pending writes of one batch.
 #[derive(Debug, Default)]
 pub struct WriteSet {
@@ -67,10 +77,7 @@ pub struct WriteSet {
     /// Element instances that ended.
     pub history: Vec<HistoryRow>,
     /// Audit records, in seq order.
-    pub audit: Vec<AuditRecord>,
-    /// The canonical encoding of each audit record's `data` (same order), computed once for
-    /// both the hash and the stored row.
-    pub audit_data: Vec<String>,
+    pub audit: Vec<PendingAudit>,
 }
 
 impl WriteSet {
@@ -412,10 +419,6 @@ impl WriteSet {
         .await
     }
 
-    fn audit_rows(&self) -> Vec<(&AuditRecord, &String)> {
-        self.audit.iter().zip(&self.audit_data).collect()
-    }
-
     async fn flush_audit(&self, tx: &mut WriteTx) -> Result<()> {
         insert_rows(
             tx,
@@ -423,8 +426,8 @@ impl WriteSet {
              data, prev_hash, instance_prev_hash, hash)",
             12,
             "",
-            &self.audit_rows(),
-            |(r, data), a| {
+            &self.audit,
+            |PendingAudit { record: r, data }, a| {
                 a.extend([
                     Arg::from(r.seq),
                     Arg::from(i64::from(r.v)),

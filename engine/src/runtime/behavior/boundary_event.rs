@@ -6,7 +6,7 @@ use keel_bpmn::{EventTrigger, FlowNode, FlowNodeKind, NodeIdx};
 use serde_json::{Map, Value as Json};
 
 use super::event_sub_process::{self, Thrown};
-use super::intermediate_catch_event::{open_subscription, schedule_timer};
+use super::intermediate_catch_event::open_wait;
 use crate::runtime::Error;
 use crate::runtime::eval::Failure;
 use crate::runtime::flow::Run;
@@ -23,21 +23,7 @@ pub fn subscribe(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<
             ..
         } = &boundary_node.kind
         {
-            match trigger {
-                EventTrigger::Timer(t) => {
-                    schedule_timer(run, key, &boundary_node.id, t, !cancel_activity)?
-                }
-                EventTrigger::Message(m) => open_subscription(run, key, &boundary_node.id, m)?,
-                EventTrigger::Signal(s) => {
-                    super::signal_event::open_subscription(run, key, &boundary_node.id, s)?
-                }
-                EventTrigger::None
-                | EventTrigger::Terminate
-                | EventTrigger::Error(_)
-                | EventTrigger::Link(_)
-                | EventTrigger::Escalation(_)
-                | EventTrigger::Compensation(_) => {}
-            }
+            open_wait(run, key, &boundary_node.id, trigger, !cancel_activity)?;
         }
     }
     Ok(())

@@ -4,11 +4,11 @@
 //! waits are deleted with the gateway's work) and the event, which has then occurred, completes at
 //! once.
 
-use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
+use keel_bpmn::{FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
 use serde_json::{Map, Value as Json};
 
 use super::Activation;
-use super::intermediate_catch_event::{open_subscription, schedule_timer};
+use super::intermediate_catch_event::open_wait;
 use crate::runtime::Error;
 use crate::runtime::eval::Failure;
 use crate::runtime::flow::Run;
@@ -37,19 +37,7 @@ fn open_waits(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<(),
         };
         let event = def.node(sequence_flow.target);
         if let FlowNodeKind::IntermediateCatchEvent { trigger } = &event.kind {
-            match trigger {
-                EventTrigger::Message(m) => open_subscription(run, key, &event.id, m)?,
-                EventTrigger::Timer(t) => schedule_timer(run, key, &event.id, t, false)?,
-                EventTrigger::Signal(s) => {
-                    super::signal_event::open_subscription(run, key, &event.id, s)?
-                }
-                EventTrigger::None
-                | EventTrigger::Terminate
-                | EventTrigger::Error(_)
-                | EventTrigger::Link(_)
-                | EventTrigger::Escalation(_)
-                | EventTrigger::Compensation(_) => {}
-            }
+            open_wait(run, key, &event.id, trigger, false)?;
         }
     }
     Ok(())

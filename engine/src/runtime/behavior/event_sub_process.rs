@@ -13,7 +13,7 @@ use keel_bpmn::{EventTrigger, FlowNodeKind, NodeIdx, ProcessDefinition, ScopeIdx
 use serde_json::{Map, Value as Json};
 
 use super::Activation;
-use super::intermediate_catch_event::{open_subscription, schedule_timer};
+use super::intermediate_catch_event::open_wait;
 use crate::runtime::Error;
 use crate::runtime::eval::Failure;
 use crate::runtime::flow::Run;
@@ -68,17 +68,7 @@ pub fn open(run: &mut Run<'_>, key: ElementKey, scope: ScopeIdx) -> Result<(), F
             continue;
         };
         let id = &def.node(start).id;
-        let result = match trigger {
-            EventTrigger::Message(m) => open_subscription(run, key, id, m),
-            EventTrigger::Timer(t) => schedule_timer(run, key, id, t, !interrupting),
-            EventTrigger::Signal(s) => super::signal_event::open_subscription(run, key, id, s),
-            EventTrigger::None
-            | EventTrigger::Terminate
-            | EventTrigger::Error(_)
-            | EventTrigger::Link(_)
-            | EventTrigger::Escalation(_)
-            | EventTrigger::Compensation(_) => Ok(()),
-        };
+        let result = open_wait(run, key, id, trigger, !interrupting);
         if let Err(failure) = result {
             run.out.effects.truncate(opened);
             return Err(failure);

@@ -7,7 +7,6 @@
 
 use keel_bpmn::{FlowIdx, FlowNode, FlowNodeKind};
 
-use super::condition_holds;
 use crate::runtime::eval::Failure;
 use crate::runtime::flow::Run;
 use crate::runtime::state::{Action, ElementKey};
@@ -18,41 +17,12 @@ pub fn outgoing(
     key: ElementKey,
     node: &FlowNode,
 ) -> Result<Vec<FlowIdx>, Failure> {
-    let def = run.def;
-    let mut taken = Vec::new();
-    for flow in &node.outgoing {
-        if Some(*flow) == node.default_flow {
-            continue;
-        }
-        let Some(sequence_flow) = def.get_flow(*flow) else {
-            continue;
-        };
-        let holds = match &sequence_flow.condition {
-            None => true,
-            Some(condition) => condition_holds(run, key, &sequence_flow.id, condition)?,
-        };
-        if holds {
-            taken.push(*flow);
-        }
-    }
-    if !taken.is_empty() || node.outgoing.is_empty() {
-        return Ok(taken);
-    }
-    match node.default_flow {
-        Some(default) => Ok(vec![default]),
-        None => Err(Failure {
-            kind: "no_matching_flow",
-            message: format!(
-                "no condition of {} '{}' is true and it has no default flow",
-                if matches!(node.kind, FlowNodeKind::ComplexGateway(_)) {
-                    "complex gateway"
-                } else {
-                    "inclusive gateway"
-                },
-                node.id
-            ),
-        }),
-    }
+    let what = if matches!(node.kind, FlowNodeKind::ComplexGateway(_)) {
+        "complex gateway"
+    } else {
+        "inclusive gateway"
+    };
+    super::gateway_outgoing(run, key, node, false, what)
 }
 
 /// Fires one waiting inclusive (or complex) join that no token can reach any more: its waiting

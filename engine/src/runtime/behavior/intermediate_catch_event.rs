@@ -17,27 +17,40 @@ pub fn activate(
     node: &FlowNode,
     trigger: &EventTrigger,
 ) -> Result<Activation, Failure> {
+    // A link catch event (and any event without a wait) is a pass-through.
+    if open_wait(run, key, &node.id, trigger, false)? {
+        Ok(Activation::Wait)
+    } else {
+        Ok(Activation::Complete)
+    }
+}
+
+/// Opens the wait of event `element_id` owned by element instance `owner`: a message or signal
+/// subscription, or a timer (`repeating`: a cycle keeps firing, as on non-interrupting events).
+/// Returns false for triggers that have nothing to wait for (none, link, error, ...). The one
+/// place catch events, boundary events, event-based gateways and event sub-process starts open
+/// their waits.
+pub fn open_wait(
+    run: &mut Run<'_>,
+    owner: ElementKey,
+    element_id: &str,
+    trigger: &EventTrigger,
+    repeating: bool,
+) -> Result<bool, Failure> {
     match trigger {
-        EventTrigger::Message(message) => {
-            open_subscription(run, key, &node.id, message)?;
-            Ok(Activation::Wait)
-        }
-        EventTrigger::Timer(timer) => {
-            schedule_timer(run, key, &node.id, timer, false)?;
-            Ok(Activation::Wait)
-        }
+        EventTrigger::Message(message) => open_subscription(run, owner, element_id, message)?,
+        EventTrigger::Timer(timer) => schedule_timer(run, owner, element_id, timer, repeating)?,
         EventTrigger::Signal(signal) => {
-            super::signal_event::open_subscription(run, key, &node.id, signal)?;
-            Ok(Activation::Wait)
+            super::signal_event::open_subscription(run, owner, element_id, signal)?
         }
-        // A link catch event is a pass-through.
         EventTrigger::None
         | EventTrigger::Terminate
         | EventTrigger::Error(_)
         | EventTrigger::Link(_)
         | EventTrigger::Escalation(_)
-        | EventTrigger::Compensation(_) => Ok(Activation::Complete),
+        | EventTrigger::Compensation(_) => return Ok(false),
     }
+    Ok(true)
 }
 
 /// Opens a message subscription owned by element instance `owner` for event `element_id`;

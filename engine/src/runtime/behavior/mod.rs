@@ -228,6 +228,53 @@ fn uncontrolled_outgoing(
     Ok(taken)
 }
 
+/// The outgoing flows of gateway `node` whose condition holds (a flow without a condition holds),
+/// in document order and leaving out the default flow; with `first_only`, evaluation stops at
+/// the first (exclusive gateway). Else its default flow; with neither, a `no_matching_flow`
+/// incident naming `what` (the gateway's kind). An inclusive or complex gateway without
+/// outgoing flows takes none; an exclusive one must take one.
+fn gateway_outgoing(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    node: &FlowNode,
+    first_only: bool,
+    what: &str,
+) -> Result<Vec<FlowIdx>, Failure> {
+    let def = run.def;
+    let mut taken = Vec::new();
+    for flow in &node.outgoing {
+        if Some(*flow) == node.default_flow {
+            continue;
+        }
+        let Some(sequence_flow) = def.get_flow(*flow) else {
+            continue;
+        };
+        let holds = match &sequence_flow.condition {
+            None => true,
+            Some(condition) => condition_holds(run, key, &sequence_flow.id, condition)?,
+        };
+        if holds {
+            taken.push(*flow);
+            if first_only {
+                break;
+            }
+        }
+    }
+    if !taken.is_empty() || (node.outgoing.is_empty() && !first_only) {
+        return Ok(taken);
+    }
+    match node.default_flow {
+        Some(default) => Ok(vec![default]),
+        None => Err(Failure {
+            kind: "no_matching_flow",
+            message: format!(
+                "no condition of {what} '{}' is true and it has no default flow",
+                node.id
+            ),
+        }),
+    }
+}
+
 /// Evaluates a sequence-flow condition: only a boolean counts; null or another type raises an
 /// incident (it never silently falls through to the default flow).
 fn condition_holds(
