@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the engine allocates many short-lived strings and
+/// JSON values per trigger, and glibc's malloc spent about a third of a benchmark run
+/// consolidating and searching free lists (see docs/decisions/0009).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = keel::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -39,6 +39,12 @@ pub struct Args {
     /// over them.
     #[arg(long, default_value_t = 1)]
     nodes: usize,
+    /// Most commands one write transaction (group commit) takes.
+    #[arg(long, default_value_t = keel_engine::EngineConfig::DEFAULT_MAX_BATCH)]
+    max_batch: usize,
+    /// Print the engine's batch metrics (size, time per phase) to stderr after the run.
+    #[arg(long)]
+    metrics: bool,
 }
 
 struct Shared {
@@ -65,12 +71,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.nodes == 1 || !db.starts_with("sqlite"),
         "--nodes above 1 needs PostgreSQL (--db postgres://...): SQLite serves one node per file"
     );
+    let metrics = if args.metrics {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .ok()
+    } else {
+        None
+    };
     let mut engines = Vec::with_capacity(args.nodes.max(1));
     for _ in 0..args.nodes.max(1) {
         engines.push(
-            Engine::open(EngineConfig::new(&db))
-                .await
-                .with_context(|| format!("cannot open {db}"))?,
+            Engine::open(EngineConfig {
+                max_batch: args.max_batch,
+                ..EngineConfig::new(&db)
+            })
+            .await
+            .with_context(|| format!("cannot open {db}"))?,
         );
     }
     let engine = engines[0].clone();
@@ -214,6 +230,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         round(percentile(&latencies, 0.99), 1),
         round(peak_rss_mb(), 1),
     );
+    if let Some(handle) = metrics {
+        for l in handle.render().lines() {
+            if l.starts_with("keel_batch") && (l.contains("_sum") || l.contains("_count")) {
+                eprintln!("{l}");
+            }
+        }
+    }
     println!("{line}");
     Ok(ExitCode::SUCCESS)
 }

@@ -166,7 +166,7 @@ impl<'c> Batch<'c> {
             .cache
             .lock()
             .ok()
-            .and_then(|mut c| c.take_state(&row.id, row.version));
+            .and_then(|c| c.state(&row.id, row.version));
         let state = match cached {
             Some(s) => s,
             None => Arc::new(serde_json::from_str(&row.body).map_err(|e| {
@@ -334,9 +334,13 @@ impl<'c> Batch<'c> {
         ctx: ApplyCtx,
     ) -> Result<(InstanceRow, Arc<InstanceState>, Outcome)> {
         let def = self.definition(&row.definition_id).await?;
-        // Own the state: usually this batch holds the only reference, so nothing is copied.
+        // Own the state: the cache lets go of its reference (the committed batch puts the new
+        // state back), so usually this batch holds the only one and nothing is copied.
         let shared = self.state_of(&row)?;
         self.states.remove(&row.id);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(&row.id);
+        }
         let mut state: InstanceState = Arc::try_unwrap(shared).unwrap_or_else(|s| (*s).clone());
         let kind = ctx.kind.unwrap_or_else(|| trigger.audit_kind());
         let step_ctx = StepContext {

@@ -56,13 +56,17 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// Defaults for `db_url`: FULL durability, step budget 1000, batches of up to 256 commands.
+    /// Default of [`EngineConfig::max_batch`].
+    pub const DEFAULT_MAX_BATCH: usize = 256;
+
+    /// Defaults for `db_url`: FULL durability, step budget 1000, batches of up to
+    /// [`EngineConfig::DEFAULT_MAX_BATCH`] commands.
     pub fn new(db_url: &str) -> Self {
         EngineConfig {
             db_url: db_url.to_owned(),
             durability: Durability::Full,
             step_budget: 1000,
-            max_batch: 256,
+            max_batch: Self::DEFAULT_MAX_BATCH,
             clock: Arc::new(crate::clock::SystemClock),
             timer_poll: Duration::from_millis(200),
         }
@@ -113,16 +117,11 @@ impl InstanceCache {
         self.rows.remove(id);
     }
 
-    /// Takes the parsed state of `id` if the cached row has `version`: the batch that is about
-    /// to change the instance owns it from here (no copy), and puts the new one back after
-    /// its commit.
-    pub fn take_state(
-        &mut self,
-        id: &str,
-        version: i64,
-    ) -> Option<Arc<crate::runtime::InstanceState>> {
+    /// The parsed state of `id` if the cached row has `version` (shared: a batch that only
+    /// reads it, e.g. to hand a job's variables out, leaves the entry in place).
+    pub fn state(&self, id: &str, version: i64) -> Option<Arc<crate::runtime::InstanceState>> {
         match self.rows.get(id) {
-            Some((row, _)) if row.version == version => self.rows.remove(id).map(|(_, s)| s),
+            Some((row, state)) if row.version == version => Some(state.clone()),
             _ => None,
         }
     }
