@@ -3399,3 +3399,766 @@ async fn compensation_models_are_checked_at_deploy() {
         ]
     );
 }
+
+// ----- transactions -----------------------------------------------------------------------------
+
+/// A transaction `tx`: `book_hotel` and `book_flight` (tasks with handlers `cancel_hotel`, a task,
+/// and `cancel_flight`, a user task), then the user task `review`; `ok` leads to its end, else
+/// to the cancel end event `abort`. The cancel boundary `cancelled` leads to `notify`; a job of
+/// `pay` throws errors caught by the error boundary `failed`.
+fn transaction_model(key: &str) -> String {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="done"/><endEvent id="notified"/><endEvent id="given_up"/>"#.to_owned(),
+        r#"<transaction id="tx"><startEvent id="tx_start"/><task id="book_hotel"/><task id="book_flight"/>"#.to_owned(),
+        r#"<boundaryEvent id="undo_hotel" attachedToRef="book_hotel"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="undo_flight" attachedToRef="book_flight"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<task id="cancel_hotel" isForCompensation="true"/>"#.to_owned(),
+        user_task("cancel_flight").replace("<userTask id=\"cancel_flight\"", "<userTask id=\"cancel_flight\" isForCompensation=\"true\""),
+        r#"<association id="a_hotel" sourceRef="undo_hotel" targetRef="cancel_hotel"/>"#.to_owned(),
+        r#"<association id="a_flight" sourceRef="undo_flight" targetRef="cancel_flight"/>"#.to_owned(),
+        service("pay"),
+        user_task("review"),
+        r#"<exclusiveGateway id="ok" default="ok_abort"/><endEvent id="tx_end"/><endEvent id="abort"><cancelEventDefinition/></endEvent>"#.to_owned(),
+        flow("tx_start", "book_hotel"),
+        flow("book_hotel", "book_flight"),
+        flow("book_flight", "pay"),
+        flow("pay", "review"),
+        flow("review", "ok"),
+        cond("ok", "tx_end", "=approved"),
+        flow("ok", "abort"),
+        "</transaction>".to_owned(),
+        r#"<boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="failed" attachedToRef="tx"><errorEventDefinition errorRef="NO_FUNDS"/></boundaryEvent>"#.to_owned(),
+        r#"<task id="notify"/>"#.to_owned(),
+        flow("start", "tx"),
+        flow("tx", "done"),
+        flow("cancelled", "notify"),
+        flow("notify", "notified"),
+        flow("failed", "given_up"),
+    ];
+    model(key, &body.join("\n"))
+}
+
+const TX_BOOKED: [&str; 15] = [
+    "trip:activated",
+    "start:activated",
+    "start:completed",
+    "start_tx:taken",
+    "tx:activated",
+    "tx_start:activated",
+    "tx_start:completed",
+    "tx_start_book_hotel:taken",
+    "book_hotel:activated",
+    "book_hotel:completed",
+    "book_hotel_book_flight:taken",
+    "book_flight:activated",
+    "book_flight:completed",
+    "book_flight_pay:taken",
+    "pay:activated",
+];
+
+#[tokio::test]
+async fn cancel_end_event_compensates_the_transaction_and_leaves_through_its_cancel_boundary() {
+    let h = Harness::new().await;
+    h.deploy(&transaction_model("trip")).await;
+    let inst = h.start("trip", json!({})).await;
+    let job = h.jobs("pay").await;
+    h.complete_job(&job[0], json!({})).await;
+    h.complete_task(&inst.id, "review", json!({"approved": false}))
+        .await;
+    // Everything else in the transaction ended; the handlers run in reverse order.
+    assert_eq!(
+        active(&h.instance(&inst.id).await),
+        ["abort", "cancel_flight", "tx"]
+    );
+    h.complete_task(&inst.id, "cancel_flight", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            ("instance_started", &TX_BOOKED),
+            (
+                "job_completed",
+                &["pay:completed", "pay_review:taken", "review:activated"],
+            ),
+            (
+                "task_completed",
+                &[
+                    "review:completed",
+                    "review_ok:taken",
+                    "ok:activated",
+                    "ok:completed",
+                    "ok_abort:taken",
+                    "abort:activated",
+                    "cancel_flight:activated",
+                    "cancel_hotel:activated",
+                    "cancel_hotel:completed",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "cancel_flight:completed",
+                    "abort:completed",
+                    "tx:terminated",
+                    "cancelled:activated",
+                    "cancelled:completed",
+                    "cancelled_notify:taken",
+                    "notify:activated",
+                    "notify:completed",
+                    "notify_notified:taken",
+                    "notified:activated",
+                    "notified:completed",
+                    "trip:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn transaction_completes_normally_and_its_error_boundary_catches_like_a_sub_process() {
+    let h = Harness::new().await;
+    h.deploy(&transaction_model("trip")).await;
+    let approved = h.start("trip", json!({})).await;
+    let job = h.jobs("pay").await;
+    h.complete_job(&job[0], json!({})).await;
+    h.complete_task(&approved.id, "review", json!({"approved": true}))
+        .await;
+    let view = h.instance(&approved.id).await;
+    assert_eq!(view.state, "completed");
+    let trail = h.trail(&approved.id).await;
+    let last = &trail.last().unwrap().1;
+    assert_eq!(
+        &last[last.len() - 6..],
+        [
+            "tx_end:completed",
+            "tx:completed",
+            "tx_done:taken",
+            "done:activated",
+            "done:completed",
+            "trip:completed"
+        ]
+    );
+
+    let failing = h.start("trip", json!({})).await;
+    let job = h.jobs("pay").await;
+    h.engine
+        .throw_job_error(
+            &job[0].id,
+            keel_engine::ThrowErrorRequest {
+                worker: "w".into(),
+                error_code: "NO_FUNDS".into(),
+                error_message: "card declined".into(),
+                variables: Map::new(),
+            },
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.instance(&failing.id).await.state, "completed");
+    let trail = h.trail(&failing.id).await;
+    assert_eq!(
+        trail.last().unwrap().1,
+        [
+            "pay:terminated",
+            "tx:terminated",
+            "failed:activated",
+            "failed:completed",
+            "failed_given_up:taken",
+            "given_up:activated",
+            "given_up:completed",
+            "trip:completed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cancel_events_are_checked_at_deploy() {
+    let h = Harness::new().await;
+    let without_boundary = transaction_model("bad_tx").replace(
+        r#"<boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent>"#,
+        "",
+    ).replace(&flow("cancelled", "notify"), "");
+    assert_eq!(
+        h.deploy_errors(&without_boundary).await,
+        ["cancel end event abort needs a cancel boundary event on transaction tx"]
+    );
+}
+
+#[tokio::test]
+async fn compensating_a_completed_sub_process_compensates_its_inner_activities_in_reverse() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<subProcess id="trip"><startEvent id="trip_start"/><task id="book_hotel"/><task id="book_flight"/><endEvent id="trip_end"/>"#.to_owned(),
+        r#"<boundaryEvent id="undo_hotel" attachedToRef="book_hotel"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="undo_flight" attachedToRef="book_flight"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<task id="cancel_hotel" isForCompensation="true"/><task id="cancel_flight" isForCompensation="true"/>"#.to_owned(),
+        r#"<association id="a_hotel" sourceRef="undo_hotel" targetRef="cancel_hotel"/>"#.to_owned(),
+        r#"<association id="a_flight" sourceRef="undo_flight" targetRef="cancel_flight"/>"#.to_owned(),
+        flow("trip_start", "book_hotel"),
+        flow("book_hotel", "book_flight"),
+        flow("book_flight", "trip_end"),
+        "</subProcess>".to_owned(),
+        r#"<intermediateThrowEvent id="rollback"><compensateEventDefinition/></intermediateThrowEvent>"#.to_owned(),
+        flow("start", "trip"),
+        flow("trip", "rollback"),
+        flow("rollback", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("nested_trip", &body.join("\n"))).await;
+    let inst = h.start("nested_trip", json!({})).await;
+    assert_eq!(inst.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "nested_trip:activated",
+                "start:activated",
+                "start:completed",
+                "start_trip:taken",
+                "trip:activated",
+                "trip_start:activated",
+                "trip_start:completed",
+                "trip_start_book_hotel:taken",
+                "book_hotel:activated",
+                "book_hotel:completed",
+                "book_hotel_book_flight:taken",
+                "book_flight:activated",
+                "book_flight:completed",
+                "book_flight_trip_end:taken",
+                "trip_end:activated",
+                "trip_end:completed",
+                "trip:completed",
+                "trip_rollback:taken",
+                "rollback:activated",
+                // The sub-process is re-created to run its inner handlers, last completed first.
+                "trip:activated",
+                "cancel_flight:activated",
+                "cancel_flight:completed",
+                "cancel_hotel:activated",
+                "cancel_hotel:completed",
+                "trip:completed",
+                "rollback:completed",
+                "rollback_end:taken",
+                "end:activated",
+                "end:completed",
+                "nested_trip:completed",
+            ],
+        )],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn compensation_event_sub_process_runs_when_its_sub_process_is_compensated() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<subProcess id="trip"><startEvent id="trip_start"/>"#.to_owned(),
+        user_task("book"),
+        r#"<endEvent id="trip_end"/>"#.to_owned(),
+        r#"<subProcess id="undo" triggeredByEvent="true"><startEvent id="undo_start"><compensateEventDefinition/></startEvent>"#.to_owned(),
+        user_task("unbook"),
+        r#"<endEvent id="undo_end"/>"#.to_owned(),
+        flow("undo_start", "unbook"),
+        flow("unbook", "undo_end"),
+        "</subProcess>".to_owned(),
+        flow("trip_start", "book"),
+        flow("book", "trip_end"),
+        "</subProcess>".to_owned(),
+        r#"<endEvent id="rollback"><compensateEventDefinition/></endEvent>"#.to_owned(),
+        flow("start", "trip"),
+        flow("trip", "rollback"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("esp_trip", &body.join("\n"))).await;
+    let inst = h.start("esp_trip", json!({})).await;
+    h.complete_task(&inst.id, "book", json!({})).await;
+    assert_eq!(
+        active(&h.instance(&inst.id).await),
+        ["rollback", "trip", "unbook", "undo"]
+    );
+    h.complete_task(&inst.id, "unbook", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "esp_trip:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_trip:taken",
+                    "trip:activated",
+                    "trip_start:activated",
+                    "trip_start:completed",
+                    "trip_start_book:taken",
+                    "book:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "book:completed",
+                    "book_trip_end:taken",
+                    "trip_end:activated",
+                    "trip_end:completed",
+                    "trip:completed",
+                    "trip_rollback:taken",
+                    "rollback:activated",
+                    "trip:activated",
+                    "undo:activated",
+                    "undo_start:activated",
+                    "undo_start:completed",
+                    "undo_start_unbook:taken",
+                    "unbook:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "unbook:completed",
+                    "unbook_undo_end:taken",
+                    "undo_end:activated",
+                    "undo_end:completed",
+                    "undo:completed",
+                    "trip:completed",
+                    "rollback:completed",
+                    "esp_trip:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- conditional events -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn conditional_catch_event_waits_until_a_variable_change_makes_it_true() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<intermediateCatchEvent id="wait"><conditionalEventDefinition><condition>=x &gt; 1</condition></conditionalEventDefinition></intermediateCatchEvent>"#.to_owned(),
+        user_task("after"),
+        flow("start", "wait"),
+        flow("wait", "after"),
+        flow("after", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("until", &body.join("\n"))).await;
+    let waiting = h.start("until", json!({"x": 0})).await;
+    assert_eq!(active(&waiting), ["wait"]);
+    h.engine
+        .set_variables(&waiting.id, vars(json!({"y": 7})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(active(&h.instance(&waiting.id).await), ["wait"]);
+    h.engine
+        .set_variables(&waiting.id, vars(json!({"x": 5})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(active(&h.instance(&waiting.id).await), ["after"]);
+    h.assert_trail(
+        &waiting.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "until:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_wait:taken",
+                    "wait:activated",
+                ],
+            ),
+            ("variables_set", &[]),
+            (
+                "variables_set",
+                &["wait:completed", "wait_after:taken", "after:activated"],
+            ),
+        ],
+    )
+    .await;
+    // A condition that already holds passes at once.
+    let passing = h.start("until", json!({"x": 2})).await;
+    assert_eq!(active(&passing), ["after"]);
+}
+
+/// `work` (a user task) with an interrupting conditional boundary event `stop` (`${stop}`) and a
+/// non-interrupting one `nudge` (`=nudge`, only on changes of `nudge`), in a process with a
+/// non-interrupting conditional event sub-process `watch` (`=level > 2`).
+fn conditional_model() -> String {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="stopped"/><endEvent id="nudged"/>"#.to_owned(),
+        user_task("work"),
+        r#"<boundaryEvent id="stop" attachedToRef="work"><conditionalEventDefinition><condition>${stop}</condition></conditionalEventDefinition></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="nudge" attachedToRef="work" cancelActivity="false"><conditionalEventDefinition camunda:variableName="nudge"><condition>=nudge</condition></conditionalEventDefinition></boundaryEvent>"#.to_owned(),
+        event_sub(
+            "watch",
+            false,
+            r#"<conditionalEventDefinition><condition>=level &gt; 2</condition></conditionalEventDefinition>"#,
+            r#"<task id="alarm"/>"#,
+            "alarm",
+        ),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("stop", "stopped"),
+        flow("nudge", "nudged"),
+    ];
+    model("watched", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn conditional_boundary_events_and_event_sub_processes_fire_on_variable_changes() {
+    let h = Harness::new().await;
+    h.deploy(&conditional_model()).await;
+    let inst = h
+        .start(
+            "watched",
+            json!({"stop": false, "nudge": false, "level": 0}),
+        )
+        .await;
+    assert_eq!(active(&inst), ["work"]);
+    let set = |v: Value| {
+        let engine = &h.engine;
+        let id = inst.id.clone();
+        async move {
+            engine.set_variables(&id, vars(v), &admin()).await.unwrap();
+        }
+    };
+    set(json!({"nudge": true})).await;
+    // Another variable: `nudge` is filtered on its own name, `watch` stays false.
+    set(json!({"level": 1})).await;
+    set(json!({"level": 3})).await;
+    // Still above 2 after a change: the non-interrupting event sub-process starts again.
+    set(json!({"level": 4})).await;
+    set(json!({"stop": true, "level": 0})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    let watch = [
+        "watch:activated",
+        "watch_start:activated",
+        "watch_start:completed",
+        "watch_start_alarm:taken",
+        "alarm:activated",
+        "alarm:completed",
+        "alarm_watch_end:taken",
+        "watch_end:activated",
+        "watch_end:completed",
+        "watch:completed",
+    ];
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "watched:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            (
+                "variables_set",
+                &[
+                    "nudge:activated",
+                    "nudge:completed",
+                    "nudge_nudged:taken",
+                    "nudged:activated",
+                    "nudged:completed",
+                ],
+            ),
+            ("variables_set", &[]),
+            ("variables_set", &watch),
+            ("variables_set", &watch),
+            (
+                "variables_set",
+                &[
+                    "work:terminated",
+                    "stop:activated",
+                    "stop:completed",
+                    "stop_stopped:taken",
+                    "stopped:activated",
+                    "stopped:completed",
+                    "watched:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn conditional_boundary_event_that_holds_when_its_activity_starts_fires_at_once() {
+    let h = Harness::new().await;
+    h.deploy(&conditional_model()).await;
+    let inst = h
+        .start("watched", json!({"stop": true, "nudge": false, "level": 0}))
+        .await;
+    assert_eq!(inst.state, "completed");
+    assert_eq!(
+        h.trail(&inst.id).await[0].1,
+        [
+            "watched:activated",
+            "start:activated",
+            "start:completed",
+            "start_work:taken",
+            "work:activated",
+            "work:terminated",
+            "stop:activated",
+            "stop:completed",
+            "stop_stopped:taken",
+            "stopped:activated",
+            "stopped:completed",
+            "watched:completed",
+        ]
+    );
+    // A condition that is not a boolean is an incident on the activity.
+    let broken = h
+        .start(
+            "watched",
+            json!({"stop": "yes", "nudge": false, "level": 0}),
+        )
+        .await;
+    let incidents = h.open_incidents(&broken.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].element_id, "work");
+    assert!(
+        incidents[0].message.contains("condition of 'stop'"),
+        "{}",
+        incidents[0].message
+    );
+}
+
+// ----- ad-hoc sub-processes -------------------------------------------------------------------
+
+#[tokio::test]
+async fn ad_hoc_sub_process_starts_its_free_activities_and_stops_at_its_completion_condition() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<adHocSubProcess id="todo"><completionCondition>=done</completionCondition>"#.to_owned(),
+        user_task("shop"),
+        user_task("clean"),
+        r#"<task id="cook"/>"#.to_owned(),
+        user_task("serve"),
+        flow("cook", "serve"),
+        "</adHocSubProcess>".to_owned(),
+        flow("start", "todo"),
+        flow("todo", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("chores", &body.join("\n"))).await;
+    let inst = h.start("chores", json!({"done": false})).await;
+    assert_eq!(active(&inst), ["clean", "serve", "shop", "todo"]);
+    h.complete_task(&inst.id, "shop", json!({})).await;
+    assert_eq!(
+        active(&h.instance(&inst.id).await),
+        ["clean", "serve", "todo"]
+    );
+    h.complete_task(&inst.id, "serve", json!({"done": true}))
+        .await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "chores:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_todo:taken",
+                    "todo:activated",
+                    "shop:activated",
+                    "clean:activated",
+                    "cook:activated",
+                    "cook:completed",
+                    "cook_serve:taken",
+                    "serve:activated",
+                ],
+            ),
+            ("task_completed", &["shop:completed"]),
+            (
+                "task_completed",
+                &[
+                    "serve:completed",
+                    "clean:terminated",
+                    "todo:completed",
+                    "todo_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "chores:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- boundary event flows ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn boundary_event_paths_may_end_at_once_or_split_in_parallel() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><task id="x"/><task id="y"/><endEvent id="x_end"/><endEvent id="y_end"/>"#.to_owned(),
+        user_task("work"),
+        r#"<boundaryEvent id="remind" attachedToRef="work" cancelActivity="false"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="abort" attachedToRef="work"><messageEventDefinition messageRef="m_abort"/></boundaryEvent>"#.to_owned(),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("abort", "x"),
+        flow("abort", "y"),
+        flow("x", "x_end"),
+        flow("y", "y_end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model_with(
+        "split",
+        r#"<message id="m_abort" name="abort"/>"#,
+        &body.join("\n"),
+    ))
+    .await;
+    let inst = h.start("split", json!({})).await;
+    assert_eq!(h.advance(60 * MINUTE).await, 1);
+    assert_eq!(active(&h.instance(&inst.id).await), ["work"]);
+    h.correlate("abort", "split", json!({})).await.unwrap();
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "split:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("timer_fired", &["remind:activated", "remind:completed"]),
+            (
+                "message_correlated",
+                &[
+                    "work:terminated",
+                    "abort:activated",
+                    "abort:completed",
+                    "abort_x:taken",
+                    "abort_y:taken",
+                    "x:activated",
+                    "x:completed",
+                    "x_x_end:taken",
+                    "y:activated",
+                    "y:completed",
+                    "y_y_end:taken",
+                    "x_end:activated",
+                    "x_end:completed",
+                    "y_end:activated",
+                    "y_end:completed",
+                    "split:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn error_ref_naming_no_error_element_is_the_error_code() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="caught_end"/>"#.to_owned(),
+        r#"<subProcess id="sub"><startEvent id="sub_start"/><endEvent id="fail"><errorEventDefinition errorRef="E_LATE"/></endEvent>"#.to_owned(),
+        flow("sub_start", "fail"),
+        "</subProcess>".to_owned(),
+        r#"<boundaryEvent id="other" attachedToRef="sub"><errorEventDefinition errorRef="E_OTHER"/></boundaryEvent>"#.to_owned(),
+        r#"<boundaryEvent id="late" attachedToRef="sub"><errorEventDefinition errorRef="E_LATE"/></boundaryEvent>"#.to_owned(),
+        flow("start", "sub"),
+        flow("sub", "end"),
+        flow("other", "end"),
+        flow("late", "caught_end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("codes", &body.join("\n"))).await;
+    let inst = h.start("codes", json!({})).await;
+    assert_eq!(inst.state, "completed");
+    let trail = h.trail(&inst.id).await;
+    assert_eq!(
+        trail[0].1[trail[0].1.len() - 7..],
+        [
+            "sub:terminated",
+            "late:activated",
+            "late:completed",
+            "late_caught_end:taken",
+            "caught_end:activated",
+            "caught_end:completed",
+            "codes:completed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn compensating_a_multi_instance_sub_process_compensates_each_inner_instance() {
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/>"#.to_owned(),
+        r#"<subProcess id="rooms"><multiInstanceLoopCharacteristics isSequential="true"><loopCardinality>2</loopCardinality></multiInstanceLoopCharacteristics>"#.to_owned(),
+        r#"<startEvent id="rooms_start"/><task id="book"/><endEvent id="rooms_end"/>"#.to_owned(),
+        r#"<boundaryEvent id="undo" attachedToRef="book"><compensateEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<task id="unbook" isForCompensation="true"/>"#.to_owned(),
+        r#"<association id="a_undo" sourceRef="undo" targetRef="unbook"/>"#.to_owned(),
+        flow("rooms_start", "book"),
+        flow("book", "rooms_end"),
+        "</subProcess>".to_owned(),
+        r#"<intermediateThrowEvent id="rollback"><compensateEventDefinition activityRef="rooms"/></intermediateThrowEvent>"#.to_owned(),
+        flow("start", "rooms"),
+        flow("rooms", "rollback"),
+        flow("rollback", "end"),
+    ];
+    let h = Harness::new().await;
+    h.deploy(&model("hotel", &body.join("\n"))).await;
+    let inst = h.start("hotel", json!({})).await;
+    assert_eq!(inst.state, "completed");
+    let iteration = [
+        "rooms:activated",
+        "rooms_start:activated",
+        "rooms_start:completed",
+        "rooms_start_book:taken",
+        "book:activated",
+        "book:completed",
+        "book_rooms_end:taken",
+        "rooms_end:activated",
+        "rooms_end:completed",
+        "rooms:completed",
+    ];
+    let undone = ["unbook:activated", "unbook:completed", "rooms:completed"];
+    let mut expected = vec![
+        "hotel:activated",
+        "start:activated",
+        "start:completed",
+        "start_rooms:taken",
+        "rooms[body]:activated",
+    ];
+    expected.extend(iteration);
+    expected.extend(iteration);
+    expected.extend([
+        "rooms[body]:completed",
+        "rooms_rollback:taken",
+        "rollback:activated",
+    ]);
+    // One re-created instance per inner instance, the last completed first, all started at once.
+    expected.extend(["rooms:activated", "rooms:activated"]);
+    expected.extend(undone);
+    expected.extend(undone);
+    expected.extend([
+        "rollback:completed",
+        "rollback_end:taken",
+        "end:activated",
+        "end:completed",
+        "hotel:completed",
+    ]);
+    h.assert_trail(&inst.id, &[("instance_started", &expected)])
+        .await;
+}

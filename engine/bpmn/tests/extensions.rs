@@ -4,7 +4,7 @@
 mod common;
 
 use common::{around, clean, defs, dump, error_with, node, parse_str, process};
-use keel_bpmn::{FlowNodeKind, JobTask, Text, UserTask};
+use keel_bpmn::{ErrorRef, EventTrigger, FlowNodeKind, JobTask, Text, UserTask};
 
 fn job(p: &keel_bpmn::ProcessDefinition) -> &JobTask {
     match &node(p, "a").kind {
@@ -451,7 +451,16 @@ fn error_end_events_need_a_code() {
     let parsed = parse_str(&process(
         r#"<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"><errorEventDefinition errorRef="ghost"/></endEvent>"#,
     ));
-    error_with(&parsed, "errorRef \"ghost\" does not name an error");
+    // As in Camunda 7, a reference naming no error element is the error code itself.
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let def = &parsed.processes[0];
+    let end = def.node(def.node_by_id("e").unwrap());
+    assert!(matches!(
+        &end.kind,
+        FlowNodeKind::EndEvent {
+            result: EventTrigger::Error(ErrorRef { code: Some(c) })
+        } if c == "ghost"
+    ));
 }
 
 #[test]

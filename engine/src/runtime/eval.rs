@@ -142,6 +142,55 @@ pub fn condition_with(
     }
 }
 
+/// Evaluates the condition of a conditional event: like [`condition`], except that a value
+/// other than a boolean is `false` when the expression read a variable that is not defined (as
+/// in Camunda 7, a condition over a variable not set yet simply does not hold).
+pub fn condition_unless_missing(
+    state: &InstanceState,
+    key: ElementKey,
+    now: &jiff::Zoned,
+    expr: &Expression,
+    what: &str,
+) -> Result<bool, Failure> {
+    let view = Tracking {
+        base: ScopeView::new(state, key),
+        missing: std::cell::Cell::new(false),
+    };
+    let env = Env {
+        variables: &view,
+        now: now.clone(),
+    };
+    match expr.evaluate(&env) {
+        Ok(Value::Bool(b)) => Ok(b),
+        _ if view.missing.get() => Ok(false),
+        Ok(_) => Err(mismatch(state, key, now, expr, what, "a boolean")),
+        Err(_) => Err(Failure::expression(format!(
+            "{what}: {}",
+            explain(&env, expr, "a value")
+        ))),
+    }
+}
+
+/// A scope's variables, noting whether a name that is not defined was looked up.
+struct Tracking<'a> {
+    base: ScopeView<'a>,
+    missing: std::cell::Cell<bool>,
+}
+
+impl keel_feel::Variables for Tracking<'_> {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        let found = self.base.lookup(name);
+        if found.is_none() {
+            self.missing.set(true);
+        }
+        found
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.base.names()
+    }
+}
+
 /// Variables `extra` in front of a scope's.
 struct Overlay<'a> {
     extra: &'a Map<String, Json>,

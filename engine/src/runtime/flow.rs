@@ -13,8 +13,8 @@ use serde_json::{Map, Value as Json};
 use super::behavior::{self, Activation, multi_instance};
 use super::eval::{self, Failure};
 use super::state::{
-    Action, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus, LoopState,
-    OpenIncident, ROOT_KEY,
+    Action, Compensable, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus,
+    LoopState, OpenIncident, ROOT_KEY,
 };
 use super::variables::{self, ScopeView};
 use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger};
@@ -26,6 +26,8 @@ enum Ending {
     /// An inner instance of a multi-instance body: the body decides (`done`: the completion
     /// condition held).
     Inner { body: ElementKey, done: bool },
+    /// An inner element of an ad-hoc sub-process after which its completion condition holds.
+    AdHocDone,
 }
 
 /// One step in progress.
@@ -39,6 +41,10 @@ pub struct Run<'a> {
     steps: u32,
     /// Scopes ended by a terminate end event (the process ends `terminated`).
     terminated_root: bool,
+    /// Element instances that opened conditional waits not evaluated yet.
+    pub conditions_opened: Vec<ElementKey>,
+    /// For a process with conditional events: the variables as the conditions last saw them.
+    pub condition_variables: Option<behavior::conditional_event::Snapshot>,
 }
 
 impl<'a> Run<'a> {
@@ -47,6 +53,8 @@ impl<'a> Run<'a> {
         state: &'a mut InstanceState,
         ctx: &StepContext,
     ) -> Self {
+        let condition_variables = behavior::conditional_event::has_any(def)
+            .then(|| behavior::conditional_event::snapshot(state));
         Run {
             def,
             state,
@@ -56,6 +64,8 @@ impl<'a> Run<'a> {
             budget: ctx.step_budget.max(1),
             steps: 0,
             terminated_root: false,
+            conditions_opened: Vec::new(),
+            condition_variables,
         }
     }
 
@@ -246,13 +256,16 @@ impl<'a> Run<'a> {
     }
 
     /// Runs the agenda until it is empty or the step budget is spent; whenever it is empty,
-    /// fires the inclusive joins that no token can reach any more.
+    /// fires the inclusive joins that no token can reach any more, then the conditional events
+    /// whose conditions now hold.
     pub fn drain(&mut self) -> Result<(), Error> {
         loop {
             self.drain_agenda()?;
-            if !self.state.agenda.is_empty()
-                || self.state.status.is_ended()
-                || !behavior::inclusive_gateway::fire_ready_join(self)
+            if !self.state.agenda.is_empty() || self.state.status.is_ended() {
+                return Ok(());
+            }
+            if !behavior::inclusive_gateway::fire_ready_join(self)
+                && !behavior::conditional_event::settle(self)
             {
                 return Ok(());
             }
@@ -268,7 +281,7 @@ impl<'a> Run<'a> {
             if self.steps >= self.budget {
                 self.state.agenda.push_front(action.clone());
                 let scope = match &action {
-                    Action::Activate { scope, .. } => *scope,
+                    Action::Activate { scope, .. } | Action::Compensate { scope, .. } => *scope,
                     Action::Complete { key } => *key,
                 };
                 let message = format!(
@@ -286,7 +299,14 @@ impl<'a> Run<'a> {
             }
             self.steps += 1;
             match action {
-                Action::Activate { scope, element_id } => self.activate(scope, &element_id)?,
+                Action::Activate { scope, element_id } => {
+                    self.activate(scope, &element_id, None)?;
+                }
+                Action::Compensate {
+                    scope,
+                    element_id,
+                    inner,
+                } => self.activate(scope, &element_id, Some(inner))?,
                 Action::Complete { key } => self.complete(key)?,
             }
         }
@@ -295,7 +315,14 @@ impl<'a> Run<'a> {
 
     // ----- activation ---------------------------------------------------------------------
 
-    fn activate(&mut self, scope: ElementKey, element_id: &str) -> Result<(), Error> {
+    /// Activates `element_id` in the scope instance `scope`; with `compensate`, a completed
+    /// sub-process is re-created only to compensate what completed inside it.
+    fn activate(
+        &mut self,
+        scope: ElementKey,
+        element_id: &str,
+        compensate: Option<Vec<Compensable>>,
+    ) -> Result<(), Error> {
         let Some(scope_instance) = self.state.elements.get(&scope) else {
             return Ok(()); // the scope was terminated meanwhile
         };
@@ -303,7 +330,8 @@ impl<'a> Run<'a> {
         let flow_node = self.def.node(node);
         // A multi-instance activity runs as a body first, then as its inner instances.
         let inner = scope_instance.loop_state.is_some() && scope_instance.element_id == element_id;
-        let body = flow_node.multi_instance.is_some() && !inner;
+        let compensation = compensate.is_some();
+        let body = flow_node.multi_instance.is_some() && !inner && !compensation;
         let key = self.state.next_key;
         self.state.next_key = self.state.next_key.saturating_add(1);
         self.state.elements.insert(
@@ -319,8 +347,9 @@ impl<'a> Run<'a> {
                 triggered_by: None,
                 loop_state: body.then(LoopState::default),
                 cycles: BTreeMap::new(),
-                compensable: Vec::new(),
+                compensable: compensate.unwrap_or_default(),
                 compensating: Vec::new(),
+                compensation,
             },
         );
         let element_type = if body {
@@ -345,8 +374,13 @@ impl<'a> Run<'a> {
     pub fn run_activation(&mut self, key: ElementKey, node: NodeIdx) -> Result<(), Error> {
         let flow_node = self.def.node(node);
         let scope = self.parent_of(key);
-        // A body's mappings belong to its inner instances.
-        let inputs = if multi_instance::is_body(self.state, key) {
+        // A body's mappings belong to its inner instances; a re-created sub-process has none.
+        let recreated = self
+            .state
+            .elements
+            .get(&key)
+            .is_some_and(|e| e.compensation);
+        let inputs = if multi_instance::is_body(self.state, key) || recreated {
             &[][..]
         } else {
             &flow_node.inputs[..]
@@ -383,12 +417,13 @@ impl<'a> Run<'a> {
             return Ok(());
         }
         let node = self.node_idx(&element.element_id.clone())?;
+        let compensation = element.compensation;
         self.set_state(key, ElementState::Completing);
         let flow_node = self.def.node(node);
         let parent = self.parent_of(key);
         let is_body = multi_instance::is_body(self.state, key);
-        // A body's mappings belong to its inner instances.
-        let outputs = if is_body {
+        // A body's mappings belong to its inner instances; a re-created sub-process has none.
+        let outputs = if is_body || compensation {
             &[][..]
         } else {
             &flow_node.outputs[..]
@@ -409,11 +444,19 @@ impl<'a> Run<'a> {
         ) {
             (Some(body), Some(mi)) => multi_instance::inner_completing(self, key, body, mi)
                 .map(|done| Ending::Inner { body, done }),
+            _ if compensation => Ok(Ending::Flows(Vec::new())),
             (_, mi) => {
                 if let (true, Some(mi)) = (is_body, mi) {
                     multi_instance::body_completing(self, key, mi);
                 }
-                behavior::outgoing(self, key, node).map(Ending::Flows)
+                behavior::ad_hoc_sub_process::completion_holds(self, parent).and_then(|done| {
+                    if done {
+                        // The ad-hoc sub-process completes: this path goes no further.
+                        Ok(Ending::AdHocDone)
+                    } else {
+                        behavior::outgoing(self, key, node).map(Ending::Flows)
+                    }
+                })
             }
         };
         let ending = match ending {
@@ -423,12 +466,17 @@ impl<'a> Run<'a> {
                 return Ok(());
             }
         };
-        let started_at = self
-            .state
-            .elements
-            .remove(&key)
+        let removed = self.state.elements.remove(&key);
+        let started_at = removed
+            .as_ref()
             .map(|e| e.started_at)
             .unwrap_or(self.now_ms);
+        let completed = behavior::compensation::Completed {
+            node: flow_node,
+            recreated: compensation,
+            body: is_body,
+            inner: removed.map(|e| e.compensable).unwrap_or_default(),
+        };
         if behavior::owns_work(self.def, flow_node) {
             self.out.effects.push(Effect::CancelWork { key });
         }
@@ -446,12 +494,17 @@ impl<'a> Run<'a> {
         );
         match ending {
             Ending::Inner { body, done } => {
+                behavior::compensation::iteration_completed(self, body, completed);
                 if let Some(mi) = &flow_node.multi_instance {
                     multi_instance::inner_completed(self, body, flow_node, mi, done);
                 }
             }
+            Ending::AdHocDone => {
+                behavior::compensation::completed(self, parent, completed);
+                behavior::ad_hoc_sub_process::complete(self, parent);
+            }
             Ending::Flows(flows) => {
-                behavior::compensation::completed(self, parent, flow_node);
+                behavior::compensation::completed(self, parent, completed);
                 for flow in &flows {
                     self.take(parent, *flow)?;
                 }
@@ -542,10 +595,11 @@ impl<'a> Run<'a> {
         {
             return;
         }
-        let pending = self.state.agenda.iter().any(|a| match a {
-            Action::Activate { scope: s, .. } => *s == scope,
-            Action::Complete { .. } => false,
-        });
+        let pending = self
+            .state
+            .agenda
+            .iter()
+            .any(|a| a.activates_in() == Some(scope));
         if pending {
             return;
         }
@@ -601,10 +655,9 @@ impl<'a> Run<'a> {
         if let Some(instance) = self.state.elements.get_mut(&scope) {
             instance.joins.clear();
         }
-        self.state.agenda.retain(|a| match a {
-            Action::Activate { scope: s, .. } => *s != scope,
-            Action::Complete { .. } => true,
-        });
+        self.state
+            .agenda
+            .retain(|a| a.activates_in() != Some(scope));
     }
 
     /// Terminates element instance `key` and everything inside it.

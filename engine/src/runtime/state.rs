@@ -122,13 +122,46 @@ pub struct ElementInstance {
     /// as evaluated when it was first scheduled and how often it has fired.
     #[serde(rename = "cy", default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cycles: BTreeMap<String, CycleState>,
-    /// For a scope instance: the completed activities of the scope that have a compensation
-    /// handler, by BPMN id, in completion order (each is compensated at most once).
+    /// For a scope instance: the completed activities of the scope that can be compensated, in
+    /// completion order (each is compensated at most once).
     #[serde(rename = "cr", default, skip_serializing_if = "Vec::is_empty")]
-    pub compensable: Vec<String>,
-    /// For a compensation throw event: the handlers it waits for, by BPMN id.
+    pub compensable: Vec<Compensable>,
+    /// For a compensation throw event (or a cancel end event): the handlers (and re-created
+    /// sub-processes) it waits for, by BPMN id.
     #[serde(rename = "cw", default, skip_serializing_if = "Vec::is_empty")]
     pub compensating: Vec<String>,
+    /// A sub-process instance re-created only to compensate what completed inside it: it runs
+    /// no start event, takes no sequence flows and applies no output mappings.
+    #[serde(rename = "cx", default, skip_serializing_if = "std::ops::Not::not")]
+    pub compensation: bool,
+}
+
+/// A completed activity that can be compensated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Compensable {
+    /// An activity with a compensation handler, by BPMN id.
+    Activity(String),
+    /// A completed sub-process without a compensation handler of its own: compensating it
+    /// compensates, in a re-created instance of it, what completed inside it (or runs its
+    /// compensation event sub-process).
+    Scope {
+        /// The sub-process's BPMN id.
+        #[serde(rename = "s")]
+        id: String,
+        /// What completed inside it, in completion order.
+        #[serde(rename = "in", default)]
+        inner: Vec<Compensable>,
+    },
+}
+
+impl Compensable {
+    /// The BPMN id of the completed activity.
+    pub fn id(&self) -> &str {
+        match self {
+            Compensable::Activity(id) | Compensable::Scope { id, .. } => id,
+        }
+    }
 }
 
 /// A repeating timer between two firings.
@@ -175,6 +208,27 @@ pub enum Action {
         /// Element instance.
         key: ElementKey,
     },
+    /// Re-create the completed sub-process `element_id` inside the scope instance `scope` to
+    /// compensate `inner` (what completed in it).
+    Compensate {
+        /// Scope element instance.
+        scope: ElementKey,
+        /// The sub-process's BPMN id.
+        element_id: String,
+        /// What completed inside it.
+        inner: Vec<Compensable>,
+    },
+}
+
+impl Action {
+    /// The scope instance an activation (or re-creation) would happen in; `None` for a
+    /// completion.
+    pub fn activates_in(&self) -> Option<ElementKey> {
+        match self {
+            Action::Activate { scope, .. } | Action::Compensate { scope, .. } => Some(*scope),
+            Action::Complete { .. } => None,
+        }
+    }
 }
 
 /// The whole runtime state of one process instance.
@@ -237,6 +291,7 @@ impl InstanceState {
                 cycles: BTreeMap::new(),
                 compensable: Vec::new(),
                 compensating: Vec::new(),
+                compensation: false,
             },
         );
         InstanceState {
@@ -284,5 +339,36 @@ impl InstanceState {
             .filter(|(_, e)| e.parent == Some(scope))
             .map(|(k, _)| *k)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code
+
+    use super::*;
+
+    #[test]
+    fn compensable_records_read_plain_ids_and_sub_processes() {
+        // States written before sub-processes were recorded hold plain ids.
+        let json = r#"{"e":"sub","s":"active","cr":["a",{"s":"inner","in":["b"]}]}"#;
+        let element: ElementInstance = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            element.compensable,
+            [
+                Compensable::Activity("a".into()),
+                Compensable::Scope {
+                    id: "inner".into(),
+                    inner: vec![Compensable::Activity("b".into())],
+                },
+            ]
+        );
+        assert!(!element.compensation);
+        let back = serde_json::to_string(&element).unwrap();
+        assert!(
+            back.contains(r#""cr":["a",{"s":"inner","in":["b"]}]"#),
+            "{back}"
+        );
+        assert!(!back.contains("cx"), "{back}");
     }
 }

@@ -161,6 +161,7 @@ mod tests {
                 cycles: BTreeMap::new(),
                 compensable: Vec::new(),
                 compensating: Vec::new(),
+                compensation: false,
             },
         );
         s.elements.insert(
@@ -178,6 +179,7 @@ mod tests {
                 cycles: BTreeMap::new(),
                 compensable: Vec::new(),
                 compensating: Vec::new(),
+                compensation: false,
             },
         );
         s

@@ -27,6 +27,22 @@ pub enum EventTrigger {
     /// `compensateEventDefinition`: thrown (end, intermediate throw events) to compensate
     /// completed activities; on a boundary event it marks the activity's compensation handler.
     Compensation(CompensateRef),
+    /// `cancelEventDefinition`: thrown by an end event inside a transaction (which it cancels),
+    /// caught by the transaction's cancel boundary event.
+    Cancel,
+    /// `conditionalEventDefinition`: caught (intermediate catch, boundary, event sub-process
+    /// start events) when its condition holds.
+    Conditional(ConditionalRef),
+}
+
+/// The condition a conditional event waits for.
+#[derive(Debug, Clone)]
+pub struct ConditionalRef {
+    /// The `condition` (FEEL, or `${...}`), evaluated in the scope of the element owning the
+    /// wait.
+    pub condition: Expression,
+    /// `camunda:variableName`: only changes of this variable re-evaluate the condition.
+    pub variable_name: Option<String>,
 }
 
 /// What a compensation throw event compensates.

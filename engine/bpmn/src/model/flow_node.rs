@@ -49,6 +49,19 @@ pub struct FlowNode {
     pub position: Position,
 }
 
+/// The scope and completion rules of an ad-hoc sub-process.
+#[derive(Debug, Clone)]
+pub struct AdHocSubProcess {
+    /// The scope of its nodes.
+    pub scope: ScopeIdx,
+    /// `completionCondition`: evaluated in the sub-process's scope after each inner element
+    /// completes; true completes the sub-process.
+    pub completion_condition: Option<Expression>,
+    /// `cancelRemainingInstances` (default true): when the completion condition holds, the inner
+    /// elements still running are terminated; false lets them finish first.
+    pub cancel_remaining_instances: bool,
+}
+
 /// A variable mapping: `target` receives the value of `source`.
 #[derive(Debug, Clone)]
 pub struct Mapping {
@@ -120,6 +133,10 @@ pub enum FlowNodeKind {
         /// The scope of its nodes.
         scope: ScopeIdx,
     },
+    /// An ad-hoc sub-process (`adHocSubProcess`): its inner activities without incoming flows
+    /// all start with it; it completes when nothing runs in it any more, or when its completion
+    /// condition holds after an inner completion.
+    AdHocSubProcess(AdHocSubProcess),
     /// An event sub-process (`subProcess triggeredByEvent="true"`): no sequence flows; its one
     /// start event (message, timer, error, escalation...) starts it inside its enclosing scope
     /// (the process or an embedded sub-process) while that scope is active.
@@ -129,8 +146,8 @@ pub enum FlowNodeKind {
     },
     /// Starts an instance of another process and waits for it to complete.
     CallActivity(CallActivity),
-    /// A BPMN element Keel recognises but does not execute yet (a complex gateway, a
-    /// conditional event...). Only non-executable processes can hold one without an
+    /// A BPMN element Keel recognises but does not execute yet (a parallel event-based
+    /// gateway, an event with several event definitions...). Only non-executable processes can hold one without an
     /// error; the runtime never meets it in a deployable process.
     Unsupported {
         /// What is not supported: the element's local name (`inclusiveGateway`), or the event
@@ -183,9 +200,9 @@ pub enum ElementType {
     ReceiveTask,
     /// `callActivity`
     CallActivity,
-    /// `transaction` (not executed yet)
+    /// `transaction` (a sub-process that a cancel end event can cancel)
     Transaction,
-    /// `adHocSubProcess` (not executed yet)
+    /// `adHocSubProcess`
     AdHocSubProcess,
 }
 

@@ -16,10 +16,10 @@ use std::collections::HashMap;
 
 pub use call_activity::{CallActivity, CalledBinding};
 pub use event::{
-    CompensateRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef, SignalRef,
-    TimerDefinition,
+    CompensateRef, ConditionalRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef,
+    SignalRef, TimerDefinition,
 };
-pub use flow_node::{ElementType, FlowNode, FlowNodeKind, Mapping};
+pub use flow_node::{AdHocSubProcess, ElementType, FlowNode, FlowNodeKind, Mapping};
 pub use gateway::{ComplexGateway, InclusiveGateway};
 pub use multi_instance::{MultiInstance, StandardLoop};
 pub use task::{JobTask, ScriptTask, UserTask};

@@ -1,8 +1,8 @@
 //! Raw tree → model: one [`ProcessDefinition`] per `process`, its scopes, nodes and flows.
 //!
-//! Owns walking `definitions`/`process`/`subProcess` and creating flow nodes (delegating events
-//! to `events` and tasks to `extensions`); references are resolved by `resolve` and rules
-//! checked by `validate` once every node exists. Diagnostics go through [`Ctx`]: dangling
+//! Owns walking `definitions`/`process`/`subProcess` (and `transaction`, `adHocSubProcess`)
+//! and creating flow nodes (delegating events to `events` and tasks to `extensions`);
+//! references are resolved by `resolve` and rules checked by `validate` once every node exists. Diagnostics go through [`Ctx`]: dangling
 //! references and duplicate ids are always errors; execution rules only for executable
 //! processes. Every element it does not know is skipped, never fatal.
 
@@ -13,15 +13,9 @@ use super::tree::{Element, Ns, Tree};
 use super::{call, events, extensions, loops, reach, script, validate};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    ComplexGateway, ElementType, FlowNode, FlowNodeKind, InclusiveGateway, NodeIdx,
-    ProcessDefinition, Scope, ScopeIdx, SequenceFlow,
+    AdHocSubProcess, ComplexGateway, ElementType, FlowNode, FlowNodeKind, InclusiveGateway,
+    NodeIdx, ProcessDefinition, Scope, ScopeIdx, SequenceFlow,
 };
-
-/// Flow nodes recognised but not executed yet, with their element type.
-const UNSUPPORTED: [(&str, ElementType); 2] = [
-    ("transaction", ElementType::Transaction),
-    ("adHocSubProcess", ElementType::AdHocSubProcess),
-];
 
 /// Builds every process of the document in `tree`.
 pub(crate) fn build(tree: &Tree, diags: &mut Vec<Diagnostic>) -> Vec<ProcessDefinition> {
@@ -174,7 +168,20 @@ impl<'t, 'd> Builder<'t, 'd> {
                 continue;
             }
             if local == "subProcess" {
-                self.sub_process(child, scope, child.flag("triggeredByEvent") == Some(true));
+                let kind = if child.flag("triggeredByEvent") == Some(true) {
+                    Inner::EventSubProcess
+                } else {
+                    Inner::SubProcess
+                };
+                self.sub_process(child, scope, kind);
+                continue;
+            }
+            if local == "transaction" {
+                self.sub_process(child, scope, Inner::Transaction);
+                continue;
+            }
+            if local == "adHocSubProcess" {
+                self.sub_process(child, scope, Inner::AdHoc);
                 continue;
             }
             if local == "callActivity" {
@@ -190,8 +197,6 @@ impl<'t, 'd> Builder<'t, 'd> {
             let start_in = self.start_context(scope);
             let built = if let Some(b) = events::event(&mut self.ctx, child, start_in) {
                 Some(b)
-            } else if let Some((_, ty)) = UNSUPPORTED.iter().find(|(n, _)| *n == local) {
-                Some((*ty, self.unsupported(child, local)))
             } else {
                 self.task_or_gateway(child)
             };
@@ -299,15 +304,33 @@ impl<'t, 'd> Builder<'t, 'd> {
         }
     }
 
-    /// An embedded sub-process, or an event sub-process (`triggered_by_event`).
-    fn sub_process(&mut self, e: &'t Element, scope: ScopeIdx, triggered_by_event: bool) {
+    /// An embedded sub-process, an event sub-process, a transaction or an ad-hoc sub-process.
+    fn sub_process(&mut self, e: &'t Element, scope: ScopeIdx, what: Inner) {
         let inner = ScopeIdx(index_u32(self.scopes.len()));
-        let kind = if triggered_by_event {
-            FlowNodeKind::EventSubProcess { scope: inner }
-        } else {
-            FlowNodeKind::SubProcess { scope: inner }
+        let triggered_by_event = what == Inner::EventSubProcess;
+        let (ty, kind) = match what {
+            Inner::SubProcess => (
+                ElementType::SubProcess,
+                FlowNodeKind::SubProcess { scope: inner },
+            ),
+            Inner::EventSubProcess => (
+                ElementType::SubProcess,
+                FlowNodeKind::EventSubProcess { scope: inner },
+            ),
+            Inner::Transaction => (
+                ElementType::Transaction,
+                FlowNodeKind::SubProcess { scope: inner },
+            ),
+            Inner::AdHoc => (
+                ElementType::AdHocSubProcess,
+                FlowNodeKind::AdHocSubProcess(AdHocSubProcess {
+                    scope: inner,
+                    completion_condition: loops::formal(&mut self.ctx, e, e, "completionCondition"),
+                    cancel_remaining_instances: e.flag("cancelRemainingInstances") != Some(false),
+                }),
+            ),
         };
-        let Some(idx) = self.add_node(e, scope, ElementType::SubProcess, kind) else {
+        let Some(idx) = self.add_node(e, scope, ty, kind) else {
             return;
         };
         if triggered_by_event && let Some(s) = self.scopes.get_mut(scope.0 as usize) {
@@ -372,6 +395,19 @@ impl<'t, 'd> Builder<'t, 'd> {
         self.node_ids.insert(id.to_owned(), idx);
         Some(idx)
     }
+}
+
+/// What a sub-process element is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inner {
+    /// `subProcess`
+    SubProcess,
+    /// `subProcess triggeredByEvent="true"`
+    EventSubProcess,
+    /// `transaction`
+    Transaction,
+    /// `adHocSubProcess`
+    AdHoc,
 }
 
 /// Activities: the elements that can carry boundary events and loop markers.

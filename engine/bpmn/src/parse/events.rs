@@ -2,13 +2,15 @@
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
 //! Owns the event matrix: start (none, signal; in an event sub-process message, timer, signal,
-//! error, escalation; process-level message/timer not yet), end (none, terminate, error,
-//! escalation, signal, compensation), intermediate catch (message, timer, link, signal),
-//! intermediate throw (none, link, escalation, signal, compensation), boundary (error, timer,
-//! message, escalation, signal, compensation).
+//! conditional, error, escalation, compensation; process-level message/timer/conditional not
+//! yet), end (none, terminate, error, escalation, signal, compensation, cancel), intermediate
+//! catch (message, timer, link, signal, conditional), intermediate throw (none, link,
+//! escalation, signal, compensation), boundary (error, timer, message, escalation, signal,
+//! compensation, conditional, cancel).
 //! Other definitions are recognised and refused as "not supported yet"; impossible
-//! combinations are errors. A dangling `messageRef`/`errorRef`/`escalationRef`/`signalRef` is
-//! always an error. Timer values are checked for shape only; nothing is scheduled or evaluated here.
+//! combinations are errors. A dangling `messageRef`/`escalationRef`/`signalRef` is always an
+//! error; an `errorRef` naming no `error` element is the error code itself (as in Camunda 7).
+//! Timer values are checked for shape only; nothing is scheduled or evaluated here.
 
 use super::context::Ctx;
 use super::expr;
@@ -16,8 +18,8 @@ use super::extensions;
 use super::tree::{Element, Ns};
 use crate::expression::Text;
 use crate::model::{
-    CompensateRef, ElementType, ErrorRef, EscalationRef, EventTrigger, FlowNodeKind, LinkRef,
-    MessageRef, NodeIdx, SignalRef, TimerDefinition,
+    CompensateRef, ConditionalRef, ElementType, ErrorRef, EscalationRef, EventTrigger,
+    FlowNodeKind, LinkRef, MessageRef, NodeIdx, SignalRef, TimerDefinition,
 };
 
 /// Where a start event lies: what it may wait for depends on it.
@@ -94,6 +96,8 @@ fn name(t: &EventTrigger) -> &'static str {
         EventTrigger::Escalation(_) => "escalation",
         EventTrigger::Signal(_) => "signal",
         EventTrigger::Compensation(_) => "compensate",
+        EventTrigger::Cancel => "cancel",
+        EventTrigger::Conditional(_) => "conditional",
     }
 }
 
@@ -135,7 +139,7 @@ fn start(
             e,
             "the signal of a process's signal start event needs a fixed name (not an expression)",
         ),
-        EventTrigger::Message(_) | EventTrigger::Timer(_) => {
+        EventTrigger::Message(_) | EventTrigger::Timer(_) | EventTrigger::Conditional(_) => {
             ctx.exec_error(
                 e,
                 format!("{} start event is not supported yet", name(&trigger)),
@@ -164,21 +168,19 @@ fn event_sub_process_start(
         EventTrigger::Message(_)
         | EventTrigger::Timer(_)
         | EventTrigger::Escalation(_)
-        | EventTrigger::Signal(_) => {}
+        | EventTrigger::Signal(_)
+        | EventTrigger::Conditional(_)
+        | EventTrigger::Compensation(_) => {}
         EventTrigger::Error(_) if !interrupting => ctx.exec_error(
             e,
             "an error start event is always interrupting (isInterrupting=\"true\")",
         ),
         EventTrigger::Error(_) => {}
-        EventTrigger::Compensation(_) => ctx.exec_error(
-            e,
-            "compensation event sub-processes are not supported yet",
-        ),
         EventTrigger::None => ctx.exec_error(
             e,
-            "the start event of an event sub-process needs a message, timer, signal, error or escalation event definition",
+            "the start event of an event sub-process needs a message, timer, signal, conditional, error, escalation or compensate event definition",
         ),
-        EventTrigger::Terminate | EventTrigger::Link(_) => ctx.exec_error(
+        EventTrigger::Terminate | EventTrigger::Link(_) | EventTrigger::Cancel => ctx.exec_error(
             e,
             format!("a start event cannot have {}", a_definition(trigger)),
         ),
@@ -190,6 +192,7 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
         EventTrigger::None
         | EventTrigger::Terminate
         | EventTrigger::Signal(_)
+        | EventTrigger::Cancel
         | EventTrigger::Compensation(_) => {}
         EventTrigger::Error(ErrorRef { code: Some(_) }) => {}
         EventTrigger::Error(ErrorRef { code: None }) => {
@@ -204,10 +207,11 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
             "escalation end event needs an escalationRef to an escalation with an escalationCode",
         ),
         EventTrigger::Message(_) => ctx.exec_error(e, "message end event is not supported yet"),
-        EventTrigger::Timer(_) | EventTrigger::Link(_) => ctx.exec_error(
-            e,
-            format!("an end event cannot have {}", a_definition(&result)),
-        ),
+        EventTrigger::Timer(_) | EventTrigger::Link(_) | EventTrigger::Conditional(_) => ctx
+            .exec_error(
+                e,
+                format!("an end event cannot have {}", a_definition(&result)),
+            ),
     }
     FlowNodeKind::EndEvent { result }
 }
@@ -217,11 +221,12 @@ fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
         EventTrigger::Message(_)
         | EventTrigger::Timer(_)
         | EventTrigger::Link(_)
-        | EventTrigger::Signal(_) => {}
+        | EventTrigger::Signal(_)
+        | EventTrigger::Conditional(_) => {}
         EventTrigger::None => {
             ctx.exec_error(
                 e,
-                "an intermediate catch event needs a message, timer or link event definition",
+                "an intermediate catch event needs a message, timer, signal, conditional or link event definition",
             );
         }
         _ => ctx.exec_error(
@@ -267,7 +272,13 @@ fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNo
         | EventTrigger::Message(_)
         | EventTrigger::Escalation(_)
         | EventTrigger::Signal(_)
+        | EventTrigger::Conditional(_)
         | EventTrigger::Compensation(_) => {}
+        EventTrigger::Cancel if !cancel_activity => ctx.exec_error(
+            e,
+            "a cancel boundary event must be interrupting (cancelActivity=\"true\")",
+        ),
+        EventTrigger::Cancel => {}
         EventTrigger::Error(_) if !cancel_activity => {
             ctx.exec_error(
                 e,
@@ -299,6 +310,8 @@ fn definition(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<EventTr
         "linkEventDefinition" => EventTrigger::Link(link(ctx, e, d)),
         "escalationEventDefinition" => EventTrigger::Escalation(escalation(ctx, e, d)),
         "signalEventDefinition" => EventTrigger::Signal(signal(ctx, e, d)),
+        "cancelEventDefinition" => EventTrigger::Cancel,
+        "conditionalEventDefinition" => EventTrigger::Conditional(conditional(ctx, e, d)?),
         "compensateEventDefinition" => EventTrigger::Compensation(CompensateRef {
             activity: d
                 .attr("activityRef")
@@ -373,6 +386,36 @@ fn signal(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> SignalRef {
     out
 }
 
+/// The `condition` of a `conditionalEventDefinition` (FEEL, or `${...}`; `language` as for
+/// sequence flow conditions) and its `camunda:variableName` filter.
+fn conditional(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<ConditionalRef> {
+    let body = ctx
+        .doc
+        .tree
+        .child(d, &Ns::Bpmn, "condition")
+        .filter(|c| !c.text.trim().is_empty());
+    let parsed = match body {
+        None => Err("conditionalEventDefinition has no condition".to_owned()),
+        Some(c) => {
+            let language = c.attr("language").or(ctx.doc.expression_language);
+            expr::condition(&c.text, language, "condition")
+        }
+    };
+    // Without a valid condition the document is refused; `false` only keeps the model whole.
+    let condition = ctx
+        .ok(e, parsed)
+        .or_else(|| crate::expression::Expression::feel("false").ok())?;
+    let variable_name = d
+        .ns_attr(&Ns::Camunda, "variableName")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
+    Some(ConditionalRef {
+        condition,
+        variable_name,
+    })
+}
+
 fn escalation(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> EscalationRef {
     let Some(r) = d.attr("escalationRef") else {
         return EscalationRef { code: None };
@@ -419,8 +462,20 @@ fn error(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> ErrorRef {
         return ErrorRef { code: None };
     };
     let Some(err) = ctx.doc.error(r) else {
-        ctx.error(e, format!("errorRef \"{r}\" does not name an error"));
-        return ErrorRef { code: None };
+        // Camunda 7 takes a reference naming no `error` element as the error code itself.
+        let code = r.trim();
+        if expr::is_camunda7(code) {
+            ctx.exec_error(
+                e,
+                format!(
+                    "errorRef \"{code}\" (used as the error code): {}",
+                    expr::CAMUNDA7_EXPR
+                ),
+            );
+        }
+        return ErrorRef {
+            code: (!code.is_empty()).then(|| code.to_owned()),
+        };
     };
     let code = err
         .attr("errorCode")

@@ -150,7 +150,12 @@ fn camunda_collection(value: &str) -> Result<Expression, String> {
 }
 
 /// A formal expression child (`loopCardinality`, `completionCondition`) of `mi`.
-fn formal(ctx: &mut Ctx<'_, '_>, e: &Element, mi: &Element, local: &str) -> Option<Expression> {
+pub(crate) fn formal(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Element,
+    mi: &Element,
+    local: &str,
+) -> Option<Expression> {
     let c = ctx.doc.tree.child(mi, &Ns::Bpmn, local)?;
     if c.text.trim().is_empty() {
         ctx.exec_error(e, format!("{local} is empty"));

@@ -1,6 +1,7 @@
 //! Structural rules over one built process (after references are resolved).
 //!
-//! Owns the rules that need the whole graph: start events per scope, event sub-processes, `default` flows,
+//! Owns the rules that need the whole graph: start events per scope, event sub-processes,
+//! compensation, cancel events and transactions, ad-hoc sub-processes, `default` flows,
 //! exclusive-gateway conditions, conditions elsewhere, boundary attachment and outgoing flows,
 //! what may follow an event-based gateway,
 //! flows into start events and out of end events, and the warnings about dead ends and
@@ -15,6 +16,8 @@ pub(crate) fn run(b: &mut Builder<'_, '_>) {
     starts(b);
     event_sub_processes(b);
     compensation(b);
+    transactions(b);
+    ad_hoc(b);
     defaults(b);
     conditions(b);
     boundaries(b);
@@ -57,6 +60,13 @@ fn starts(b: &mut Builder<'_, '_>) {
             };
             b.ctx.exec_error(e, msg);
             continue;
+        }
+        let ad_hoc = scope
+            .owner
+            .and_then(|o| b.nodes.get(o.0 as usize))
+            .is_some_and(|o| matches!(o.kind, FlowNodeKind::AdHocSubProcess(_)));
+        if ad_hoc {
+            continue; // see `ad_hoc`
         }
         let what = if s == 0 { "process" } else { "sub-process" };
         // A process started only by signals needs no none start event.
@@ -128,7 +138,82 @@ fn compensation(b: &mut Builder<'_, '_>) {
     }
 }
 
-/// An event sub-process has no sequence flows, no boundary events and no loop.
+/// A cancel end event lies directly in a transaction that has a cancel boundary event.
+fn transactions(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        if !matches!(
+            node.kind,
+            FlowNodeKind::EndEvent {
+                result: EventTrigger::Cancel
+            }
+        ) {
+            continue;
+        }
+        let owner = b
+            .scopes
+            .get(node.scope.0 as usize)
+            .and_then(|s| s.owner)
+            .and_then(|o| b.nodes.get(o.0 as usize));
+        let msg = match owner {
+            Some(t) if t.element_type == ElementType::Transaction => {
+                let has_cancel_boundary = t.boundary_events.iter().any(|n| {
+                    b.nodes.get(n.0 as usize).is_some_and(|n| {
+                        matches!(
+                            n.kind,
+                            FlowNodeKind::BoundaryEvent {
+                                trigger: EventTrigger::Cancel,
+                                ..
+                            }
+                        )
+                    })
+                });
+                if has_cancel_boundary {
+                    continue;
+                }
+                format!(
+                    "cancel end event {} needs a cancel boundary event on transaction {}",
+                    node.id, t.id
+                )
+            }
+            _ => format!(
+                "cancel end event {} must lie directly in a transaction",
+                node.id
+            ),
+        };
+        b.ctx.exec_error(e, msg);
+    }
+}
+
+/// An ad-hoc sub-process holds no start events (its activities without incoming flows start
+/// with it).
+fn ad_hoc(b: &mut Builder<'_, '_>) {
+    for i in 0..b.nodes.len() {
+        let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
+            continue;
+        };
+        let FlowNodeKind::AdHocSubProcess(ad_hoc) = &node.kind else {
+            continue;
+        };
+        let starts = b
+            .scopes
+            .get(ad_hoc.scope.0 as usize)
+            .map(|s| s.start_events.len())
+            .unwrap_or(0);
+        if starts > 0 {
+            let msg = format!(
+                "ad-hoc sub-process {} cannot hold start events (its activities without incoming sequence flows start with it)",
+                node.id
+            );
+            b.ctx.exec_error(e, msg);
+        }
+    }
+}
+
+/// An event sub-process has no sequence flows, no boundary events and no loop; one started by
+/// compensation lies in a sub-process.
 fn event_sub_processes(b: &mut Builder<'_, '_>) {
     for i in 0..b.nodes.len() {
         let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
@@ -153,6 +238,29 @@ fn event_sub_processes(b: &mut Builder<'_, '_>) {
         if node.multi_instance.is_some() {
             problems.push(format!(
                 "event sub-process {} cannot be a multi-instance activity",
+                node.id
+            ));
+        }
+        let compensation_start = match &node.kind {
+            FlowNodeKind::EventSubProcess { scope } => b
+                .scopes
+                .get(scope.0 as usize)
+                .and_then(|s| s.start_events.first())
+                .and_then(|n| b.nodes.get(n.0 as usize))
+                .is_some_and(|n| {
+                    matches!(
+                        n.kind,
+                        FlowNodeKind::StartEvent {
+                            trigger: EventTrigger::Compensation(_),
+                            ..
+                        }
+                    )
+                }),
+            _ => false,
+        };
+        if compensation_start && node.scope == crate::model::ScopeIdx::ROOT {
+            problems.push(format!(
+                "compensation event sub-process {} must lie in a sub-process (a process is never compensated)",
                 node.id
             ));
         }
@@ -233,8 +341,10 @@ fn has_condition_element(b: &Builder<'_, '_>, e: &super::tree::Element) -> bool 
         .is_some_and(|c| !c.text.trim().is_empty())
 }
 
-/// A boundary event is attached to an activity of its own scope and has exactly one outgoing
-/// flow and no incoming flow.
+/// A boundary event is attached to an activity of its own scope and has no incoming flow; its
+/// outgoing flows are all taken (none: its path ends there; several: an implicit parallel
+/// split), except on a compensation boundary event, which has none. A cancel boundary event is
+/// attached to a transaction, at most one per transaction.
 fn boundaries(b: &mut Builder<'_, '_>) {
     for i in 0..b.nodes.len() {
         let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
@@ -270,12 +380,37 @@ fn boundaries(b: &mut Builder<'_, '_>) {
                 "compensation boundary event {} cannot have outgoing sequence flows; associate it with its compensation handler",
                 node.id
             ));
-        } else if !compensation && node.outgoing.len() != 1 {
+        }
+        let cancel = matches!(trigger, EventTrigger::Cancel);
+        let host_type = b.nodes.get(attached_to.0 as usize).map(|h| h.element_type);
+        if cancel && host_type != Some(ElementType::Transaction) {
             problems.push(format!(
-                "boundary event {} needs exactly one outgoing sequence flow (it has {})",
-                node.id,
-                node.outgoing.len()
+                "cancel boundary event {} must be attached to a transaction",
+                node.id
             ));
+        }
+        if cancel && let Some(host) = b.nodes.get(attached_to.0 as usize) {
+            let cancels = host
+                .boundary_events
+                .iter()
+                .filter(|n| {
+                    b.nodes.get(n.0 as usize).is_some_and(|n| {
+                        matches!(
+                            n.kind,
+                            FlowNodeKind::BoundaryEvent {
+                                trigger: EventTrigger::Cancel,
+                                ..
+                            }
+                        )
+                    })
+                })
+                .count();
+            if cancels > 1 {
+                problems.push(format!(
+                    "transaction {} has {cancels} cancel boundary events; at most one is allowed",
+                    host.id
+                ));
+            }
         }
         if !node.incoming.is_empty() {
             problems.push(format!(
@@ -398,8 +533,15 @@ fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
             _ => {}
         }
         let exempt = event_sub || compensation;
+        let in_ad_hoc = b
+            .scopes
+            .get(node.scope.0 as usize)
+            .and_then(|s| s.owner)
+            .and_then(|o| b.nodes.get(o.0 as usize))
+            .is_some_and(|o| matches!(o.kind, FlowNodeKind::AdHocSubProcess(_)));
         if incoming == 0
             && !exempt
+            && !in_ad_hoc
             && !link_catch
             && !matches!(ty, ElementType::StartEvent | ElementType::BoundaryEvent)
         {

@@ -1,79 +1,275 @@
-//! Compensation. An activity with a compensation boundary event (associated with a handler, an
-//! activity with `isForCompensation="true"`) is recorded in its scope instance when it completes.
+//! Compensation. A completed activity is recorded in its scope instance when it can be
+//! compensated: an activity with a compensation boundary event (associated with a handler, an
+//! activity with `isForCompensation="true"`), or a sub-process without one whose inner
+//! activities can be compensated or that holds a compensation event sub-process (with what
+//! completed inside it).
+//!
 //! A compensation throw event (intermediate throw or end event) compensates, in reverse order of
-//! completion, every recorded activity of its scope, or only the one its `activityRef` names: it
-//! starts each handler in that scope (each recorded completion at most once) and, with
-//! `waitForCompletion` (the default), waits until they have completed. Not yet: compensation
-//! event sub-processes, and compensating the activities inside a completed sub-process.
+//! completion, every recorded activity of its scope, or only the one its `activityRef` names,
+//! each recorded completion at most once: it starts an activity's handler in that scope, or
+//! re-creates a recorded sub-process there (an instance that runs no start event and takes no
+//! flows) which runs its compensation event sub-process if it has one, else compensates what
+//! completed inside it the same way. With `waitForCompletion` (the default) the throw event
+//! completes once every handler and re-created sub-process has. A cancel end event compensates
+//! its transaction the same way (see `transaction`). Each inner instance of a completed
+//! multi-instance sub-process without a handler is recorded on its own. Not yet: data
+//! snapshots (handlers see the scope's current variables).
 
-use keel_bpmn::{CompensateRef, FlowNode};
+use keel_bpmn::{CompensateRef, EventTrigger, FlowNode, FlowNodeKind, ScopeIdx};
 
 use super::Activation;
 use crate::runtime::flow::Run;
-use crate::runtime::state::{Action, ElementKey};
+use crate::runtime::state::{Action, Compensable, ElementKey};
 
-/// Element `node` completed in scope instance `scope` (not an inner instance of a
+/// An element instance that just completed, as compensation sees it.
+pub struct Completed<'a> {
+    /// Its flow node.
+    pub node: &'a FlowNode,
+    /// It was a sub-process re-created to compensate.
+    pub recreated: bool,
+    /// It was a multi-instance body (`inner`: what its inner instances left to compensate).
+    pub body: bool,
+    /// What could be compensated inside it (a sub-process).
+    pub inner: Vec<Compensable>,
+}
+
+/// Element instance `done` completed in scope instance `scope` (not an inner instance of a
 /// multi-instance activity): records it when it can be compensated, and tells the throw event
-/// waiting for it when it is a compensation handler.
-pub fn completed(run: &mut Run<'_>, scope: ElementKey, node: &FlowNode) {
-    if node.compensation_handler.is_some()
-        && let Some(instance) = run.state.elements.get_mut(&scope)
-    {
-        instance.compensable.push(node.id.clone());
+/// waiting for it when it is a compensation handler or a re-created sub-process.
+pub fn completed(run: &mut Run<'_>, scope: ElementKey, done: Completed<'_>) {
+    let node = done.node;
+    if done.body && node.compensation_handler.is_none() {
+        // Each inner instance of a multi-instance sub-process is compensated on its own.
+        if let Some(instance) = run.state.elements.get_mut(&scope) {
+            instance.compensable.extend(done.inner);
+        }
+    } else if !done.recreated {
+        let entry = if node.compensation_handler.is_some() {
+            Some(Compensable::Activity(node.id.clone()))
+        } else if !done.inner.is_empty() || compensation_event_sub_process(run, node).is_some() {
+            Some(Compensable::Scope {
+                id: node.id.clone(),
+                inner: done.inner,
+            })
+        } else {
+            None
+        };
+        if let Some(entry) = entry
+            && let Some(instance) = run.state.elements.get_mut(&scope)
+        {
+            instance.compensable.push(entry);
+        }
     }
-    if !node.is_for_compensation {
+    if !node.is_for_compensation && !done.recreated {
         return;
     }
-    let thrower = run
-        .state
+    // The thrower lies in `scope`, or in a compensation event sub-process running in it.
+    let state = &*run.state;
+    let thrower = state
         .elements
-        .iter_mut()
-        .find(|(_, e)| e.parent == Some(scope) && e.compensating.contains(&node.id));
-    if let Some((key, element)) = thrower {
-        if let Some(i) = element.compensating.iter().position(|h| *h == node.id) {
-            element.compensating.remove(i);
-        }
-        if element.compensating.is_empty() {
-            let key = *key;
-            run.state.agenda.push_back(Action::Complete { key });
-        }
+        .iter()
+        .find(|(_, e)| {
+            e.compensating.contains(&node.id)
+                && (e.parent == Some(scope)
+                    || e.parent.and_then(|p| state.elements.get(&p)?.parent) == Some(scope))
+        })
+        .map(|(k, _)| *k);
+    let Some(key) = thrower else {
+        return;
+    };
+    let Some(element) = run.state.elements.get_mut(&key) else {
+        return;
+    };
+    if let Some(i) = element.compensating.iter().position(|h| *h == node.id) {
+        element.compensating.remove(i);
+    }
+    if !element.compensating.is_empty() {
+        return;
+    }
+    let element_id = element.element_id.clone();
+    let cancels = run.def.node_by_id(&element_id).is_some_and(|n| {
+        matches!(
+            run.def.node(n).kind,
+            FlowNodeKind::EndEvent {
+                result: EventTrigger::Cancel
+            }
+        )
+    });
+    if cancels {
+        super::transaction::leave(run, key);
+    } else {
+        run.state.agenda.push_back(Action::Complete { key });
+    }
+}
+
+/// An inner instance of the multi-instance sub-process whose body is `body` completed: what
+/// can be compensated inside it is kept by the body (the body hands it to its scope when it
+/// completes).
+pub fn iteration_completed(run: &mut Run<'_>, body: ElementKey, done: Completed<'_>) {
+    let node = done.node;
+    if node.compensation_handler.is_some()
+        || (done.inner.is_empty() && compensation_event_sub_process(run, node).is_none())
+    {
+        return;
+    }
+    if let Some(instance) = run.state.elements.get_mut(&body) {
+        instance.compensable.push(Compensable::Scope {
+            id: node.id.clone(),
+            inner: done.inner,
+        });
     }
 }
 
 /// Compensation throw event instance `key`: starts the handlers; returns how it goes on.
+/// Inside a compensation event sub-process it compensates the sub-process the event
+/// sub-process runs in.
 pub fn throw(run: &mut Run<'_>, key: ElementKey, compensate: &CompensateRef) -> Activation {
-    let def = run.def;
-    let scope = run.parent_of(key);
-    let Some(instance) = run.state.elements.get_mut(&scope) else {
+    let mut scope = run.parent_of(key);
+    if is_compensation_event_sub_process(run, scope) {
+        scope = run.parent_of(scope);
+    }
+    let started = start(run, scope, compensate.activity.as_deref());
+    if started.is_empty() || !compensate.wait_for_completion {
         return Activation::Complete;
+    }
+    wait_for(run, key, started);
+    Activation::Wait
+}
+
+/// Makes element instance `key` wait for the handlers and re-created sub-processes `started`.
+pub fn wait_for(run: &mut Run<'_>, key: ElementKey, started: Vec<String>) {
+    if let Some(thrower) = run.state.elements.get_mut(&key) {
+        thrower.compensating = started;
+    }
+}
+
+/// Compensates, in reverse order of completion, the recorded completions of scope instance
+/// `scope` (only those of `activity` when given): each is taken off the record and its handler
+/// started, or its sub-process re-created, in `scope`. Returns the BPMN ids started.
+pub fn start(run: &mut Run<'_>, scope: ElementKey, activity: Option<&str>) -> Vec<String> {
+    let def = run.def;
+    let Some(instance) = run.state.elements.get_mut(&scope) else {
+        return Vec::new();
     };
     let mut targets = Vec::new();
-    instance.compensable.retain(|id| {
-        let hit = compensate.activity.as_deref().is_none_or(|a| a == id);
+    instance.compensable.retain(|entry| {
+        let hit = activity.is_none_or(|a| a == entry.id());
         if hit {
-            targets.push(id.clone());
+            targets.push(entry.clone());
         }
         !hit
     });
-    let mut handlers = Vec::new();
-    for activity in targets.iter().rev() {
-        let handler = def
-            .node_by_id(activity)
-            .and_then(|n| def.node(n).compensation_handler)
-            .map(|h| def.node(h).id.clone());
-        if let Some(handler) = handler {
-            run.state.agenda.push_back(Action::Activate {
-                scope,
-                element_id: handler.clone(),
-            });
-            handlers.push(handler);
+    let mut started = Vec::new();
+    for target in targets.into_iter().rev() {
+        match target {
+            Compensable::Activity(activity) => {
+                let handler = def
+                    .node_by_id(&activity)
+                    .and_then(|n| def.node(n).compensation_handler)
+                    .map(|h| def.node(h).id.clone());
+                if let Some(handler) = handler {
+                    run.state.agenda.push_back(Action::Activate {
+                        scope,
+                        element_id: handler.clone(),
+                    });
+                    started.push(handler);
+                }
+            }
+            Compensable::Scope { id, inner } => {
+                run.state.agenda.push_back(Action::Compensate {
+                    scope,
+                    element_id: id.clone(),
+                    inner,
+                });
+                started.push(id);
+            }
         }
     }
-    if handlers.is_empty() || !compensate.wait_for_completion {
-        return Activation::Complete;
+    started
+}
+
+/// Activates a sub-process instance `key` re-created to compensate: runs its compensation event
+/// sub-process, else compensates what completed inside it; it completes when that is done.
+pub fn activate_recreated(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Activation {
+    if let Some(instance) = run.state.elements.get_mut(&key) {
+        instance.variables.get_or_insert_with(serde_json::Map::new);
     }
-    if let Some(thrower) = run.state.elements.get_mut(&key) {
-        thrower.compensating = handlers;
+    if let Some(esp) = compensation_event_sub_process(run, node) {
+        if let Some(instance) = run.state.elements.get_mut(&key) {
+            instance.compensable.clear();
+        }
+        run.state.agenda.push_back(Action::Activate {
+            scope: key,
+            element_id: esp,
+        });
+        return Activation::Wait;
     }
-    Activation::Wait
+    if start(run, key, None).is_empty() {
+        Activation::Complete
+    } else {
+        Activation::Wait
+    }
+}
+
+/// The compensation event sub-process directly in sub-process `node`, by BPMN id.
+fn compensation_event_sub_process(run: &Run<'_>, node: &FlowNode) -> Option<String> {
+    let def = run.def;
+    let scope = inner_scope(node)?;
+    def.get_scope(scope)?
+        .event_sub_processes
+        .iter()
+        .find(|esp| {
+            let FlowNodeKind::EventSubProcess { scope } = &def.node(**esp).kind else {
+                return false;
+            };
+            def.get_scope(*scope)
+                .and_then(|s| s.start_events.first())
+                .is_some_and(|start| {
+                    matches!(
+                        def.node(*start).kind,
+                        FlowNodeKind::StartEvent {
+                            trigger: EventTrigger::Compensation(_),
+                            ..
+                        }
+                    )
+                })
+        })
+        .map(|esp| def.node(*esp).id.clone())
+}
+
+/// True when element instance `key` is an event sub-process started by a compensation start
+/// event.
+fn is_compensation_event_sub_process(run: &Run<'_>, key: ElementKey) -> bool {
+    let def = run.def;
+    let Some(node) = run
+        .state
+        .elements
+        .get(&key)
+        .and_then(|e| def.node_by_id(&e.element_id))
+    else {
+        return false;
+    };
+    let FlowNodeKind::EventSubProcess { scope } = &def.node(node).kind else {
+        return false;
+    };
+    def.get_scope(*scope)
+        .and_then(|s| s.start_events.first())
+        .is_some_and(|start| {
+            matches!(
+                def.node(*start).kind,
+                FlowNodeKind::StartEvent {
+                    trigger: EventTrigger::Compensation(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// The scope of a sub-process (embedded, transaction or ad-hoc).
+fn inner_scope(node: &FlowNode) -> Option<ScopeIdx> {
+    match &node.kind {
+        FlowNodeKind::SubProcess { scope } => Some(*scope),
+        FlowNodeKind::AdHocSubProcess(ad_hoc) => Some(ad_hoc.scope),
+        _ => None,
+    }
 }

@@ -1,7 +1,7 @@
 //! End events: none (ends the path), terminate (ends every path of its scope), error (throws a
 //! BPMN error to the nearest matching catch event), escalation (throws an escalation, then
-//! ends the path unless an interrupting catch ended it first) and signal (broadcasts it, then
-//! ends the path).
+//! ends the path unless an interrupting catch ended it first), signal (broadcasts it, then
+//! ends the path), compensation and cancel (cancels its transaction, see `transaction`).
 
 use keel_bpmn::EventTrigger;
 
@@ -31,9 +31,7 @@ pub fn activate(
             if let Some(instance) = run.state.elements.get_mut(&scope) {
                 instance.joins.clear();
             }
-            run.state.agenda.retain(|a| {
-                !matches!(a, crate::runtime::state::Action::Activate { scope: s, .. } if *s == scope)
-            });
+            run.state.agenda.retain(|a| a.activates_in() != Some(scope));
             run.mark_terminated(scope);
             Ok(Activation::Complete)
         }
@@ -66,9 +64,11 @@ pub fn activate(
             super::signal_event::throw(run, key, signal)?;
             Ok(Activation::Complete)
         }
+        EventTrigger::Cancel => Ok(super::transaction::cancel(run, key)),
         EventTrigger::None
         | EventTrigger::Message(_)
         | EventTrigger::Timer(_)
-        | EventTrigger::Link(_) => Ok(Activation::Complete),
+        | EventTrigger::Link(_)
+        | EventTrigger::Conditional(_) => Ok(Activation::Complete),
     }
 }

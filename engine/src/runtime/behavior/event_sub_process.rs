@@ -115,7 +115,7 @@ pub fn is_start(def: &ProcessDefinition, node: NodeIdx) -> bool {
 
 /// The scope whose instance is `key` (the process, a sub-process or an event sub-process
 /// instance); `None` for other elements and for multi-instance bodies.
-fn scope_of(run: &Run<'_>, key: ElementKey) -> Option<ScopeIdx> {
+pub fn scope_of(run: &Run<'_>, key: ElementKey) -> Option<ScopeIdx> {
     if key == ROOT_KEY {
         return Some(ScopeIdx::ROOT);
     }
@@ -128,6 +128,7 @@ fn scope_of(run: &Run<'_>, key: ElementKey) -> Option<ScopeIdx> {
         FlowNodeKind::SubProcess { scope } | FlowNodeKind::EventSubProcess { scope } => {
             Some(*scope)
         }
+        FlowNodeKind::AdHocSubProcess(ad_hoc) => Some(ad_hoc.scope),
         _ => None,
     }
 }

@@ -1,5 +1,5 @@
-//! Intermediate catch events: wait for a message, a timer or a signal, then continue. The subscription and
-//! timer helpers here are shared with boundary events.
+//! Intermediate catch events: wait for a message, a timer, a signal or a condition, then
+//! continue. The subscription and timer helpers here are shared with boundary events.
 
 use keel_bpmn::{EventTrigger, FlowNode, MessageRef, TimerDefinition};
 
@@ -17,6 +17,15 @@ pub fn activate(
     node: &FlowNode,
     trigger: &EventTrigger,
 ) -> Result<Activation, Failure> {
+    // A conditional catch event whose condition already holds passes at once.
+    if let EventTrigger::Conditional(conditional) = trigger {
+        let holds = super::conditional_event::holds(run, key, &node.id, conditional)?;
+        return Ok(if holds {
+            Activation::Complete
+        } else {
+            Activation::Wait
+        });
+    }
     // A link catch event (and any event without a wait) is a pass-through.
     if open_wait(run, key, &node.id, trigger, false)? {
         Ok(Activation::Wait)
@@ -43,12 +52,15 @@ pub fn open_wait(
         EventTrigger::Signal(signal) => {
             super::signal_event::open_subscription(run, owner, element_id, signal)?
         }
+        // Evaluated once the run settles, and again whenever variables change.
+        EventTrigger::Conditional(_) => run.conditions_opened.push(owner),
         EventTrigger::None
         | EventTrigger::Terminate
         | EventTrigger::Error(_)
         | EventTrigger::Link(_)
         | EventTrigger::Escalation(_)
-        | EventTrigger::Compensation(_) => return Ok(false),
+        | EventTrigger::Compensation(_)
+        | EventTrigger::Cancel => return Ok(false),
     }
     Ok(true)
 }

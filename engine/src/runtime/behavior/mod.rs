@@ -2,10 +2,12 @@
 //! when it completes. One file per element kind; dispatch is an exhaustive `match` over
 //! [`FlowNodeKind`] with no catch-all arm, so a new kind does not compile until it is handled.
 
+pub mod ad_hoc_sub_process;
 pub mod boundary_event;
 pub mod call_activity;
 pub mod compensation;
 pub mod complex_gateway;
+pub mod conditional_event;
 mod end_event;
 mod escalation;
 pub mod event_based_gateway;
@@ -20,6 +22,7 @@ mod script_task;
 mod signal_event;
 mod sub_process;
 pub mod timer_cycle;
+pub mod transaction;
 mod user_task;
 
 use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
@@ -50,6 +53,10 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
             boundary_event::subscribe(run, key, flow_node)?;
         }
         return Ok(activation);
+    }
+    // A sub-process re-created to compensate: no start event, no boundary events.
+    if run.state.elements.get(&key).is_some_and(|e| e.compensation) {
+        return Ok(compensation::activate_recreated(run, key, flow_node));
     }
     let activation = match &flow_node.kind {
         FlowNodeKind::StartEvent { .. } => Activation::Complete,
@@ -96,6 +103,7 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
         }
         FlowNodeKind::CallActivity(call) => call_activity::activate(run, key, flow_node, call)?,
         FlowNodeKind::SubProcess { scope } => sub_process::activate(run, key, *scope)?,
+        FlowNodeKind::AdHocSubProcess(ad_hoc) => ad_hoc_sub_process::activate(run, key, ad_hoc)?,
         FlowNodeKind::EventSubProcess { scope } => event_sub_process::activate(run, key, *scope)?,
         // Deployment refuses executable processes with unsupported elements; a state that
         // reaches one anyway stops with an incident instead of guessing.
@@ -145,6 +153,7 @@ pub fn outgoing(
         | FlowNodeKind::ReceiveTask(_)
         | FlowNodeKind::ScriptTask(_)
         | FlowNodeKind::SubProcess { .. }
+        | FlowNodeKind::AdHocSubProcess(_)
         | FlowNodeKind::EventSubProcess { .. }
         | FlowNodeKind::CallActivity(_)
         | FlowNodeKind::Unsupported { .. } => uncontrolled_outgoing(run, key, flow_node),
@@ -161,6 +170,7 @@ pub fn owns_work(def: &ProcessDefinition, node: &FlowNode) -> bool {
         FlowNodeKind::SubProcess { scope } | FlowNodeKind::EventSubProcess { scope } => {
             event_sub_process::has_waits(def, *scope)
         }
+        FlowNodeKind::AdHocSubProcess(ad_hoc) => event_sub_process::has_waits(def, ad_hoc.scope),
         FlowNodeKind::JobTask(_)
         | FlowNodeKind::UserTask(_)
         | FlowNodeKind::IntermediateCatchEvent { .. }
