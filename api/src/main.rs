@@ -6,7 +6,7 @@ use clap::Parser;
 
 /// mimalloc instead of the system allocator: the engine allocates many short-lived strings and
 /// JSON values per trigger, and glibc's malloc spent about a third of a benchmark run
-/// consolidating and searching free lists (see docs/decisions/0009).
+/// consolidating and searching free lists (docs/decisions/0003).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -57,6 +57,9 @@ pub struct Batch<'c> {
     pub step_budget: u32,
     defs: &'c DefinitionCache,
     cache: &'c std::sync::Mutex<super::InstanceCache>,
+    job_cache: &'c std::sync::Mutex<super::job_cache::JobCache>,
+    /// What this batch did to job rows, for the job cache after the commit (SQLite).
+    pub job_changes: super::job_cache::JobChanges,
     /// Element instances whose work this batch deleted: (instance id, element key).
     removed: HashSet<(String, i64)>,
     /// Instance rows read (not yet changed) in this batch.
@@ -84,6 +87,7 @@ impl<'c> Batch<'c> {
         conn: &'c mut WriteTx,
         defs: &'c DefinitionCache,
         cache: &'c std::sync::Mutex<super::InstanceCache>,
+        job_cache: &'c std::sync::Mutex<super::job_cache::JobCache>,
         now: Timestamp,
         step_budget: u32,
     ) -> Result<Batch<'c>> {
@@ -95,6 +99,8 @@ impl<'c> Batch<'c> {
             step_budget,
             defs,
             cache,
+            job_cache,
+            job_changes: super::job_cache::JobChanges::default(),
             removed: HashSet::new(),
             loaded: HashMap::new(),
             jobs: HashMap::new(),
@@ -233,7 +239,12 @@ impl<'c> Batch<'c> {
 
     /// Loads, in one query, the job rows this batch will need, then their instances.
     pub async fn prefetch_jobs(&mut self, ids: &[String]) -> Result<()> {
-        for chunk in crate::store::statement_chunks(ids, 512) {
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !self.take_cached_job(id))
+            .cloned()
+            .collect();
+        for chunk in crate::store::statement_chunks(&missing, 512) {
             let sql = format!(
                 "SELECT * FROM jobs WHERE id IN ({}){}",
                 placeholders(self.conn.dialect(), chunk.len(), 1),
@@ -253,8 +264,8 @@ impl<'c> Batch<'c> {
 
     /// The job row `id` as stored (this batch's own job updates are re-read).
     pub async fn job(&mut self, id: &str) -> Result<Option<JobRow>> {
-        if let Some(row) = self.jobs.get(id) {
-            return Ok(Some(row.clone()));
+        if self.jobs.contains_key(id) || self.take_cached_job(id) {
+            return Ok(self.jobs.get(id).cloned());
         }
         let lock = self.conn.dialect().for_update();
         let row: Option<JobRow> = built(format!("SELECT * FROM jobs WHERE id = $1{lock}"))
@@ -267,9 +278,42 @@ impl<'c> Batch<'c> {
         Ok(row)
     }
 
-    /// Drops a cached job row after this batch changed it.
+    /// Copies job `id` from the writer's job cache into this batch, if it is there (SQLite
+    /// only: on PostgreSQL rows are always read, and locked).
+    fn take_cached_job(&mut self, id: &str) -> bool {
+        if self.conn.dialect() != crate::store::Dialect::Sqlite {
+            return false;
+        }
+        let row = self
+            .job_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(id).cloned());
+        match row {
+            Some(row) => {
+                self.jobs.insert(row.id.clone(), row);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records the rows an activation locked: later commands of this batch see them as they
+    /// are now, and the job cache takes them once committed (SQLite).
+    pub fn remember_locked(&mut self, rows: &[JobRow]) {
+        for row in rows {
+            self.jobs.insert(row.id.clone(), row.clone());
+        }
+        if self.conn.dialect() == crate::store::Dialect::Sqlite {
+            self.job_changes.locked.extend(rows.iter().cloned());
+        }
+    }
+
+    /// Drops a job row read earlier after this batch changed it (here and, once committed,
+    /// in the writer's job cache).
     pub fn forget_job(&mut self, id: &str) {
         self.jobs.remove(id);
+        self.job_changes.changed.push(id.to_owned());
     }
 
     /// True when this batch already deleted the work of that element instance.
@@ -499,9 +543,12 @@ impl<'c> Batch<'c> {
                     business_key: row.business_key.clone(),
                     created_at: self.now_ms,
                 }),
-                Effect::CancelWork { key } => {
+                Effect::CancelWork { key, work } => {
                     let k = i64::from(*key);
-                    self.writes.cancelled.push((row.id.clone(), k));
+                    self.writes.cancelled.push((row.id.clone(), k, *work));
+                    if work.contains(crate::runtime::Work::JOBS) {
+                        self.job_changes.cancelled.push((row.id.clone(), k));
+                    }
                     self.removed.insert((row.id.clone(), k));
                 }
                 Effect::RaiseIncident {

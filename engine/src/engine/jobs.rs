@@ -217,13 +217,13 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     .fetch_all(&mut *batch.conn)
     .await?;
     batch.jobs_activated += rows.len() as u64;
+    batch.remember_locked(&rows);
     // `RETURNING` follows no order: hand jobs out oldest first (ids are time-ordered UUIDv7).
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let ids: Vec<String> = rows.iter().map(|r| r.instance_id.clone()).collect();
     batch.prefetch_instances(&ids).await?;
     let mut jobs = Vec::with_capacity(rows.len());
     for row in rows {
-        batch.forget_job(&row.id);
         if batch.is_removed(&row.instance_id, row.element_key) {
             continue;
         }

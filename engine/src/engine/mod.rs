@@ -11,6 +11,7 @@ mod deploy;
 mod follow_up;
 mod incidents;
 mod instances;
+mod job_cache;
 mod jobs;
 mod messages;
 mod signals;
@@ -84,6 +85,8 @@ pub(crate) struct Shared {
     /// Committed rows of running instances, kept by the writer. Sound because this process is
     /// the only writer of instance rows (SQLite: the file lock of `keel serve`).
     pub instances: std::sync::Mutex<InstanceCache>,
+    /// Committed rows of jobs this writer locked (SQLite only, see `job_cache`).
+    pub jobs: std::sync::Mutex<job_cache::JobCache>,
 }
 
 /// A bounded map of committed instance rows (the writer's read cache).
@@ -222,6 +225,7 @@ impl Engine {
             config,
             jobs_notify: Notify::new(),
             instances: std::sync::Mutex::new(InstanceCache::default()),
+            jobs: std::sync::Mutex::new(job_cache::JobCache::default()),
         });
         let (tx, rx) = mpsc::channel(4096);
         spawn_writer(shared.clone(), rx)?;

@@ -99,6 +99,9 @@ async fn process(shared: &Shared, commands: Vec<Command>) {
                     }
                 }
             }
+            if let Ok(mut jobs) = shared.jobs.lock() {
+                jobs.apply(effects.job_changes);
+            }
             for (kind, n) in &effects.triggers {
                 metrics::counter!("keel_triggers_total", "kind" => kind.clone()).increment(*n);
             }
@@ -131,6 +134,7 @@ struct Committed {
     jobs_activated: u64,
     instances: Vec<crate::store::rows::InstanceRow>,
     states: std::collections::HashMap<String, (i64, Arc<crate::runtime::InstanceState>)>,
+    job_changes: super::job_cache::JobChanges,
 }
 
 async fn run_batch(
@@ -146,6 +150,7 @@ async fn run_batch(
             &mut tx,
             &shared.defs,
             &shared.instances,
+            &shared.jobs,
             now,
             shared.config.step_budget,
         )
@@ -211,6 +216,7 @@ async fn run_batch(
             jobs_activated: batch.jobs_activated,
             instances: batch.writes.take_instances(),
             states: batch.take_states(),
+            job_changes: std::mem::take(&mut batch.job_changes),
         }
     };
     crate::failpoint::hit("writer_before_commit").map_err(crate::store::Error::from)?;

@@ -9,6 +9,44 @@ pub const SIGNAL_PREFIX: &str = "signal:";
 
 use super::state::ElementKey;
 
+/// The kinds of persisted work an element instance can own: jobs, user tasks, timers and
+/// message (or signal) subscriptions. Cancelling an element instance only looks in the tables of
+/// its kinds, so completing a service task deletes its job without probing three other tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Work(u8);
+
+impl Work {
+    /// Nothing.
+    pub const NONE: Work = Work(0);
+    /// Jobs (service, send, business-rule tasks...).
+    pub const JOBS: Work = Work(1);
+    /// User tasks.
+    pub const USER_TASKS: Work = Work(2);
+    /// Timers.
+    pub const TIMERS: Work = Work(4);
+    /// Message and signal subscriptions.
+    pub const SUBSCRIPTIONS: Work = Work(8);
+    /// What event waits use: timers and subscriptions.
+    pub const EVENTS: Work = Work(4 | 8);
+    /// Every kind.
+    pub const ALL: Work = Work(1 | 2 | 4 | 8);
+
+    /// Both sets.
+    pub const fn with(self, other: Work) -> Work {
+        Work(self.0 | other.0)
+    }
+
+    /// True when every kind of `other` is in `self`.
+    pub const fn contains(self, other: Work) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// True for [`Work::NONE`].
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 /// Work for the shell to persist or cancel, in the same transaction as the new state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -89,6 +127,8 @@ pub enum Effect {
     CancelWork {
         /// Owning element instance.
         key: ElementKey,
+        /// The kinds of rows it can own (a superset): the shell looks only there.
+        work: Work,
     },
     /// Raise an incident on element instance `key`.
     RaiseIncident {

@@ -17,7 +17,9 @@ use super::state::{
     LoopState, OpenIncident, ROOT_KEY,
 };
 use super::variables::{self, ScopeView};
-use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger};
+use super::{
+    Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger, Work,
+};
 
 /// How a completing element instance goes on.
 enum Ending {
@@ -477,8 +479,9 @@ impl<'a> Run<'a> {
             body: is_body,
             inner: removed.map(|e| e.compensable).unwrap_or_default(),
         };
-        if behavior::owns_work(self.def, flow_node) {
-            self.out.effects.push(Effect::CancelWork { key });
+        let work = behavior::owned_work(self.def, flow_node);
+        if !work.is_empty() {
+            self.out.effects.push(Effect::CancelWork { key, work });
         }
         let element_type = if is_body {
             multi_instance::body_type(flow_node)
@@ -621,7 +624,10 @@ impl<'a> Run<'a> {
         self.state.status = status;
         self.state.agenda.clear();
         if behavior::event_sub_process::has_waits(self.def, ScopeIdx::ROOT) {
-            self.out.effects.push(Effect::CancelWork { key: ROOT_KEY });
+            self.out.effects.push(Effect::CancelWork {
+                key: ROOT_KEY,
+                work: Work::EVENTS,
+            });
         }
         // A called instance that ends by itself completes its call activity.
         if let (Some(parent), InstanceStatus::Completed | InstanceStatus::Terminated) =
@@ -677,7 +683,11 @@ impl<'a> Run<'a> {
         if instance.incident.is_some() {
             self.out.effects.push(Effect::ResolveIncident { key });
         }
-        self.out.effects.push(Effect::CancelWork { key });
+        // Terminated: whatever it may own, in every table (cheap next to the step's other work).
+        self.out.effects.push(Effect::CancelWork {
+            key,
+            work: Work::ALL,
+        });
         let calls = self
             .def
             .node_by_id(&instance.element_id)

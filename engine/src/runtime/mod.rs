@@ -21,7 +21,7 @@ use keel_bpmn::ProcessDefinition;
 pub use behavior::call_activity::MAX_CALL_DEPTH;
 pub use effect::{
     CallSpec, CalledVersion, Effect, Outcome, SIGNAL_PREFIX, Transition, TransitionKind,
-    UserTaskSpec,
+    UserTaskSpec, Work,
 };
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
 pub use timer::{Cycle, TimerError, TimerKind, parse_due};

@@ -13,6 +13,7 @@ use super::rows::{
 use super::sql::{Arg, built, values_clause};
 use super::{Dialect, Result, WriteTx};
 use crate::audit::AuditRecord;
+use crate::runtime::Work;
 
 /// SQLite allows 32,766 bound parameters per statement; stay well below.
 const MAX_PARAMS: usize = 30_000;
@@ -70,8 +71,8 @@ pub struct WriteSet {
     /// Incidents resolved: (instance id, element key, at).
     pub resolved: Vec<(String, i64, i64)>,
     /// Element instances whose jobs, timers and subscriptions are deleted and open tasks
-    /// cancelled: (instance id, element key).
-    pub cancelled: Vec<(String, i64)>,
+    /// cancelled: (instance id, element key, the kinds of work it can own).
+    pub cancelled: Vec<(String, i64, Work)>,
     /// Timers that fired (deleted by id).
     pub deleted_timers: Vec<String>,
     /// Element instances that ended.
@@ -341,18 +342,31 @@ impl WriteSet {
 
     async fn flush_cancelled(&self, tx: &mut WriteTx) -> Result<()> {
         let dialect = tx.dialect();
-        for chunk in statement_chunks(&self.cancelled, MAX_PARAMS / 2) {
-            let values = values_clause(dialect, chunk.len(), 2, 1);
-            for (table, action, only_open) in [
-                ("jobs", "DELETE FROM jobs", false),
-                ("timers", "DELETE FROM timers", false),
-                ("subscriptions", "DELETE FROM subscriptions", false),
-                (
-                    "user_tasks",
-                    "UPDATE user_tasks SET state = 'cancelled'",
-                    true,
-                ),
-            ] {
+        for (table, action, only_open, kind) in [
+            ("jobs", "DELETE FROM jobs", false, Work::JOBS),
+            ("timers", "DELETE FROM timers", false, Work::TIMERS),
+            (
+                "subscriptions",
+                "DELETE FROM subscriptions",
+                false,
+                Work::SUBSCRIPTIONS,
+            ),
+            (
+                "user_tasks",
+                "UPDATE user_tasks SET state = 'cancelled'",
+                true,
+                Work::USER_TASKS,
+            ),
+        ] {
+            // Only element instances that can own rows of this table.
+            let keys: Vec<(&str, i64)> = self
+                .cancelled
+                .iter()
+                .filter(|(_, _, work)| work.contains(kind))
+                .map(|(instance, key, _)| (instance.as_str(), *key))
+                .collect();
+            for chunk in statement_chunks(&keys, MAX_PARAMS / 2) {
+                let values = values_clause(dialect, chunk.len(), 2, 1);
                 let sql = match dialect {
                     // Join the key list to the table's (instance_id, element_key) index and act
                     // on the matching rowids: a row-value `IN (VALUES ...)` alone makes SQLite
@@ -373,7 +387,7 @@ impl WriteSet {
                 };
                 let mut args = Vec::with_capacity(chunk.len() * 2);
                 for (instance, key) in chunk {
-                    args.extend([Arg::from(instance), Arg::from(*key)]);
+                    args.extend([Arg::from(*instance), Arg::from(*key)]);
                 }
                 built(sql).bind_all(args).execute(&mut *tx).await?;
             }

@@ -29,6 +29,7 @@ use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessD
 
 use super::eval::{self, Failure};
 use super::flow::Run;
+use super::effect::Work;
 use super::state::ElementKey;
 
 /// What an activation leads to.
@@ -160,22 +161,35 @@ pub fn outgoing(
     }
 }
 
-/// True when element instances of this node may own jobs, tasks, timers or subscriptions that
-/// must be deleted when they end.
-pub fn owns_work(def: &ProcessDefinition, node: &FlowNode) -> bool {
-    if !node.boundary_events.is_empty() {
-        return true;
-    }
-    match &node.kind {
+/// The kinds of rows an instance of `node` can own (a superset: its own wait, its boundary
+/// events' waits, and the waits of event sub-process start events of its scope).
+pub fn owned_work(def: &ProcessDefinition, node: &FlowNode) -> Work {
+    let boundary = if node.boundary_events.is_empty() {
+        Work::NONE
+    } else {
+        Work::EVENTS
+    };
+    let own = match &node.kind {
         FlowNodeKind::SubProcess { scope } | FlowNodeKind::EventSubProcess { scope } => {
-            event_sub_process::has_waits(def, *scope)
+            if event_sub_process::has_waits(def, *scope) {
+                Work::EVENTS
+            } else {
+                Work::NONE
+            }
         }
-        FlowNodeKind::AdHocSubProcess(ad_hoc) => event_sub_process::has_waits(def, ad_hoc.scope),
-        FlowNodeKind::JobTask(_)
-        | FlowNodeKind::UserTask(_)
-        | FlowNodeKind::IntermediateCatchEvent { .. }
-        | FlowNodeKind::ReceiveTask(_)
-        | FlowNodeKind::EventBasedGateway => true,
+        FlowNodeKind::AdHocSubProcess(ad_hoc) => {
+            if event_sub_process::has_waits(def, ad_hoc.scope) {
+                Work::EVENTS
+            } else {
+                Work::NONE
+            }
+        }
+        FlowNodeKind::JobTask(_) => Work::JOBS,
+        FlowNodeKind::UserTask(_) => Work::USER_TASKS,
+        FlowNodeKind::ReceiveTask(_) => Work::SUBSCRIPTIONS,
+        FlowNodeKind::IntermediateCatchEvent { .. } | FlowNodeKind::EventBasedGateway => {
+            Work::EVENTS
+        }
         FlowNodeKind::StartEvent { .. }
         | FlowNodeKind::EndEvent { .. }
         | FlowNodeKind::IntermediateThrowEvent { .. }
@@ -187,8 +201,9 @@ pub fn owns_work(def: &ProcessDefinition, node: &FlowNode) -> bool {
         | FlowNodeKind::InclusiveGateway(_)
         | FlowNodeKind::ComplexGateway(_)
         | FlowNodeKind::CallActivity(_)
-        | FlowNodeKind::Unsupported { .. } => false,
-    }
+        | FlowNodeKind::Unsupported { .. } => Work::NONE,
+    };
+    own.with(boundary)
 }
 
 /// Outgoing flows of an activity or event: every flow without a condition and every flow whose
