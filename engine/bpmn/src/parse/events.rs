@@ -1,8 +1,8 @@
 //! Event elements → [`FlowNodeKind`]: which event definition each event carries, resolved
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
-//! Owns the event matrix: start (none, signal; in an event sub-process message, timer, signal,
-//! error, escalation; process-level message/timer not yet), end (none, terminate, error,
+//! Owns the event matrix: start (none, signal, message, timer; in an event sub-process message,
+//! timer, signal, error, escalation), end (none, terminate, error,
 //! escalation, signal, compensation), intermediate catch (message, timer, link, signal),
 //! intermediate throw (none, link, escalation, signal, compensation), boundary (error, timer,
 //! message, escalation, signal, compensation).
@@ -135,12 +135,23 @@ fn start(
             e,
             "the signal of a process's signal start event needs a fixed name (not an expression)",
         ),
-        EventTrigger::Message(_) | EventTrigger::Timer(_) => {
-            ctx.exec_error(
-                e,
-                format!("{} start event is not supported yet", name(&trigger)),
-            );
-        }
+        EventTrigger::Message(MessageRef {
+            name: Text::Static(_),
+            ..
+        }) => {}
+        EventTrigger::Message(_) => ctx.exec_error(
+            e,
+            "the message of a process's message start event needs a fixed name (not an expression)",
+        ),
+        EventTrigger::Timer(
+            TimerDefinition::Date(Text::Static(_))
+            | TimerDefinition::Duration(Text::Static(_))
+            | TimerDefinition::Cycle(Text::Static(_)),
+        ) => {}
+        EventTrigger::Timer(_) => ctx.exec_error(
+            e,
+            "a process's timer start event needs a fixed timeDate, timeDuration or timeCycle (not an expression): it is scheduled at deployment",
+        ),
         _ => ctx.exec_error(
             e,
             format!("a start event cannot have {}", a_definition(&trigger)),
