@@ -17,6 +17,7 @@ mod events;
 mod gateways;
 mod incidents;
 mod recovery;
+mod starts;
 mod subprocess;
 mod tasks;
 mod user_task;

@@ -116,7 +116,10 @@ async fn unknown_ids_are_404_and_state_conflicts_409() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.json(), json!({"correlated": [], "buffered": true}));
+    assert_eq!(
+        r.json(),
+        json!({"correlated": [], "started": [], "buffered": true})
+    );
 
     api.deploy(&admin, &service_process("svc", "work")).await;
     let instance = api.start(&admin, "svc", json!({})).await;

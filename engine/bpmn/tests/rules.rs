@@ -31,14 +31,43 @@ fn executable_process_needs_exactly_one_none_start_event() {
 }
 
 #[test]
-fn other_start_kinds_are_not_supported_yet() {
-    let parsed = parse_str(&defs(
+fn message_and_timer_start_events_need_no_none_start_event() {
+    let errs = errors(&defs(
+        r#"<message id="m" name="go"/><process id="p"><startEvent id="ms"><messageEventDefinition messageRef="m"/></startEvent>
+<startEvent id="ts"><timerEventDefinition><timeCycle>R/PT1H</timeCycle></timerEventDefinition></startEvent>
+<startEvent id="s"/>
+<sequenceFlow id="f" sourceRef="ms" targetRef="e"/><sequenceFlow id="f2" sourceRef="ts" targetRef="e"/>
+<sequenceFlow id="f3" sourceRef="s" targetRef="e"/><endEvent id="e"/></process>"#,
+    ));
+    assert!(errs.is_empty(), "{errs:?}");
+    let errs = errors(&defs(
         r#"<message id="m" name="go"/><process id="p"><startEvent id="ms"><messageEventDefinition messageRef="m"/></startEvent>
 <sequenceFlow id="f" sourceRef="ms" targetRef="e"/><endEvent id="e"/></process>"#,
     ));
-    let d = error_with(&parsed, "message start event is not supported yet");
+    assert!(errs.is_empty(), "{errs:?}");
+}
+
+#[test]
+fn process_start_events_need_fixed_names_and_values() {
+    let parsed = parse_str(&defs(
+        r#"<message id="m" name="=name"/><message id="m2" name="go"/><process id="p">
+<startEvent id="ms"><messageEventDefinition messageRef="m"/></startEvent>
+<startEvent id="ts"><timerEventDefinition><timeDuration>=wait</timeDuration></timerEventDefinition></startEvent>
+<startEvent id="a"><messageEventDefinition messageRef="m2"/></startEvent>
+<startEvent id="b"><messageEventDefinition messageRef="m2"/></startEvent>
+<sequenceFlow id="f" sourceRef="ms" targetRef="e"/><sequenceFlow id="f2" sourceRef="ts" targetRef="e"/>
+<sequenceFlow id="f3" sourceRef="a" targetRef="e"/><sequenceFlow id="f4" sourceRef="b" targetRef="e"/>
+<endEvent id="e"/></process>"#,
+    ));
+    let d = error_with(&parsed, "message start event needs a fixed name");
     assert_eq!(d.element_id.as_deref(), Some("ms"));
-    error_with(&parsed, "process has no none start event");
+    let d = error_with(&parsed, "timer start event needs a fixed timeDate");
+    assert_eq!(d.element_id.as_deref(), Some("ts"));
+    let d = error_with(
+        &parsed,
+        "message start events a and b wait for the same message 'go'",
+    );
+    assert_eq!(d.element_id.as_deref(), Some("p"));
 }
 
 #[test]

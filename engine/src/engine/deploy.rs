@@ -158,8 +158,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply
             .execute(&mut *batch.conn)
             .await?;
             batch.deployed.push((id.clone(), process.clone()));
-            super::signals::open_start_subscriptions(batch, previous.as_deref(), &id, process)
-                .await?;
+            super::starts::on_deploy(batch, previous.as_deref(), &id, process).await?;
             audit_defs.push(json!({"id": id, "key": row.key, "version": version, "new": true}));
             definitions.push(view(&row));
         }

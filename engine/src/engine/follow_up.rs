@@ -1,7 +1,8 @@
 //! Follow-ups: effects of a step that reach beyond its own instance (a thrown signal; call
 //! activities starting, completing, cancelling their called instances). `Batch::translate` queues
 //! them; after each command the writer runs them here, in the same transaction, until none is
-//! left, then hands buffered messages to the subscriptions the command and its follow-ups opened.
+//! left, then hands buffered messages to the subscriptions the command and its follow-ups opened
+//! and to the message start events that an ended instance held back (`starts::after_ends`).
 //! Follow-ups may cause more follow-ups; signals thrown by follow-ups of one command are bounded
 //! ([`MAX_SIGNALS`]) so processes that keep signalling each other cannot run forever.
 
@@ -11,7 +12,7 @@ use crate::runtime::Effect;
 use crate::store::rows::InstanceRow;
 
 use super::batch::Batch;
-use super::{calls, messages, signals};
+use super::{calls, messages, signals, starts};
 
 /// Most signals thrown by the follow-ups of one command; later ones are dropped (logged).
 pub(crate) const MAX_SIGNALS: usize = 1000;
@@ -49,7 +50,9 @@ pub(crate) async fn after_command(
         run_queued(batch).await?;
         messages::deliver_buffered(batch, from).await?;
         from = batch.writes.subscriptions.len();
-        if batch.follow_ups.is_empty() {
+        // Each start consumes a buffered message: this ends.
+        starts::after_ends(batch).await?;
+        if batch.follow_ups.is_empty() && batch.ended.is_empty() {
             return Ok(());
         }
     }

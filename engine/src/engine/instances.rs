@@ -260,6 +260,21 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
             None => format!("definition {}", request.definition_key),
         })
     })?;
+    let def = batch.definition(&definition_id).await?;
+    if def
+        .get_scope(keel_bpmn::ScopeIdx::ROOT)
+        .and_then(|s| s.none_start)
+        .is_none()
+    {
+        return Err(Error::Invalid {
+            code: "no_none_start_event",
+            message: format!(
+                "process {} has no none start event: it starts only by its message, timer or \
+                 signal start events",
+                request.definition_key
+            ),
+        });
+    }
     let new = NewInstance {
         id: batch.new_id(),
         definition_id,

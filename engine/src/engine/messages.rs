@@ -1,13 +1,17 @@
 //! Message correlation: a message continues every waiting subscription whose name and
-//! correlation key match (at most one per instance); with no match it is buffered for `ttl_ms`
-//! and correlates to the first matching subscription that opens. A repeated `message_id` is
-//! answered with the first result and changes nothing.
+//! correlation key match (at most one per instance), then starts an instance of every process
+//! whose latest version has a message start event for it (`starts`); with no match at all it
+//! is buffered for `ttl_ms` and correlates to the first matching catch subscription that opens
+//! (it starts an instance only when the instance that held back its correlation key ends,
+//! `starts::after_ends`). A repeated `message_id` is answered with the
+//! first result and changes nothing (so one message id starts at most one instance).
 
 use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
+use super::starts::START_EVENT_KEY;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -37,8 +41,11 @@ pub struct CorrelateRequest {
 /// What a message did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CorrelateResult {
-    /// Instances it continued.
+    /// Instances it continued or started.
     pub correlated: Vec<String>,
+    /// Instances it started (at message start events), also in `correlated`.
+    #[serde(default)]
+    pub started: Vec<String>,
     /// It was buffered.
     pub buffered: bool,
 }
@@ -105,7 +112,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         }
     }
     let subscriptions: Vec<SubscriptionRow> = query(
-        "SELECT * FROM subscriptions WHERE message_name = $1 AND \
+        "SELECT * FROM subscriptions WHERE message_name = $1 AND element_key <> $5 AND \
          ((correlation_key IS NOT NULL AND correlation_key = $2) OR \
           (correlation_key IS NULL AND ((business_key IS NOT NULL AND business_key = $3) OR instance_id = $4))) \
          ORDER BY created_at, id",
@@ -114,6 +121,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     .bind(&r.correlation_key)
     .bind(&r.business_key)
     .bind(&r.instance_id)
+    .bind(START_EVENT_KEY)
     .fetch_all(&mut *batch.conn)
     .await?;
     let mut correlated: Vec<String> = Vec::new();
@@ -146,6 +154,9 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             Err(e) => return Err(e),
         }
     }
+    // Then the message start events of the latest versions (Zeebe: both, in this order).
+    let started = super::starts::start_by_message(batch, &r, &op.actor).await?;
+    correlated.extend(started.iter().cloned());
     let mut buffered = false;
     if correlated.is_empty() {
         if r.ttl_ms <= 0 {
@@ -177,6 +188,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     }
     let result = CorrelateResult {
         correlated,
+        started,
         buffered,
     };
     if let Some(id) = &r.message_id {

@@ -15,6 +15,7 @@ mod job_cache;
 mod jobs;
 mod messages;
 mod signals;
+mod starts;
 mod tasks;
 mod timers;
 mod users;
@@ -196,11 +197,13 @@ async fn gauges(shared: &Shared) -> Result<()> {
         .scalar(read)
         .await?;
     let now = shared.config.clock.now().as_millisecond();
-    let oldest_due: Option<i64> =
-        crate::store::query("SELECT MIN(due_at) FROM timers WHERE due_at <= $1")
-            .bind(now)
-            .scalar(read)
-            .await?;
+    let oldest_due: Option<i64> = crate::store::query(
+        "SELECT MIN(due_at) FROM (SELECT due_at FROM timers WHERE due_at <= $1 \
+             UNION ALL SELECT due_at FROM start_timers WHERE due_at <= $1) due",
+    )
+    .bind(now)
+    .scalar(read)
+    .await?;
     metrics::gauge!("keel_incidents_open").set(incidents as f64);
     metrics::gauge!("keel_jobs_ready").set(ready as f64);
     metrics::gauge!("keel_timers_overdue_seconds")

@@ -9,16 +9,16 @@
 //! Subscriptions are rows of `subscriptions` whose `message_name` is `signal:<name>`
 //! (docs/decisions/0008-signal-subscriptions.md); a signal start event's row belongs to its
 //! definition version: `instance_id` is the definition id and `element_key` is
-//! [`START_EVENT_KEY`].
+//! [`START_EVENT_KEY`], opened at deployment by `starts::on_deploy`.
 
 use std::collections::HashSet;
 
-use keel_bpmn::{EventTrigger, FlowNodeKind, ProcessDefinition, ScopeIdx, Text};
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
 use super::instances::{NewInstance, create_instance};
+use super::starts::{START_EVENT_KEY, version_of};
 use super::writer::{Op, Reply};
 use crate::audit::{Actor, audit_value};
 use crate::error::{Error, Result};
@@ -26,9 +26,6 @@ use crate::principal::Principal;
 use crate::runtime::{ElementKey, SIGNAL_PREFIX, Trigger};
 use crate::store::query;
 use crate::store::rows::SubscriptionRow;
-
-/// `element_key` of the subscription row of a process's signal start event.
-pub(crate) const START_EVENT_KEY: i64 = -1;
 
 /// What a broadcast did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -167,12 +164,7 @@ async fn start(
     actor: &Actor,
 ) -> Result<String> {
     let def = batch.definition(&sub.instance_id).await?;
-    let version = sub
-        .instance_id
-        .rsplit(':')
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let version = version_of(&sub.instance_id);
     let new = NewInstance {
         id: batch.new_id(),
         definition_id: sub.instance_id.clone(),
@@ -191,52 +183,4 @@ async fn start(
     };
     let row = create_instance(batch, new, trigger, ctx).await?;
     Ok(row.id)
-}
-
-/// After deploying `definition_id` (a new version of its key, replacing `previous`): the signal
-/// start events of the latest version are the ones that start instances.
-pub(crate) async fn open_start_subscriptions(
-    batch: &mut Batch<'_>,
-    previous: Option<&str>,
-    definition_id: &str,
-    process: &ProcessDefinition,
-) -> Result<()> {
-    if let Some(previous) = previous {
-        query("DELETE FROM subscriptions WHERE instance_id = $1 AND element_key = $2")
-            .bind(previous)
-            .bind(START_EVENT_KEY)
-            .execute(&mut *batch.conn)
-            .await?;
-    }
-    let starts = process
-        .get_scope(ScopeIdx::ROOT)
-        .map(|s| s.start_events.clone())
-        .unwrap_or_default();
-    for start in starts {
-        let node = process.node(start);
-        let FlowNodeKind::StartEvent {
-            trigger: EventTrigger::Signal(signal),
-            ..
-        } = &node.kind
-        else {
-            continue;
-        };
-        // Deployment refuses expressions here.
-        let Text::Static(name) = &signal.name else {
-            continue;
-        };
-        query(
-            "INSERT INTO subscriptions (id, instance_id, element_key, element_id, message_name, \
-             correlation_key, business_key, created_at) VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6)",
-        )
-        .bind(batch.new_id())
-        .bind(definition_id)
-        .bind(START_EVENT_KEY)
-        .bind(&node.id)
-        .bind(format!("{SIGNAL_PREFIX}{name}"))
-        .bind(batch.now_ms)
-        .execute(&mut *batch.conn)
-        .await?;
-    }
-    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Timers: due timer rows fire in batches; each fires once (its row is deleted in the same
 //! transaction as the trigger it caused). A repeating timer (`timeCycle`) is a new row for its
 //! next due time, which the runtime schedules while applying the firing (same transaction).
+//! Timer start events of processes are rows of `start_timers`, fired by `starts::fire` in the
+//! same batch.
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
@@ -67,5 +69,7 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<Reply> {
             Err(e) => return Err(e),
         }
     }
+    // Timer start events of processes (no instance yet) take what is left of the limit.
+    fired += super::starts::fire(batch, limit.saturating_sub(fired).max(1)).await?;
     Ok(Reply::Count(fired))
 }

@@ -47,7 +47,7 @@ pub enum Error {
     /// The element instance has no open incident.
     #[error("element '{0}' has no open incident")]
     NoIncident(String),
-    /// The model has no none start event (deploy validation prevents this).
+    /// The model has no none start event (it starts by messages, timers or signals).
     #[error("process '{0}' has no none start event")]
     NoStartEvent(String),
     /// An error offered by a called instance is caught by nothing here.

@@ -72,6 +72,17 @@ pub struct TimerRow {
     pub created_at: i64,
 }
 
+/// `start_timers`: a timer start event of a definition version.
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct StartTimerRow {
+    pub id: String,
+    pub definition_id: String,
+    pub element_id: String,
+    pub due_at: i64,
+    pub fired: i64,
+    pub created_at: i64,
+}
+
 /// `subscriptions`.
 #[derive(Debug, Clone, FromRow, PartialEq)]
 pub struct SubscriptionRow {

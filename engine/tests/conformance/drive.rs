@@ -8,8 +8,8 @@ use std::sync::Arc;
 use keel_engine::clock::ManualClock;
 use keel_engine::views::JobView;
 use keel_engine::{
-    ActivateRequest, CorrelateRequest, DeployFile, Engine, EngineConfig, FailRequest, Principal,
-    StartRequest, TaskFilter, ThrowErrorRequest,
+    ActivateRequest, CorrelateRequest, DeployFile, Engine, EngineConfig, FailRequest,
+    InstanceFilter, Principal, StartRequest, TaskFilter, ThrowErrorRequest,
 };
 use serde_json::{Map, Value};
 
@@ -122,24 +122,41 @@ async fn drive(dir: &Path, case: &Case, tmp: &Path) -> Result<Run, String> {
         .clone()
         .or(first_process)
         .ok_or("no executable process")?;
-    let started = engine
-        .start_instance(
-            StartRequest {
-                definition_key: key.clone(),
-                variables: case.start.clone(),
-                business_key: Some(BUSINESS_KEY.into()),
-                ..Default::default()
-            },
-            &admin(),
-        )
-        .await
-        .map_err(|e| format!("start {key}: {e}"))?;
     let mut d = Driver {
         engine,
         clock,
-        instance: started.id,
+        instance: String::new(),
         job_types,
         held: Vec::new(),
+    };
+    d.instance = match &case.start_by {
+        None => {
+            d.engine
+                .start_instance(
+                    StartRequest {
+                        definition_key: key.clone(),
+                        variables: case.start.clone(),
+                        business_key: Some(BUSINESS_KEY.into()),
+                        ..Default::default()
+                    },
+                    &admin(),
+                )
+                .await
+                .map_err(|e| format!("start {key}: {e}"))?
+                .id
+        }
+        Some(step) => {
+            let action = step.action()?;
+            let vars = if step.vars.is_empty() {
+                &case.start
+            } else {
+                &step.vars
+            };
+            d.act(&action, None, vars)
+                .await
+                .map_err(|e| format!("start_by ({action:?}): {e}"))?;
+            d.first_instance(&key).await?
+        }
     };
     let result = d.steps(case).await;
     let actual = match result {
@@ -344,6 +361,23 @@ impl Driver {
             }
         }
         Err(format!("no job of type {job_type:?} for {element}"))
+    }
+
+    /// The oldest instance of process `key`.
+    async fn first_instance(&self, key: &str) -> Result<String, String> {
+        let page = self
+            .engine
+            .list_instances(&InstanceFilter {
+                definition_key: Some(key.to_owned()),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        page.items
+            .last()
+            .map(|i| i.id.clone())
+            .ok_or_else(|| format!("start_by started no instance of {key}"))
     }
 
     async fn live_elements(&self, instance: &str) -> Result<Vec<String>, String> {

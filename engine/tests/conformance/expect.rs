@@ -54,6 +54,10 @@ pub struct Case {
     /// Start variables.
     #[serde(default)]
     pub start: Map<String, Value>,
+    /// Start the instance by this step instead of the API start: a `message` (a message start
+    /// event) or an `advance` (a timer start event); the case follows the first instance of the
+    /// process it starts.
+    pub start_by: Option<Step>,
     /// What is done to the instance, in order.
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -262,6 +266,17 @@ pub fn load(path: &Path) -> SourceFile {
                 path.display(),
                 case.label()
             );
+        }
+        if let Some(step) = &case.start_by {
+            match step.action() {
+                Ok(Action::Message(..) | Action::Advance(_)) => {}
+                Ok(other) => panic!(
+                    "{}: {}: start_by is a message or an advance, not {other:?}",
+                    path.display(),
+                    case.label()
+                ),
+                Err(e) => panic!("{}: {}: {e}", path.display(), case.label()),
+            }
         }
         for step in &case.steps {
             if let Err(e) = step.action() {

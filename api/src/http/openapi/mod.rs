@@ -273,7 +273,7 @@ pub fn routes() -> Vec<Route> {
             .role(Role::Worker).body(Payload::Json("ThrowError")).returns(200, Reply::Object("Empty")),
         route(Post, "/api/v1/messages", "Correlate a message", messages::correlate)
             .role(Role::Operator).body(Payload::Json("Message")).returns(200, Reply::Object("Correlated"))
-            .describe("No match: 404 no_subscription, unless ttl_ms > 0 (then buffered). A repeated message_id is ignored."),
+            .describe("Continues every matching waiting subscription, then starts the latest version of every process with a message start event of that name (started instances are in correlated and in started). No match: 404 no_subscription, unless ttl_ms > 0 (then buffered). A repeated message_id is ignored."),
         route(Post, "/api/v1/signals", "Broadcast a signal", messages::broadcast)
             .role(Role::Operator).body(Payload::Json("Signal")).returns(200, Reply::Object("Triggered"))
             .describe("Reaches every open signal catch (intermediate, boundary, event sub-process start) in every instance and starts every process whose latest version has a signal start event of that name; not buffered."),

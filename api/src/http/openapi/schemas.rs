@@ -214,9 +214,9 @@ pub fn components() -> Json {
         (
             "Correlated",
             object(
-                &["correlated", "buffered"],
+                &["correlated", "started", "buffered"],
                 json!({
-                    "correlated": strings(), "buffered": {"type": "boolean"},
+                    "correlated": strings(), "started": strings(), "buffered": {"type": "boolean"},
                 }),
             ),
         ),

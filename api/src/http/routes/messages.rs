@@ -30,6 +30,8 @@ pub struct MessageBody {
 pub struct CorrelateResponse {
     /// Instances the message continued or started.
     pub correlated: Vec<String>,
+    /// Instances it started at message start events (also in `correlated`).
+    pub started: Vec<String>,
     /// The message was buffered for `ttl_ms`.
     pub buffered: bool,
 }
@@ -38,6 +40,7 @@ impl From<CorrelateResult> for CorrelateResponse {
     fn from(r: CorrelateResult) -> Self {
         CorrelateResponse {
             correlated: r.correlated,
+            started: r.started,
             buffered: r.buffered,
         }
     }

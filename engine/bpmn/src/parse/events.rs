@@ -1,8 +1,8 @@
 //! Event elements → [`FlowNodeKind`]: which event definition each event carries, resolved
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
-//! Owns the event matrix: start (none, signal; in an event sub-process message, timer, signal,
-//! conditional, error, escalation, compensation; process-level message/timer/conditional not
+//! Owns the event matrix: start (none, signal, message, timer; in an event sub-process message,
+//! timer, signal, conditional, error, escalation, compensation; process-level conditional not
 //! yet), end (none, terminate, error, escalation, signal, compensation, cancel), intermediate
 //! catch (message, timer, link, signal, conditional), intermediate throw (none, link,
 //! escalation, signal, compensation), boundary (error, timer, message, escalation, signal,
@@ -139,7 +139,24 @@ fn start(
             e,
             "the signal of a process's signal start event needs a fixed name (not an expression)",
         ),
-        EventTrigger::Message(_) | EventTrigger::Timer(_) | EventTrigger::Conditional(_) => {
+        EventTrigger::Message(MessageRef {
+            name: Text::Static(_),
+            ..
+        }) => {}
+        EventTrigger::Message(_) => ctx.exec_error(
+            e,
+            "the message of a process's message start event needs a fixed name (not an expression)",
+        ),
+        EventTrigger::Timer(
+            TimerDefinition::Date(Text::Static(_))
+            | TimerDefinition::Duration(Text::Static(_))
+            | TimerDefinition::Cycle(Text::Static(_)),
+        ) => {}
+        EventTrigger::Timer(_) => ctx.exec_error(
+            e,
+            "a process's timer start event needs a fixed timeDate, timeDuration or timeCycle (not an expression): it is scheduled at deployment",
+        ),
+        EventTrigger::Conditional(_) => {
             ctx.exec_error(
                 e,
                 format!("{} start event is not supported yet", name(&trigger)),

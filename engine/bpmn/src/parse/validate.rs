@@ -25,15 +25,16 @@ pub(crate) fn run(b: &mut Builder<'_, '_>) {
     ends_and_dead_ends(b);
 }
 
-/// An executable process has exactly one none start event at its root (none is needed when it
-/// has a signal start event); each embedded sub-process has exactly one none start event; an
+/// An executable process has at most one none start event at its root, and exactly one unless
+/// it has a signal, message or timer start event (its message start events name distinct
+/// messages); each embedded sub-process has exactly one none start event; an
 /// event sub-process exactly one start event.
 fn starts(b: &mut Builder<'_, '_>) {
     for s in 0..b.scopes.len() {
         let (Some(scope), Some(&e)) = (b.scopes.get(s), b.scope_elems.get(s)) else {
             continue;
         };
-        let nones: Vec<&str> = scope
+        let nones: Vec<String> = scope
             .start_events
             .iter()
             .filter_map(|&n| b.nodes.get(n.0 as usize))
@@ -46,7 +47,7 @@ fn starts(b: &mut Builder<'_, '_>) {
                     }
                 )
             })
-            .map(|n| n.id.as_str())
+            .map(|n| n.id.clone())
             .collect();
         let event_sub = scope
             .owner
@@ -69,22 +70,15 @@ fn starts(b: &mut Builder<'_, '_>) {
             continue; // see `ad_hoc`
         }
         let what = if s == 0 { "process" } else { "sub-process" };
-        // A process started only by signals needs no none start event.
-        let signal_started = s == 0
-            && scope.start_events.iter().any(|&n| {
-                b.nodes.get(n.0 as usize).is_some_and(|n| {
-                    matches!(
-                        &n.kind,
-                        FlowNodeKind::StartEvent {
-                            trigger: EventTrigger::Signal(_),
-                            ..
-                        }
-                    )
-                })
-            });
+        // A process started only by signals, messages or timers needs no none start event.
+        let event_started = s == 0 && scope.start_events.len() > nones.len();
+        if s == 0 {
+            let starts = scope.start_events.clone();
+            duplicate_message_starts(b, &starts, e);
+        }
         let msg = match nones.as_slice() {
             [_] => continue,
-            [] if signal_started => continue,
+            [] if event_started => continue,
             [] => format!("{what} has no none start event (a startEvent without event definition)"),
             many => format!(
                 "{what} has {} none start events ({}); exactly one is allowed",
@@ -93,6 +87,37 @@ fn starts(b: &mut Builder<'_, '_>) {
             ),
         };
         b.ctx.exec_error(e, msg);
+    }
+}
+
+/// Two message start events of one process may not wait for the same message (which one would
+/// start?).
+fn duplicate_message_starts(
+    b: &mut Builder<'_, '_>,
+    starts: &[crate::model::NodeIdx],
+    process: &super::tree::Element,
+) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut problems = Vec::new();
+    for node in starts.iter().filter_map(|&n| b.nodes.get(n.0 as usize)) {
+        let FlowNodeKind::StartEvent {
+            trigger: EventTrigger::Message(m),
+            ..
+        } = &node.kind
+        else {
+            continue;
+        };
+        let name = m.name.source();
+        match seen.iter().find(|(n, _)| *n == name) {
+            Some((_, first)) => problems.push(format!(
+                "message start events {first} and {} wait for the same message '{name}'; each needs its own",
+                node.id
+            )),
+            None => seen.push((name, node.id.as_str())),
+        }
+    }
+    for p in problems {
+        b.ctx.exec_error(process, p);
     }
 }
 
