@@ -11,7 +11,8 @@
 //! and `@n` fires it only on the n-th time the point is reached (default: every time).
 //!
 //! Points: `writer_before_flush`, `writer_before_commit`, `writer_after_commit` (committed,
-//! callers not yet answered).
+//! callers not yet answered); `before_connector_call` (a connector's intent is committed, the
+//! call not made) and `after_connector_call` (the call returned, its result not recorded).
 
 /// True when this build has failpoints compiled in.
 pub const ENABLED: bool = cfg!(feature = "failpoints");

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod connector;
 mod definitions;
 mod engine;
 pub mod error;
@@ -18,8 +19,8 @@ pub mod views;
 pub use engine::AuditFilter;
 pub use engine::{
     ActivateRequest, CorrelateRequest, CorrelateResult, DeployFile, Engine, EngineConfig,
-    FailRequest, InstanceFilter, JobFilter, NewUser, SignalResult, StartRequest, TaskFilter,
-    ThrowErrorRequest, UserView,
+    ExecutorConfig, FailRequest, InstanceFilter, JobFilter, NewUser, SignalResult, StartRequest,
+    TaskFilter, ThrowErrorRequest, UserView,
 };
 pub use error::{Error, Result};
 pub use principal::{Principal, Role};

@@ -9,6 +9,7 @@ mod api_errors;
 mod architecture;
 mod cli;
 mod cluster;
+mod connectors;
 mod definitions;
 mod dialects;
 mod elements;

@@ -48,6 +48,8 @@ pub struct Api {
 impl Api {
     /// A client for `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str, token: Option<String>) -> Api {
+        // reqwest's TLS comes without a provider in this workspace (the engine picks ring).
+        keel_engine::connector::http::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

@@ -8,6 +8,8 @@
 //!   sleeping for fixed times.
 //! - [`audit`] extracts the kinds and transitions of an instance's audit trail for exact
 //!   assertions; [`bpmn`] builds small models.
+//! - [`target::Target`] is a real HTTP server for built-in connectors to call: it counts
+//!   requests by `Idempotency-Key`, deduplicates by it, and answers lookups by key.
 
 // Test-harness code: panicking with a clear message is how a harness reports a broken scenario.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,6 +20,7 @@ pub mod bpmn;
 pub mod cli;
 pub mod poll;
 pub mod server;
+pub mod target;
 
 pub use api::{Api, Resp};
 pub use cli::{CliOutput, keel, keel_bin};

@@ -89,6 +89,12 @@ impl Server {
         self.env.clear();
     }
 
+    /// Drops one variable of the extra environment (e.g. `KEEL_FAILPOINTS`) for the next
+    /// restarts, keeping the others.
+    pub fn remove_env(&mut self, name: &str) {
+        self.env.retain(|(k, _)| k != name);
+    }
+
     /// Waits until the process exits by itself (a crash); true when it did within `timeout`.
     pub async fn wait_for_exit(&mut self, timeout: Duration) -> bool {
         let until = Instant::now() + timeout;
@@ -170,6 +176,7 @@ impl Server {
 
     /// Polls `/health` until it answers 200 (true) or the process exits (false).
     async fn wait_healthy(&mut self) -> bool {
+        keel_engine::connector::http::install_crypto_provider();
         let http = reqwest::Client::new();
         let until = Instant::now() + Duration::from_secs(20);
         loop {

@@ -476,3 +476,41 @@ fn camunda_job_priority_must_be_a_number() {
         r#"<manualTask id="a" camunda:jobPriority="7" camunda:asyncAfter="true" camunda:exclusive="false"/>"#,
     ));
 }
+
+#[test]
+fn camunda_failed_job_retry_time_cycle() {
+    let p = clean(&around(
+        r#"<serviceTask id="a" camunda:type="external" camunda:topic="keel:http"><extensionElements>
+<camunda:failedJobRetryTimeCycle>R5/PT10S</camunda:failedJobRetryTimeCycle>
+</extensionElements></serviceTask>"#,
+    ));
+    let cycle = job(&p).retry_cycle.clone().expect("a retry cycle");
+    assert_eq!(cycle.retries(), 5);
+    assert_eq!(cycle.backoff_ms, vec![10_000; 5]);
+    let p = clean(&around(
+        r#"<serviceTask id="a" camunda:type="external" camunda:topic="t"><extensionElements>
+<camunda:failedJobRetryTimeCycle>PT1S, PT1M,P1D</camunda:failedJobRetryTimeCycle>
+</extensionElements></serviceTask>"#,
+    ));
+    let cycle = job(&p).retry_cycle.clone().expect("a retry cycle");
+    assert_eq!(cycle.backoff_ms, vec![1_000, 60_000, 86_400_000]);
+    // Three retries left: the first retry waits the first entry; then the second, the third.
+    assert_eq!(cycle.backoff_for(2), 1_000);
+    assert_eq!(cycle.backoff_for(1), 60_000);
+    assert_eq!(cycle.backoff_for(0), 86_400_000);
+    for bad in [
+        "R5",
+        "R/PT10S",
+        "Rx/PT1S",
+        "every ten seconds",
+        "PT1S,soon",
+        "",
+    ] {
+        let parsed = parse_str(&around(&format!(
+            r#"<serviceTask id="a" camunda:type="external" camunda:topic="t"><extensionElements>
+<camunda:failedJobRetryTimeCycle>{bad}</camunda:failedJobRetryTimeCycle>
+</extensionElements></serviceTask>"#
+        )));
+        error_with(&parsed, "camunda:failedJobRetryTimeCycle");
+    }
+}

@@ -71,14 +71,14 @@ pub(crate) struct CompleteOp {
 
 pub(crate) struct FailOp {
     pub(crate) job_id: String,
-    request: FailRequest,
-    actor: Actor,
+    pub(super) request: FailRequest,
+    pub(super) actor: Actor,
 }
 
 pub(crate) struct ThrowOp {
     pub(crate) job_id: String,
-    request: ThrowErrorRequest,
-    actor: Actor,
+    pub(super) request: ThrowErrorRequest,
+    pub(super) actor: Actor,
 }
 
 impl Engine {
@@ -252,7 +252,11 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
 }
 
 /// The job, locked by `worker` with an unexpired lock.
-async fn locked_job(batch: &mut Batch<'_>, job_id: &str, worker: &str) -> Result<JobRow> {
+pub(super) async fn locked_job(
+    batch: &mut Batch<'_>,
+    job_id: &str,
+    worker: &str,
+) -> Result<JobRow> {
     let row = batch.job(job_id).await?;
     let row = row
         .filter(|r| !batch.is_removed(&r.instance_id, r.element_key))
@@ -270,11 +274,11 @@ async fn locked_job(batch: &mut Batch<'_>, job_id: &str, worker: &str) -> Result
     Ok(row)
 }
 
-fn key_of(row: &JobRow) -> ElementKey {
+pub(super) fn key_of(row: &JobRow) -> ElementKey {
     ElementKey::try_from(row.element_key).unwrap_or(0)
 }
 
-fn ctx(actor: Actor, row: &JobRow, worker: &str) -> ApplyCtx {
+pub(super) fn ctx(actor: Actor, row: &JobRow, worker: &str) -> ApplyCtx {
     let mut ctx = ApplyCtx::new(actor);
     ctx.element_id = Some(row.element_id.clone());
     ctx.job_id = Some(row.id.clone());

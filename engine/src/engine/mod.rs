@@ -7,7 +7,9 @@
 
 mod batch;
 mod calls;
+mod connector_ops;
 mod deploy;
+mod executor;
 mod follow_up;
 mod incidents;
 mod instances;
@@ -27,6 +29,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 pub use deploy::DeployFile;
+pub use executor::ExecutorConfig;
 pub use instances::{InstanceFilter, StartRequest};
 pub use jobs::{ActivateRequest, FailRequest, JobFilter, ThrowErrorRequest};
 pub use messages::{CorrelateRequest, CorrelateResult};

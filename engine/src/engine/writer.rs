@@ -38,6 +38,7 @@ pub(crate) enum Op {
     Resolve(incidents::ResolveOp),
     FireTimers(usize),
     AddUser(users::AddUserOp),
+    Connector(super::connector_ops::ConnectorOp),
 }
 
 /// What the writer answers.
@@ -50,6 +51,7 @@ pub(crate) enum Reply {
     Signalled(signals::SignalResult),
     Count(usize),
     User(users::UserView, String),
+    Intent(super::connector_ops::IntentReply),
     Empty,
 }
 
@@ -243,5 +245,6 @@ async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
         Op::Resolve(op) => incidents::resolve(batch, op).await,
         Op::FireTimers(limit) => timers::fire(batch, limit).await,
         Op::AddUser(op) => users::add(batch, op).await,
+        Op::Connector(op) => super::connector_ops::execute(batch, op).await,
     }
 }

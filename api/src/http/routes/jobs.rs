@@ -53,7 +53,7 @@ pub async fn list(
 }
 
 /// Prefix of job types reserved for built-in connectors.
-pub const RESERVED_PREFIX: &str = "keel:";
+pub const RESERVED_PREFIX: &str = keel_engine::connector::RESERVED_PREFIX;
 /// Jobs per activation when `max_jobs` is absent.
 pub const DEFAULT_MAX_JOBS: i64 = 10;
 /// Lock duration when `lock_ms` is absent.
@@ -177,6 +177,7 @@ pub async fn fail(
         retry_backoff_ms: body.retry_backoff_ms.unwrap_or(0),
     };
     state.engine.fail_job(&id, request, &caller).await?;
+    metrics::counter!("keel_jobs_failed_total", "type" => "worker").increment(1);
     Ok(empty_ok())
 }
 

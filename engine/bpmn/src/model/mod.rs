@@ -22,7 +22,7 @@ pub use event::{
 pub use flow_node::{AdHocSubProcess, ElementType, FlowNode, FlowNodeKind, Mapping};
 pub use gateway::{ComplexGateway, InclusiveGateway};
 pub use multi_instance::{MultiInstance, StandardLoop};
-pub use task::{JobTask, ScriptTask, UserTask};
+pub use task::{JobTask, RetryCycle, ScriptTask, UserTask};
 
 use crate::expression::Expression;
 

@@ -10,7 +10,7 @@ use super::context::Ctx;
 use super::expr;
 use super::tree::{Element, Ns};
 use crate::expression::{Expression, Text};
-use crate::model::{FlowNodeKind, JobTask, Mapping, UserTask};
+use crate::model::{FlowNodeKind, JobTask, Mapping, RetryCycle, UserTask};
 
 const USE_INSTEAD: &str =
     "use a job worker (zeebe:taskDefinition type, or camunda:type=\"external\" camunda:topic)";
@@ -124,10 +124,14 @@ pub(crate) fn job_task(ctx: &mut Ctx<'_, '_>, e: &Element) -> FlowNodeKind {
             None => ctx.exec_error(e, "zeebe:header has no key"),
         }
     }
+    let retry_cycle = find(&exts, &Ns::Camunda, "failedJobRetryTimeCycle")
+        .map(|c| c.text.clone())
+        .and_then(|v| ctx.ok(e, RetryCycle::parse(&v)));
     FlowNodeKind::JobTask(JobTask {
         job_type: job_type.unwrap_or(Text::Static(String::new())),
         retries,
         headers,
+        retry_cycle,
     })
 }
 

@@ -21,7 +21,10 @@ pub fn activate(
 ) -> Result<Activation, Failure> {
     let job_type = eval::text(run.state, key, &run.now, &task.job_type, "job type")?;
     let retries = match &task.retries {
-        None => DEFAULT_RETRIES,
+        None => task
+            .retry_cycle
+            .as_ref()
+            .map_or(DEFAULT_RETRIES, keel_bpmn::RetryCycle::retries),
         Some(text) => {
             let value = eval::text(run.state, key, &run.now, text, "retries")?;
             value
