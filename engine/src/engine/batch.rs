@@ -288,11 +288,7 @@ impl<'c> Batch<'c> {
         if self.conn.dialect() != crate::store::Dialect::Sqlite {
             return false;
         }
-        let row = self
-            .job_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(id).cloned());
+        let row = self.job_cache.lock().ok().and_then(|c| c.get(id).cloned());
         match row {
             Some(row) => {
                 self.jobs.insert(row.id.clone(), row);

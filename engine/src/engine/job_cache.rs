@@ -103,8 +103,14 @@ mod tests {
             cancelled: vec![("i1".into(), 2), ("i3".into(), 1)],
         });
         assert!(cache.get("a").is_none(), "changed by id");
-        assert!(cache.get("b").is_none(), "its element instance was cancelled");
+        assert!(
+            cache.get("b").is_none(),
+            "its element instance was cancelled"
+        );
         assert!(cache.get("c").is_some());
-        assert!(cache.get("d").is_none(), "locked, then cancelled in the same batch");
+        assert!(
+            cache.get("d").is_none(),
+            "locked, then cancelled in the same batch"
+        );
     }
 }

@@ -17,9 +17,7 @@ use super::state::{
     LoopState, OpenIncident, ROOT_KEY,
 };
 use super::variables::{self, ScopeView};
-use super::{
-    Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger, Work,
-};
+use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger, Work};
 
 /// How a completing element instance goes on.
 enum Ending {

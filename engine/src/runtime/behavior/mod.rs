@@ -27,9 +27,9 @@ mod user_task;
 
 use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
 
+use super::effect::Work;
 use super::eval::{self, Failure};
 use super::flow::Run;
-use super::effect::Work;
 use super::state::ElementKey;
 
 /// What an activation leads to.
