@@ -820,6 +820,30 @@ async fn script_tasks_in_other_languages_are_deploy_errors() {
     );
 }
 
+#[tokio::test]
+async fn unknown_builtin_connector_types_are_deploy_errors() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<startEvent id="start"/>"#.to_owned(),
+        r#"<serviceTask id="mail"><extensionElements><zeebe:taskDefinition type="keel:mail"/></extensionElements></serviceTask>"#
+            .to_owned(),
+        flow("start", "mail"),
+    ];
+    assert_eq!(
+        h.deploy_errors(&model("mailer", &body.join("\n"))).await,
+        [
+            "job type \"keel:mail\" is reserved for built-in connectors and names none (built in: keel:http)"
+        ]
+    );
+    let body = [
+        r#"<startEvent id="start"/>"#.to_owned(),
+        r#"<serviceTask id="call"><extensionElements><zeebe:taskDefinition type="keel:http"/></extensionElements></serviceTask>"#
+            .to_owned(),
+        flow("start", "call"),
+    ];
+    h.deploy(&model("caller", &body.join("\n"))).await;
+}
+
 // ----- link events, undefined and manual tasks --------------------------------------------------
 
 #[tokio::test]

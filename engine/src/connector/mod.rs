@@ -19,6 +19,10 @@ use sha2::{Digest, Sha256};
 /// Prefix of the job types run by the engine itself; refused by the worker API.
 pub const RESERVED_PREFIX: &str = "keel:";
 
+/// The job types of this release's built-in connectors ([`Registry::builtin`]); a model that
+/// names another `keel:` type is refused at deployment.
+pub const BUILTIN_TYPES: &[&str] = &["keel:http"];
+
 /// The idempotency key of one connector operation: derived from the process instance, the
 /// element, the job (created once per element activation and kept across retries and incident
 /// resolutions) and the connector type, so it never changes between attempts and never repeats
@@ -185,6 +189,12 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_types_are_what_the_builtin_registry_serves() {
+        let registry = Registry::builtin().map_err(|e| e.to_string());
+        assert_eq!(registry.map(|r| r.job_types()), Ok(BUILTIN_TYPES.to_vec()));
+    }
 
     #[test]
     fn keys_are_stable_and_distinct() {

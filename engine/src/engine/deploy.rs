@@ -5,7 +5,7 @@
 use crate::store::{built, query};
 use std::sync::Arc;
 
-use keel_bpmn::{Diagnostic, Position, ProcessDefinition};
+use keel_bpmn::{Diagnostic, FlowNodeKind, Position, ProcessDefinition, Text};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -73,6 +73,11 @@ impl Engine {
                 ));
             }
             problems.extend(errors.into_iter().map(|d| (file.name.clone(), d)));
+            problems.extend(
+                unknown_connectors(&executable)
+                    .into_iter()
+                    .map(|d| (file.name.clone(), d)),
+            );
             let sha256 = hex::encode(Sha256::digest(&file.content));
             parsed_files.push(ParsedFile {
                 name: file.name,
@@ -101,6 +106,35 @@ impl Engine {
             _ => Err(Error::Unavailable),
         }
     }
+}
+
+/// Service tasks whose fixed job type is reserved for built-in connectors (`keel:`) but names
+/// none this release has: no worker may take such a job and the engine would never run it.
+fn unknown_connectors(processes: &[Arc<ProcessDefinition>]) -> Vec<Diagnostic> {
+    use crate::connector::{BUILTIN_TYPES, RESERVED_PREFIX};
+    processes
+        .iter()
+        .flat_map(|p| p.nodes.iter())
+        .filter_map(|node| {
+            let FlowNodeKind::JobTask(task) = &node.kind else {
+                return None;
+            };
+            let Text::Static(job_type) = &task.job_type else {
+                return None;
+            };
+            (job_type.starts_with(RESERVED_PREFIX) && !BUILTIN_TYPES.contains(&job_type.as_str()))
+                .then(|| {
+                    Diagnostic::error(
+                        node.position,
+                        Some(&node.id),
+                        format!(
+                            "job type \"{job_type}\" is reserved for built-in connectors and names none (built in: {})",
+                            BUILTIN_TYPES.join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect()
 }
 
 pub(crate) async fn execute(batch: &mut Batch<'_>, op: DeployOp) -> Result<Reply> {
