@@ -9,6 +9,13 @@ use jiff::Timestamp;
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.
     fn now(&self) -> Timestamp;
+
+    /// True for the wall clock: several PostgreSQL nodes then read "now" from the database
+    /// instead (one clock for every node's lock expiries and due timers). A manual clock is
+    /// never replaced.
+    fn is_wall_clock(&self) -> bool {
+        false
+    }
 }
 
 /// The system clock.
@@ -18,6 +25,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+
+    fn is_wall_clock(&self) -> bool {
+        true
     }
 }
 

@@ -146,7 +146,7 @@ async fn run_batch(
 ) -> Result<Committed> {
     let t0 = std::time::Instant::now();
     let mut tx = shared.db.begin_write().await?;
-    let now = shared.config.clock.now();
+    let now = batch_now(shared, &mut tx).await?;
     let committed = {
         let mut batch = Batch::begin(
             &mut tx,
@@ -227,6 +227,22 @@ async fn run_batch(
     metrics::histogram!("keel_batch_phase_seconds", "phase" => "commit")
         .record(t4.elapsed().as_secs_f64());
     Ok(committed)
+}
+
+/// The one clock reading a batch runs on (lock expiries, due timers, audit times). On
+/// PostgreSQL with the wall clock it is the database's, so the nodes of a cluster agree whatever
+/// their own clocks say; a manual clock (tests) is used as it is.
+async fn batch_now(shared: &Shared, tx: &mut crate::store::WriteTx) -> Result<jiff::Timestamp> {
+    let clock = &shared.config.clock;
+    if tx.dialect() != crate::store::Dialect::Postgres || !clock.is_wall_clock() {
+        return Ok(clock.now());
+    }
+    let ms: i64 = crate::store::query(
+        "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)",
+    )
+    .scalar(&mut *tx)
+    .await?;
+    Ok(jiff::Timestamp::from_millisecond(ms).unwrap_or_else(|_| clock.now()))
 }
 
 async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
