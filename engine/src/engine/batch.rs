@@ -79,8 +79,9 @@ pub struct Batch<'c> {
     /// Effects that reach beyond their instance (signals, call activities), run after the
     /// command by `follow_up::after_command`.
     pub follow_ups: std::collections::VecDeque<super::follow_up::FollowUp>,
-    /// Instances that ended in this batch and whose end `starts::after_ends` has not looked
-    /// at yet (a buffered message may start the next instance of their process).
+    /// Instances of processes with a message start event that ended in this batch and whose
+    /// end `starts::after_ends` has not looked at yet (a buffered message may start the next
+    /// instance of their process).
     pub ended: Vec<String>,
 }
 
@@ -441,7 +442,9 @@ impl<'c> Batch<'c> {
         row.state = state.status.as_str().to_owned();
         if state.status.is_ended() && row.ended_at.is_none() {
             row.ended_at = Some(self.now_ms);
-            self.ended.push(row.id.clone());
+            if super::starts::has_message_start(&def) {
+                self.ended.push(row.id.clone());
+            }
         }
         row.incidents = i64::try_from(state.open_incidents()).unwrap_or(i64::MAX);
         row.version += 1;

@@ -60,6 +60,12 @@ impl JobCache {
         }
     }
 
+    /// Forgets every row (after a batch whose changes it took was rolled back).
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.by_element.clear();
+    }
+
     fn remove(&mut self, id: &str) {
         if let Some(row) = self.rows.remove(id) {
             self.by_element.remove(&(row.instance_id, row.element_key));

@@ -124,6 +124,11 @@ impl InstanceCache {
         self.rows.remove(id);
     }
 
+    /// Forgets every row (after a batch whose work it held was rolled back).
+    pub fn clear(&mut self) {
+        self.rows.clear();
+    }
+
     /// The parsed state of `id` if the cached row has `version` (shared: a batch that only
     /// reads it, e.g. to hand a job's variables out, leaves the entry in place).
     pub fn state(&self, id: &str, version: i64) -> Option<Arc<crate::runtime::InstanceState>> {

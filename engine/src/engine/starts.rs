@@ -84,6 +84,22 @@ pub(crate) async fn on_deploy(
     Ok(())
 }
 
+/// True when `process` has a message start event at process level: only its instances can
+/// hold a correlation key that a buffered message waits for ([`after_ends`]).
+pub(crate) fn has_message_start(process: &ProcessDefinition) -> bool {
+    process.get_scope(ScopeIdx::ROOT).is_some_and(|scope| {
+        scope.start_events.iter().any(|&start| {
+            matches!(
+                &process.node(start).kind,
+                FlowNodeKind::StartEvent {
+                    trigger: EventTrigger::Message(_),
+                    ..
+                }
+            )
+        })
+    })
+}
+
 async fn subscribe(
     batch: &mut Batch<'_>,
     definition_id: &str,

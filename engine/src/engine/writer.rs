@@ -55,9 +55,16 @@ pub(crate) enum Reply {
     Empty,
 }
 
-/// The writer task.
+/// The writer task. Batches are pipelined: while one batch's rows are flushed and committed
+/// (a task of its own), the next batch already executes against the caches, which hold the
+/// first batch's work before its commit (docs/decisions/0003). A batch begins its transaction,
+/// seals its audit records and answers its callers only after the batch before it committed;
+/// when that one is rolled back instead, the caches are cleared and the batch that saw its work
+/// fails too. PostgreSQL and a batch that deployed definitions are not overlapped.
 pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
     let max = shared.config.max_batch.max(1);
+    let mut previous: Option<oneshot::Receiver<bool>> = None;
+    let mut in_flight: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(first) = rx.recv().await {
         let mut commands = vec![first];
         while commands.len() < max {
@@ -66,167 +73,249 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
                 Err(_) => break,
             }
         }
-        process(&shared, commands).await;
+        let (ended, ended_rx) = oneshot::channel();
+        let (task, overlap) = process(&shared, commands, previous.take(), ended).await;
+        previous = Some(ended_rx);
+        in_flight = task;
+        if !overlap && let Some(task) = in_flight.take() {
+            let _ = task.await;
+        }
+    }
+    if let Some(task) = in_flight {
+        let _ = task.await;
     }
 }
 
-async fn process(shared: &Shared, commands: Vec<Command>) {
+type Answer = (oneshot::Sender<Result<Reply>>, Result<Reply>);
+
+/// Executes one batch; returns the task that flushes and commits it, and whether the next
+/// batch may execute before that task ends.
+async fn process(
+    shared: &Arc<Shared>,
+    commands: Vec<Command>,
+    after: Option<oneshot::Receiver<bool>>,
+    ended: oneshot::Sender<bool>,
+) -> (Option<tokio::task::JoinHandle<()>>, bool) {
     let size = commands.len();
     metrics::histogram!("keel_batch_size").record(size as f64);
-    let mut results: Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)> =
-        Vec::with_capacity(size);
-    let outcome = run_batch(shared, commands, &mut results).await;
-    match outcome {
-        Ok(effects) => {
-            // Committed; nobody has been answered yet.
-            if let Err(e) = crate::failpoint::hit("writer_after_commit") {
-                tracing::warn!(error = %e, "an error failpoint after the commit changes nothing");
-            }
-            for (def_id, def) in effects.deployed {
-                let version = def_id
-                    .rsplit(':')
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                shared.defs.set_latest(&def.key, &def_id, version);
-                shared.defs.insert(&def_id, def);
-            }
-            if let Ok(mut cache) = shared.instances.lock() {
-                let mut states = effects.states;
-                for row in effects.instances {
-                    match states.remove(&row.id) {
-                        Some((version, state)) if version == row.version => cache.put(row, state),
-                        // No parsed state of this exact version: never keep a stale row.
-                        _ => cache.remove(&row.id),
-                    }
-                }
-            }
-            if let Ok(mut jobs) = shared.jobs.lock() {
-                jobs.apply(effects.job_changes);
-            }
-            for (kind, n) in &effects.triggers {
-                metrics::counter!("keel_triggers_total", "kind" => kind.clone()).increment(*n);
-            }
-            metrics::counter!("keel_jobs_activated_total").increment(effects.jobs_activated);
-            if effects.jobs_created {
-                shared.jobs_notify.notify_waiters();
-            }
-            for (reply, result) in results {
-                let _ = reply.send(result);
-            }
+    let mut results: Vec<Answer> = Vec::with_capacity(size);
+    let mut tx = match shared.db.begin_write_after(after).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let _ = ended.send(true);
+            fail(&mut results, size, Error::Store(e));
+            return (None, true);
+        }
+    };
+    match prepare(shared, &mut tx, commands, &mut results).await {
+        Ok(prepared) => {
+            let overlap =
+                tx.dialect() == crate::store::Dialect::Sqlite && prepared.deployed.is_empty();
+            let task = tokio::spawn(commit(shared.clone(), tx, prepared, results, ended));
+            (Some(task), overlap)
         }
         Err(e) => {
-            tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
-            let message = e.to_string();
-            for (reply, _) in results {
-                let _ = reply.send(Err(Error::Store(crate::store::Error::RolledBack(
-                    message.clone(),
-                ))));
-            }
+            // Nothing of this batch reached the caches; once the batch before has ended (a
+            // failed one clears the caches first) they hold committed work only.
+            tx.settle_previous().await;
+            let _ = ended.send(true);
+            fail(&mut results, size, e);
+            (None, true)
         }
     }
 }
 
-/// What survives a committed batch.
-struct Committed {
-    deployed: Vec<(String, Arc<keel_bpmn::ProcessDefinition>)>,
-    jobs_created: bool,
-    /// Audit records committed, by kind (one per applied trigger).
-    triggers: std::collections::HashMap<String, u64>,
-    jobs_activated: u64,
-    instances: Vec<crate::store::rows::InstanceRow>,
-    states: std::collections::HashMap<String, (i64, Arc<crate::runtime::InstanceState>)>,
-    job_changes: super::job_cache::JobChanges,
+/// Answers every caller of a batch that was rolled back.
+fn fail(results: &mut Vec<Answer>, size: usize, e: Error) {
+    tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
+    let message = e.to_string();
+    for (reply, _) in results.drain(..) {
+        let _ = reply.send(Err(Error::Store(crate::store::Error::RolledBack(
+            message.clone(),
+        ))));
+    }
 }
 
-async fn run_batch(
-    shared: &Shared,
-    commands: Vec<Command>,
-    results: &mut Vec<(oneshot::Sender<Result<Reply>>, Result<Reply>)>,
-) -> Result<Committed> {
-    let t0 = std::time::Instant::now();
-    let mut tx = shared.db.begin_write().await?;
-    let now = batch_now(shared, &mut tx).await?;
-    let committed = {
-        let mut batch = Batch::begin(
-            &mut tx,
-            &shared.defs,
-            &shared.instances,
-            &shared.jobs,
-            now,
-            shared.config.step_budget,
-        )
-        .await?;
-        let t1 = std::time::Instant::now();
-        let job_ids: Vec<String> = commands
-            .iter()
-            .filter_map(|c| match &c.op {
-                Op::CompleteJob(op) => Some(op.job_id.clone()),
-                Op::FailJob(op) => Some(op.job_id.clone()),
-                Op::ThrowError(op) => Some(op.job_id.clone()),
-                _ => None,
-            })
-            .collect();
-        if !job_ids.is_empty() {
-            batch.prefetch_jobs(&job_ids).await?;
-        }
-        let mut failure = None;
-        for command in commands {
-            if failure.is_some() {
-                results.push((command.reply, Err(Error::Unavailable)));
-                continue;
-            }
-            let subscriptions_before = batch.writes.subscriptions.len();
-            let mut result = execute(&mut batch, command.op).await;
-            if !matches!(result, Err(Error::Store(_)))
-                && let Err(e) = follow_up::after_command(&mut batch, subscriptions_before).await
-            {
-                result = Err(e);
-            }
-            match result {
-                Err(Error::Store(e)) => {
-                    failure = Some(e);
-                    results.push((command.reply, Err(Error::Unavailable)));
-                }
-                other => results.push((command.reply, other)),
-            }
-        }
-        if let Some(e) = failure {
-            return Err(Error::Store(e));
-        }
-        let t2 = std::time::Instant::now();
+/// A batch executed and sealed, waiting for its flush and commit.
+struct Prepared {
+    writes: crate::store::WriteSet,
+    deployed: Vec<(String, Arc<keel_bpmn::ProcessDefinition>)>,
+    jobs_created: bool,
+    /// Audit records to commit, by kind (one per applied trigger).
+    triggers: std::collections::HashMap<String, u64>,
+    jobs_activated: u64,
+}
+
+/// Flushes and commits a prepared batch, then answers its callers; on failure clears the
+/// caches (the next batch may have seen this one's work there) and tells the next batch.
+async fn commit(
+    shared: Arc<Shared>,
+    mut tx: crate::store::WriteTx,
+    prepared: Prepared,
+    mut results: Vec<Answer>,
+    ended: oneshot::Sender<bool>,
+) {
+    let size = results.len();
+    let outcome: Result<()> = async {
         crate::failpoint::hit("writer_before_flush").map_err(crate::store::Error::from)?;
-        batch.seal_audit().await?;
-        batch.writes.flush(batch.conn).await?;
-        let t3 = std::time::Instant::now();
-        metrics::histogram!("keel_batch_phase_seconds", "phase" => "begin")
-            .record((t1 - t0).as_secs_f64());
-        metrics::histogram!("keel_batch_phase_seconds", "phase" => "execute")
-            .record((t2 - t1).as_secs_f64());
+        let t0 = std::time::Instant::now();
+        prepared.writes.flush(&mut tx).await?;
+        crate::failpoint::hit("writer_before_commit").map_err(crate::store::Error::from)?;
+        let t1 = std::time::Instant::now();
+        tx.commit().await?;
         metrics::histogram!("keel_batch_phase_seconds", "phase" => "flush")
-            .record((t3 - t2).as_secs_f64());
-        Committed {
-            deployed: std::mem::take(&mut batch.deployed),
-            jobs_created: batch.jobs_created,
-            triggers: batch.writes.audit.iter().fold(
-                std::collections::HashMap::new(),
-                |mut m, pending| {
-                    *m.entry(pending.record.kind.clone()).or_insert(0) += 1;
-                    m
-                },
-            ),
-            jobs_activated: batch.jobs_activated,
-            instances: batch.writes.take_instances(),
-            states: batch.take_states(),
-            job_changes: std::mem::take(&mut batch.job_changes),
+            .record((t1 - t0).as_secs_f64());
+        metrics::histogram!("keel_batch_phase_seconds", "phase" => "commit")
+            .record(t1.elapsed().as_secs_f64());
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        if let Ok(mut cache) = shared.instances.lock() {
+            cache.clear();
         }
-    };
-    crate::failpoint::hit("writer_before_commit").map_err(crate::store::Error::from)?;
-    let t4 = std::time::Instant::now();
-    tx.commit().await?;
-    metrics::histogram!("keel_batch_phase_seconds", "phase" => "commit")
-        .record(t4.elapsed().as_secs_f64());
-    Ok(committed)
+        if let Ok(mut jobs) = shared.jobs.lock() {
+            jobs.clear();
+        }
+        let _ = ended.send(false);
+        fail(&mut results, size, e);
+        return;
+    }
+    for (def_id, def) in prepared.deployed {
+        let version = def_id
+            .rsplit(':')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        shared.defs.set_latest(&def.key, &def_id, version);
+        shared.defs.insert(&def_id, def);
+    }
+    let _ = ended.send(true);
+    // Committed; nobody has been answered yet.
+    if let Err(e) = crate::failpoint::hit("writer_after_commit") {
+        tracing::warn!(error = %e, "an error failpoint after the commit changes nothing");
+    }
+    for (kind, n) in &prepared.triggers {
+        metrics::counter!("keel_triggers_total", "kind" => kind.clone()).increment(*n);
+    }
+    metrics::counter!("keel_jobs_activated_total").increment(prepared.jobs_activated);
+    if prepared.jobs_created {
+        shared.jobs_notify.notify_waiters();
+    }
+    for (reply, result) in results {
+        let _ = reply.send(result);
+    }
+}
+
+/// True for commands that usually need no read (starting an instance of a cached definition;
+/// completing, failing or throwing from a job this writer locked, on a cached instance): a
+/// batch runs them first, so they execute while the batch before still commits. The others
+/// (activating jobs, firing timers...) read rows, and so wait for that commit.
+fn runs_from_cache(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Start(_) | Op::CompleteJob(_) | Op::FailJob(_) | Op::ThrowError(_)
+    )
+}
+
+/// Executes the commands of one batch, waits for the batch before it, seals the audit records
+/// and hands the batch's work to the caches.
+async fn prepare(
+    shared: &Shared,
+    tx: &mut crate::store::WriteTx,
+    mut commands: Vec<Command>,
+    results: &mut Vec<Answer>,
+) -> Result<Prepared> {
+    let t0 = std::time::Instant::now();
+    let now = batch_now(shared, tx).await?;
+    let mut batch = Batch::begin(
+        tx,
+        &shared.defs,
+        &shared.instances,
+        &shared.jobs,
+        now,
+        shared.config.step_budget,
+    )
+    .await?;
+    // Commands in one batch come from different callers: their order is free.
+    commands.sort_by_key(|c| !runs_from_cache(&c.op));
+    let job_ids: Vec<String> = commands
+        .iter()
+        .filter_map(|c| match &c.op {
+            Op::CompleteJob(op) => Some(op.job_id.clone()),
+            Op::FailJob(op) => Some(op.job_id.clone()),
+            Op::ThrowError(op) => Some(op.job_id.clone()),
+            _ => None,
+        })
+        .collect();
+    if !job_ids.is_empty() {
+        batch.prefetch_jobs(&job_ids).await?;
+    }
+    let mut failure = None;
+    for command in commands {
+        if failure.is_some() {
+            results.push((command.reply, Err(Error::Unavailable)));
+            continue;
+        }
+        let subscriptions_before = batch.writes.subscriptions.len();
+        let mut result = execute(&mut batch, command.op).await;
+        if !matches!(result, Err(Error::Store(_)))
+            && let Err(e) = follow_up::after_command(&mut batch, subscriptions_before).await
+        {
+            result = Err(e);
+        }
+        match result {
+            Err(Error::Store(e)) => {
+                failure = Some(e);
+                results.push((command.reply, Err(Error::Unavailable)));
+            }
+            other => results.push((command.reply, other)),
+        }
+        // Lets the batch before make progress with its flush (same thread).
+        tokio::task::yield_now().await;
+    }
+    if let Some(e) = failure {
+        return Err(Error::Store(e));
+    }
+    let t1 = std::time::Instant::now();
+    batch.conn.ready().await?;
+    let t2 = std::time::Instant::now();
+    batch.seal_audit().await?;
+    metrics::histogram!("keel_batch_phase_seconds", "phase" => "execute")
+        .record((t1 - t0).as_secs_f64());
+    metrics::histogram!("keel_batch_phase_seconds", "phase" => "wait")
+        .record((t2 - t1).as_secs_f64());
+    // Nothing fails from here on: the caches take this batch's work before its commit.
+    let states = batch.take_states();
+    if let Ok(mut cache) = shared.instances.lock() {
+        for row in batch.writes.instance_rows() {
+            match states.get(&row.id) {
+                Some((version, state)) if *version == row.version => {
+                    cache.put(row.without_body(), state.clone())
+                }
+                // No parsed state of this exact version: never keep a stale row.
+                _ => cache.remove(&row.id),
+            }
+        }
+    }
+    // Only the cache holds the states now, so the next batch can take them without a copy.
+    drop(states);
+    if let Ok(mut jobs) = shared.jobs.lock() {
+        jobs.apply(std::mem::take(&mut batch.job_changes));
+    }
+    Ok(Prepared {
+        triggers: batch.writes.audit.iter().fold(
+            std::collections::HashMap::new(),
+            |mut m, pending| {
+                *m.entry(pending.record.kind.clone()).or_insert(0) += 1;
+                m
+            },
+        ),
+        deployed: std::mem::take(&mut batch.deployed),
+        jobs_created: batch.jobs_created,
+        jobs_activated: batch.jobs_activated,
+        writes: std::mem::take(&mut batch.writes),
+    })
 }
 
 /// The one clock reading a batch runs on (lock expiries, due timers, audit times). On

@@ -164,14 +164,61 @@ pub enum WriteTx {
     Sqlite(Transaction<'static, Sqlite>),
     /// A PostgreSQL transaction holding the batch lock.
     Postgres(Transaction<'static, Postgres>),
+    /// A SQLite batch that has not begun: it begins at its first statement, once the batch
+    /// before it has committed ([`Db::begin_write_after`]).
+    Deferred(Deferred),
+}
+
+/// A SQLite write transaction waiting for the batch before it.
+pub struct Deferred {
+    pool: SqlitePool,
+    /// Answers once the batch before has ended: `true` when this batch may rely on what it
+    /// saw of that batch's (then uncommitted) work.
+    after: Option<tokio::sync::oneshot::Receiver<bool>>,
+    /// The batch before failed after this one had seen its work: every statement fails.
+    poisoned: bool,
 }
 
 impl WriteTx {
     /// The backend's dialect.
     pub fn dialect(&self) -> Dialect {
         match self {
-            WriteTx::Sqlite(_) => Dialect::Sqlite,
+            WriteTx::Sqlite(_) | WriteTx::Deferred(_) => Dialect::Sqlite,
             WriteTx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Begins a deferred transaction: waits until the batch before it has ended, then `BEGIN
+    /// IMMEDIATE`. Fails, now and at every later statement, when the batch before was rolled
+    /// back after this one had seen its work. Nothing to do for a transaction already begun.
+    pub async fn ready(&mut self) -> Result<()> {
+        let WriteTx::Deferred(deferred) = self else {
+            return Ok(());
+        };
+        if let Some(after) = deferred.after.take() {
+            let t0 = std::time::Instant::now();
+            // A dropped sender means the batch before never ended cleanly: trust nothing.
+            deferred.poisoned = !after.await.unwrap_or(false);
+            metrics::histogram!("keel_batch_phase_seconds", "phase" => "wait_previous")
+                .record(t0.elapsed().as_secs_f64());
+        }
+        if deferred.poisoned {
+            return Err(Error::RolledBack(
+                "the batch before this one was rolled back".into(),
+            ));
+        }
+        let tx = deferred.pool.begin_with("BEGIN IMMEDIATE").await?;
+        *self = WriteTx::Sqlite(tx);
+        Ok(())
+    }
+
+    /// Waits until the batch before this deferred one has ended, whatever its outcome (a
+    /// batch that failed before it began uses this to pass the order on).
+    pub async fn settle_previous(&mut self) {
+        if let WriteTx::Deferred(deferred) = self
+            && let Some(after) = deferred.after.take()
+        {
+            deferred.poisoned = !after.await.unwrap_or(false);
         }
     }
 
@@ -179,6 +226,7 @@ impl WriteTx {
     /// IMMEDIATE` already excludes other writers. PostgreSQL: a transaction-scoped advisory
     /// lock, released by the commit or rollback.
     pub async fn lock_audit_chain(&mut self) -> Result<()> {
+        self.ready().await?;
         if let WriteTx::Postgres(tx) = self {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(PG_CHAIN_LOCK)
@@ -189,10 +237,14 @@ impl WriteTx {
     }
 
     /// Commits.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.ready().await?;
         match self {
             WriteTx::Sqlite(tx) => tx.commit().await?,
             WriteTx::Postgres(tx) => tx.commit().await?,
+            WriteTx::Deferred(_) => {
+                return Err(Error::RolledBack("the transaction never began".into()));
+            }
         }
         Ok(())
     }
@@ -201,8 +253,8 @@ impl WriteTx {
 impl<'e> From<&'e mut WriteTx> for Target<'e> {
     fn from(tx: &'e mut WriteTx) -> Self {
         match tx {
-            WriteTx::Sqlite(tx) => Target::Sqlite(&mut *tx),
-            WriteTx::Postgres(tx) => Target::Pg(&mut *tx),
+            WriteTx::Sqlite(_) | WriteTx::Postgres(_) => Target::Begun(tx),
+            WriteTx::Deferred(_) => Target::Deferred(tx),
         }
     }
 }
@@ -338,6 +390,33 @@ impl Db {
                 Ok(WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?))
             }
             Backend::Postgres { write, .. } => Ok(WriteTx::Postgres(write.begin().await?)),
+        }
+    }
+
+    /// A write batch that may run while the batch before it still flushes and commits
+    /// (docs/decisions/0003). SQLite: a deferred transaction that begins at its first
+    /// statement, once `after` says the batch before has ended ([`WriteTx::ready`]).
+    /// PostgreSQL: waits for the batch before, then begins at once.
+    pub async fn begin_write_after(
+        &self,
+        after: Option<tokio::sync::oneshot::Receiver<bool>>,
+    ) -> Result<WriteTx> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => Ok(WriteTx::Deferred(Deferred {
+                pool: write.clone(),
+                after,
+                poisoned: false,
+            })),
+            Backend::Postgres { .. } => {
+                if let Some(after) = after
+                    && !after.await.unwrap_or(false)
+                {
+                    return Err(Error::RolledBack(
+                        "the batch before this one was rolled back".into(),
+                    ));
+                }
+                self.begin_write().await
+            }
         }
     }
 

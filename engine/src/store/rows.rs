@@ -21,6 +21,28 @@ pub struct InstanceRow {
     pub body: String,
 }
 
+impl InstanceRow {
+    /// A copy without the encoded state (`body`), for caches that keep the parsed state.
+    pub fn without_body(&self) -> InstanceRow {
+        InstanceRow {
+            id: self.id.clone(),
+            definition_id: self.definition_id.clone(),
+            definition_key: self.definition_key.clone(),
+            definition_version: self.definition_version,
+            business_key: self.business_key.clone(),
+            state: self.state.clone(),
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            started_by: self.started_by.clone(),
+            incidents: self.incidents,
+            audit_seq: self.audit_seq,
+            audit_hash: self.audit_hash.clone(),
+            version: self.version,
+            body: String::new(),
+        }
+    }
+}
+
 /// `jobs`.
 #[derive(Debug, Clone, FromRow, PartialEq)]
 pub struct JobRow {

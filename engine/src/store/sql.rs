@@ -131,6 +131,41 @@ pub enum Target<'e> {
     PgPool(&'e PgPool),
     /// A PostgreSQL connection.
     Pg(&'e mut PgConnection),
+    /// A write transaction that has begun.
+    Begun(&'e mut super::WriteTx),
+    /// A write transaction that begins at its first statement ([`super::WriteTx::ready`]).
+    Deferred(&'e mut super::WriteTx),
+}
+
+/// Where a query runs, once a deferred write transaction has begun.
+enum Ready<'e> {
+    SqlitePool(&'e SqlitePool),
+    Sqlite(&'e mut SqliteConnection),
+    PgPool(&'e PgPool),
+    Pg(&'e mut PgConnection),
+}
+
+impl<'e> Target<'e> {
+    async fn ready(self) -> Result<Ready<'e>> {
+        let tx = match self {
+            Target::SqlitePool(p) => return Ok(Ready::SqlitePool(p)),
+            Target::Sqlite(c) => return Ok(Ready::Sqlite(c)),
+            Target::PgPool(p) => return Ok(Ready::PgPool(p)),
+            Target::Pg(c) => return Ok(Ready::Pg(c)),
+            Target::Begun(tx) => tx,
+            Target::Deferred(tx) => {
+                tx.ready().await?;
+                tx
+            }
+        };
+        match tx {
+            super::WriteTx::Sqlite(tx) => Ok(Ready::Sqlite(&mut *tx)),
+            super::WriteTx::Postgres(tx) => Ok(Ready::Pg(&mut *tx)),
+            super::WriteTx::Deferred(_) => Err(super::Error::RolledBack(
+                "the write transaction did not begin".into(),
+            )),
+        }
+    }
 }
 
 /// SQL text: a literal, or text Keel assembled from its own literal fragments (never from
@@ -206,20 +241,20 @@ impl<'q> Query<'q> {
     pub async fn execute<'e>(self, on: impl Into<Target<'e>>) -> Result<u64> {
         let Query { text, args } = self;
         let sql = sql_text!(text);
-        Ok(match on.into() {
-            Target::SqlitePool(p) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+        Ok(match on.into().ready().await? {
+            Ready::SqlitePool(p) => bind_all!(sqlx::query::<Sqlite>(sql), args)
                 .execute(p)
                 .await?
                 .rows_affected(),
-            Target::Sqlite(c) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+            Ready::Sqlite(c) => bind_all!(sqlx::query::<Sqlite>(sql), args)
                 .execute(c)
                 .await?
                 .rows_affected(),
-            Target::PgPool(p) => bind_all!(sqlx::query::<Postgres>(sql), args)
+            Ready::PgPool(p) => bind_all!(sqlx::query::<Postgres>(sql), args)
                 .execute(p)
                 .await?
                 .rows_affected(),
-            Target::Pg(c) => bind_all!(sqlx::query::<Postgres>(sql), args)
+            Ready::Pg(c) => bind_all!(sqlx::query::<Postgres>(sql), args)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -230,23 +265,23 @@ impl<'q> Query<'q> {
     pub async fn fetch_all<'e, T: Record>(self, on: impl Into<Target<'e>>) -> Result<Vec<T>> {
         let Query { text, args } = self;
         let sql = sql_text!(text);
-        Ok(match on.into() {
-            Target::SqlitePool(p) => {
+        Ok(match on.into().ready().await? {
+            Ready::SqlitePool(p) => {
                 bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
                     .fetch_all(p)
                     .await?
             }
-            Target::Sqlite(c) => {
+            Ready::Sqlite(c) => {
                 bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
                     .fetch_all(c)
                     .await?
             }
-            Target::PgPool(p) => {
+            Ready::PgPool(p) => {
                 bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
                     .fetch_all(p)
                     .await?
             }
-            Target::Pg(c) => {
+            Ready::Pg(c) => {
                 bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
                     .fetch_all(c)
                     .await?
@@ -261,23 +296,23 @@ impl<'q> Query<'q> {
     ) -> Result<Option<T>> {
         let Query { text, args } = self;
         let sql = sql_text!(text);
-        Ok(match on.into() {
-            Target::SqlitePool(p) => {
+        Ok(match on.into().ready().await? {
+            Ready::SqlitePool(p) => {
                 bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
                     .fetch_optional(p)
                     .await?
             }
-            Target::Sqlite(c) => {
+            Ready::Sqlite(c) => {
                 bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
                     .fetch_optional(c)
                     .await?
             }
-            Target::PgPool(p) => {
+            Ready::PgPool(p) => {
                 bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
                     .fetch_optional(p)
                     .await?
             }
-            Target::Pg(c) => {
+            Ready::Pg(c) => {
                 bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
                     .fetch_optional(c)
                     .await?

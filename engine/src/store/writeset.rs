@@ -114,10 +114,9 @@ impl WriteSet {
         }
     }
 
-    /// Hands out the instance rows (after the flush), leaving none behind.
-    pub fn take_instances(&mut self) -> Vec<InstanceRow> {
-        self.instance_pos.clear();
-        std::mem::take(&mut self.instances)
+    /// The instance rows to write.
+    pub fn instance_rows(&self) -> &[InstanceRow] {
+        &self.instances
     }
 
     /// True when nothing is pending.
