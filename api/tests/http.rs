@@ -13,6 +13,8 @@ mod flow;
 mod more;
 #[path = "http/support.rs"]
 mod support;
+#[path = "http/vocabulary.rs"]
+mod vocabulary;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};

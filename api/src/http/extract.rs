@@ -69,6 +69,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
+/// Two path parameters (`/instances/{id}/elements/{element_id}/...`).
+#[derive(Debug, Clone)]
+pub struct PathIds(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("invalid path parameter"))?;
+        Ok(PathIds(a, b))
+    }
+}
+
 /// Query parameters deserialised into `T`.
 #[derive(Debug, Clone)]
 pub struct QueryParams<T>(pub T);

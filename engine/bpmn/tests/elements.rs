@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{around, clean, defs, errors, node, process};
+use common::{around, clean, defs, errors, node, process, warnings};
 use keel_bpmn::{EventTrigger, FlowNodeKind, ProcessDefinition};
 
 /// Ids of the nodes an inclusive join waits for, sorted.
@@ -127,17 +127,61 @@ fn script_tasks_are_feel_or_jobs() {
 }
 
 #[test]
-fn receive_tasks_need_a_message() {
+fn receive_tasks_wait_for_their_message_or_are_plain_wait_states() {
     let p = clean(&defs(
         r#"<message id="m" name="doc"/><process id="p"><startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="a"/>
 <receiveTask id="a" messageRef="m"/><sequenceFlow id="f2" sourceRef="a" targetRef="e"/><endEvent id="e"/></process>"#,
     ));
     assert!(
-        matches!(&node(&p, "a").kind, FlowNodeKind::ReceiveTask(m) if m.name.source() == "doc")
+        matches!(&node(&p, "a").kind, FlowNodeKind::ReceiveTask(Some(m)) if m.name.source() == "doc")
     );
+    // Without messageRef: a plain wait state (Camunda 7), no diagnostic.
+    let p = clean(&around(r#"<receiveTask id="a"/>"#));
+    assert!(matches!(
+        &node(&p, "a").kind,
+        FlowNodeKind::ReceiveTask(None)
+    ));
     assert_eq!(
-        errors(&around(r#"<receiveTask id="a"/>"#)),
-        ["receiveTask has no messageRef"]
+        errors(&around(r#"<receiveTask id="a" messageRef="nope"/>"#)),
+        ["messageRef \"nope\" does not name a message"]
+    );
+}
+
+#[test]
+fn message_and_signal_events_without_a_reference_are_named_after_the_event() {
+    let xml = around(
+        r#"<intermediateCatchEvent id="a" name="Test Message"><messageEventDefinition/></intermediateCatchEvent>"#,
+    );
+    assert!(errors(&xml).is_empty());
+    assert_eq!(
+        warnings(&xml),
+        [
+            "messageEventDefinition has no messageRef: the message is named after the event (\"Test Message\")"
+        ]
+    );
+    let p = common::parse_str(&xml).processes.remove(0);
+    assert!(matches!(
+        &node(&p, "a").kind,
+        FlowNodeKind::IntermediateCatchEvent { trigger: EventTrigger::Message(m) } if m.name.source() == "Test Message"
+    ));
+    // No name: the id.
+    let xml = around(
+        r#"<intermediateThrowEvent id="a"><signalEventDefinition/></intermediateThrowEvent>"#,
+    );
+    assert!(errors(&xml).is_empty());
+    let p = common::parse_str(&xml).processes.remove(0);
+    assert!(matches!(
+        &node(&p, "a").kind,
+        FlowNodeKind::IntermediateThrowEvent { trigger: EventTrigger::Signal(s) } if s.name.source() == "a"
+    ));
+    // Reserved prefixes stay reserved.
+    assert_eq!(
+        errors(&around(
+            r#"<intermediateCatchEvent id="a" name="trigger:x"><messageEventDefinition/></intermediateCatchEvent>"#
+        )),
+        [
+            "the name of the message of this event (\"trigger:x\") starts with 'signal:', 'trigger:' or 'condition:', which are reserved"
+        ]
     );
 }
 
@@ -254,8 +298,8 @@ fn multi_instance_characteristics_from_both_dialects() {
             "zeebe:loopCharacteristics needs both outputCollection and outputElement, or neither",
         ),
         (
-            r#"<task id="a"><multiInstanceLoopCharacteristics><loopDataInputRef>x</loopDataInputRef><loopCardinality>2</loopCardinality></multiInstanceLoopCharacteristics></task>"#,
-            "loopDataInputRef is not supported; use zeebe:loopCharacteristics or camunda:collection",
+            r#"<task id="a"><multiInstanceLoopCharacteristics><loopDataInputRef>x</loopDataInputRef><loopDataOutputRef>y</loopDataOutputRef></multiInstanceLoopCharacteristics></task>"#,
+            "loopDataOutputRef needs an outputDataItem: the variable whose value each inner instance contributes",
         ),
         (
             r#"<task id="a"><standardLoopCharacteristics/></task>"#,
@@ -264,4 +308,143 @@ fn multi_instance_characteristics_from_both_dialects() {
     ] {
         assert_eq!(errors(&around(xml)), [message], "{xml}");
     }
+}
+
+#[test]
+fn conditional_events_read_camunda_variable_events() {
+    let cond = |attrs: &str| {
+        around(&format!(
+            r#"<intermediateCatchEvent id="a"><conditionalEventDefinition {attrs}><condition>${{x &gt; 1}}</condition></conditionalEventDefinition></intermediateCatchEvent>"#
+        ))
+    };
+    let p = clean(&cond(r#"camunda:variableEvents="create, delete""#));
+    let FlowNodeKind::IntermediateCatchEvent {
+        trigger: EventTrigger::Conditional(c),
+    } = &node(&p, "a").kind
+    else {
+        panic!("not a conditional catch event");
+    };
+    assert_eq!(
+        c.variable_events,
+        Some(keel_bpmn::VariableEvents {
+            create: true,
+            update: false,
+            delete: true
+        })
+    );
+    assert_eq!(
+        errors(&cond(r#"camunda:variableEvents="create, change""#)),
+        ["camunda:variableEvents \"create, change\": \"change\" is not create, update or delete"]
+    );
+}
+
+#[test]
+fn process_level_conditional_start_events_deploy() {
+    let p = clean(&process(
+        r#"<startEvent id="s"><conditionalEventDefinition><condition>${ok}</condition></conditionalEventDefinition></startEvent>
+<sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    assert!(matches!(
+        &node(&p, "s").kind,
+        FlowNodeKind::StartEvent {
+            trigger: EventTrigger::Conditional(_),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn data_objects_are_scope_variables_and_associations_mappings() {
+    let p = clean(&process(
+        r#"<dataObject id="order"/><dataObjectReference id="r" dataObjectRef="order"/><dataStoreReference id="db"/>
+<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+<task id="t"><ioSpecification><dataInput id="input"/><dataOutput id="output"/><inputSet/><outputSet/></ioSpecification>
+<dataInputAssociation><sourceRef>r</sourceRef><targetRef>input</targetRef></dataInputAssociation>
+<dataInputAssociation><sourceRef>db</sourceRef><targetRef>input</targetRef></dataInputAssociation>
+<dataOutputAssociation><sourceRef>output</sourceRef><targetRef>r</targetRef></dataOutputAssociation></task>
+<sequenceFlow id="f2" sourceRef="t" targetRef="sub"/>
+<subProcess id="sub"><dataObject id="draft"><extensionElements><camunda:value>new</camunda:value></extensionElements></dataObject>
+<startEvent id="ss"/><sequenceFlow id="f3" sourceRef="ss" targetRef="se"/><endEvent id="se"/></subProcess>
+<sequenceFlow id="f4" sourceRef="sub" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    let root = &p.scopes[0].data_objects;
+    assert_eq!(
+        root,
+        &[keel_bpmn::DataObject {
+            id: "order".into(),
+            initial: None
+        }]
+    );
+    assert_eq!(
+        p.scopes[1].data_objects,
+        [keel_bpmn::DataObject {
+            id: "draft".into(),
+            initial: Some("new".into())
+        }]
+    );
+    let t = node(&p, "t");
+    let inputs: Vec<(&str, &str)> = t
+        .inputs
+        .iter()
+        .map(|m| (m.target.as_str(), m.source.source()))
+        .collect();
+    assert_eq!(inputs, [("input", "order")]);
+    let outputs: Vec<(&str, &str)> = t
+        .outputs
+        .iter()
+        .map(|m| (m.target.as_str(), m.source.source()))
+        .collect();
+    assert_eq!(outputs, [("order", "output")]);
+    assert_eq!(
+        errors(&around(
+            r#"<task id="a"><dataInputAssociation><sourceRef>x</sourceRef><assignment/></dataInputAssociation></task>"#
+        )),
+        ["dataInputAssociation with an assignment or transformation is not supported yet"]
+    );
+}
+
+#[test]
+fn bpmn_multi_instance_data_maps_onto_collections() {
+    let p = clean(&around(
+        r#"<task id="a"><multiInstanceLoopCharacteristics><loopDataInputRef>items</loopDataInputRef>
+<loopDataOutputRef>results</loopDataOutputRef><inputDataItem id="item" name="an item"/><outputDataItem id="result"/>
+</multiInstanceLoopCharacteristics></task>"#,
+    ));
+    let mi = node(&p, "a").multi_instance.as_ref().unwrap();
+    assert_eq!(
+        mi.input_collection.as_ref().map(|e| e.source()),
+        Some("items")
+    );
+    assert_eq!(mi.input_element.as_deref(), Some("item"));
+    assert_eq!(mi.output_collection.as_deref(), Some("results"));
+    assert_eq!(
+        mi.output_element.as_ref().map(|e| e.source()),
+        Some("result")
+    );
+    assert_eq!(mi.output_item.as_deref(), Some("result"));
+    assert_eq!(
+        errors(&around(
+            r#"<task id="a"><multiInstanceLoopCharacteristics><loopCardinality>2</loopCardinality><outputDataItem id="r"/></multiInstanceLoopCharacteristics></task>"#
+        )),
+        ["outputDataItem needs a loopDataOutputRef: the variable that collects the items"]
+    );
+    assert_eq!(
+        errors(&around(
+            r#"<task id="a"><multiInstanceLoopCharacteristics><loopCardinality>2</loopCardinality><loopDataInputRef>x</loopDataInputRef></multiInstanceLoopCharacteristics></task>"#
+        )),
+        ["multi-instance has both a loopCardinality and a loopDataInputRef: give exactly one"]
+    );
+}
+
+#[test]
+fn camunda_io_mappings_on_event_sub_processes_are_refused() {
+    assert_eq!(
+        errors(&around(
+            r#"<task id="a"/><subProcess id="esp" triggeredByEvent="true"><extensionElements><camunda:inputOutput><camunda:inputParameter name="v">x</camunda:inputParameter></camunda:inputOutput></extensionElements>
+<startEvent id="es"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></startEvent><sequenceFlow id="ef" sourceRef="es" targetRef="ee"/><endEvent id="ee"/></subProcess>"#
+        )),
+        [
+            "camunda:inputOutput is not supported on an event sub-process (triggeredByEvent=\"true\")"
+        ]
+    );
 }

@@ -16,7 +16,7 @@ use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
-use crate::runtime::{ElementKey, SIGNAL_PREFIX, Trigger};
+use crate::runtime::{CONDITION_PREFIX, ElementKey, SIGNAL_PREFIX, TRIGGER_PREFIX, Trigger};
 use crate::store::rows::SubscriptionRow;
 
 /// `POST /messages`.
@@ -53,6 +53,22 @@ pub struct CorrelateResult {
 pub(crate) struct CorrelateOp {
     request: CorrelateRequest,
     actor: Actor,
+    /// What the request delivers.
+    delivery: Delivery,
+}
+
+/// What a [`CorrelateOp`] delivers: the three ways variables reach waiting subscriptions from
+/// outside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Delivery {
+    /// A message (`POST /api/v1/messages`).
+    Message,
+    /// The trigger of a plain wait state (`trigger_element`): only its `trigger:`
+    /// subscription, no start events, no buffering.
+    WaitState,
+    /// Variables for the conditional start events (`evaluate_start_conditions`): of the
+    /// latest version of this process key, or of every process.
+    StartConditions(Option<String>),
 }
 
 impl Engine {
@@ -65,6 +81,63 @@ impl Engine {
         let op = CorrelateOp {
             request,
             actor: caller.actor(),
+            delivery: Delivery::Message,
+        };
+        match self.send(Op::Correlate(op)).await? {
+            Reply::Correlated(r) => Ok(r),
+            _ => Err(Error::Unavailable),
+        }
+    }
+
+    /// Triggers the plain wait state `element_id` (a receive task without a message) of
+    /// instance `instance_id`, continuing it with `variables` (Camunda 7's
+    /// `runtimeService.signal`). It waits under the subscription `trigger:<element_id>`, so
+    /// this is a message correlation by instance id that only that subscription can match.
+    /// Unknown instance: `NotFound`; nothing there waits to be triggered: `Conflict`.
+    pub async fn trigger_element(
+        &self,
+        instance_id: &str,
+        element_id: &str,
+        variables: Map<String, Json>,
+        caller: &Principal,
+    ) -> Result<CorrelateResult> {
+        let op = CorrelateOp {
+            request: CorrelateRequest {
+                name: format!("{TRIGGER_PREFIX}{element_id}"),
+                instance_id: Some(instance_id.to_owned()),
+                variables,
+                ..CorrelateRequest::default()
+            },
+            actor: caller.actor(),
+            delivery: Delivery::WaitState,
+        };
+        match self.send(Op::Correlate(op)).await? {
+            Reply::Correlated(r) => Ok(r),
+            _ => Err(Error::Unavailable),
+        }
+    }
+}
+
+impl Engine {
+    /// Evaluates the conditional start events of the latest version of every process (or of
+    /// process `definition_key` only) with `variables`, and starts an instance, with those
+    /// variables, at each whose condition holds (Camunda 7's
+    /// `runtimeService.createConditionEvaluation().evaluateStartConditions()`). Answers the
+    /// started instances (`started`, also in `correlated`); none at all is `NotFound`.
+    pub async fn evaluate_start_conditions(
+        &self,
+        definition_key: Option<String>,
+        variables: Map<String, Json>,
+        caller: &Principal,
+    ) -> Result<CorrelateResult> {
+        let op = CorrelateOp {
+            request: CorrelateRequest {
+                name: CONDITION_PREFIX.to_owned(),
+                variables,
+                ..CorrelateRequest::default()
+            },
+            actor: caller.actor(),
+            delivery: Delivery::StartConditions(definition_key),
         };
         match self.send(Op::Correlate(op)).await? {
             Reply::Correlated(r) => Ok(r),
@@ -75,11 +148,23 @@ impl Engine {
 
 pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<Reply> {
     let r = op.request;
-    if r.name.starts_with(SIGNAL_PREFIX) {
+    if let Delivery::StartConditions(key) = &op.delivery {
+        let started =
+            super::conditions::start(batch, key.as_deref(), &r.variables, &op.actor).await?;
+        return Ok(Reply::Correlated(CorrelateResult {
+            correlated: started.clone(),
+            started,
+            buffered: false,
+        }));
+    }
+    let reserved = [SIGNAL_PREFIX, TRIGGER_PREFIX, CONDITION_PREFIX];
+    if reserved.iter().any(|p| r.name.starts_with(p))
+        && !(op.delivery == Delivery::WaitState && r.name.starts_with(TRIGGER_PREFIX))
+    {
         return Err(Error::Invalid {
             code: "invalid_message",
             message: format!(
-                "message names starting with '{SIGNAL_PREFIX}' are reserved for signals"
+                "message names starting with '{SIGNAL_PREFIX}', '{TRIGGER_PREFIX}' or '{CONDITION_PREFIX}' are reserved"
             ),
         });
     }
@@ -154,6 +239,9 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             Err(e) => return Err(e),
         }
     }
+    if op.delivery == Delivery::WaitState {
+        return wait_state_result(batch, &r, correlated).await;
+    }
     // Then the message start events of the latest versions (Zeebe: both, in this order).
     let started = super::starts::start_by_message(batch, &r, &op.actor).await?;
     correlated.extend(started.iter().cloned());
@@ -201,6 +289,29 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     Ok(Reply::Correlated(result))
 }
 
+/// The answer to `trigger_element`: the instance, or why nothing was triggered.
+async fn wait_state_result(
+    batch: &mut Batch<'_>,
+    r: &CorrelateRequest,
+    correlated: Vec<String>,
+) -> Result<Reply> {
+    if !correlated.is_empty() {
+        return Ok(Reply::Correlated(CorrelateResult {
+            correlated,
+            started: Vec::new(),
+            buffered: false,
+        }));
+    }
+    let id = r.instance_id.clone().unwrap_or_default();
+    let element = r.name.strip_prefix(TRIGGER_PREFIX).unwrap_or(&r.name);
+    match batch.instance(&id).await? {
+        None => Err(Error::NotFound(format!("instance {id}"))),
+        Some(_) => Err(Error::Conflict(format!(
+            "element '{element}' of instance {id} is not a wait state waiting to be triggered"
+        ))),
+    }
+}
+
 /// After subscriptions opened in this batch, hands each the oldest live buffered message that
 /// matches it. Called by the writer after every applied command.
 pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Result<()> {
@@ -210,6 +321,8 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         index += 1;
         if batch.is_removed(&sub.instance_id, sub.element_key)
             || sub.message_name.starts_with(SIGNAL_PREFIX)
+            || sub.message_name.starts_with(TRIGGER_PREFIX)
+            || sub.message_name.starts_with(CONDITION_PREFIX)
         {
             continue;
         }

@@ -7,6 +7,7 @@
 
 mod batch;
 mod calls;
+mod conditions;
 mod connector_ops;
 mod deploy;
 mod executor;

@@ -27,7 +27,7 @@ use super::instances::{NewInstance, create_instance};
 use super::messages::CorrelateRequest;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
-use crate::runtime::{Cycle, SIGNAL_PREFIX, TimerKind, Trigger, parse_due};
+use crate::runtime::{CONDITION_PREFIX, Cycle, SIGNAL_PREFIX, TimerKind, Trigger, parse_due};
 use crate::store::rows::{StartTimerRow, SubscriptionRow};
 use crate::store::{built, query};
 
@@ -77,6 +77,10 @@ pub(crate) async fn on_deploy(
             }
             EventTrigger::Timer(timer) => {
                 schedule(batch, definition_id, &node.id, timer).await?;
+            }
+            EventTrigger::Conditional(_) => {
+                let name = format!("{CONDITION_PREFIX}{}", node.id);
+                subscribe(batch, definition_id, &node.id, &name).await?;
             }
             _ => {}
         }

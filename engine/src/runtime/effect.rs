@@ -7,6 +7,16 @@ use serde_json::{Map, Value as Json};
 /// names may not start with it), see docs/decisions/0008-signal-subscriptions.md.
 pub const SIGNAL_PREFIX: &str = "signal:";
 
+/// A receive task without a message waits under a subscription named with this prefix and its
+/// element id, continued only through `Engine::trigger_element` (message names may not start
+/// with it either).
+pub const TRIGGER_PREFIX: &str = "trigger:";
+
+/// A conditional start event of a process's latest version is a start subscription named with
+/// this prefix and its element id, looked up by `Engine::evaluate_start_conditions` (message
+/// names may not start with it either).
+pub const CONDITION_PREFIX: &str = "condition:";
+
 use super::state::ElementKey;
 
 /// The kinds of persisted work an element instance can own: jobs, user tasks, timers and

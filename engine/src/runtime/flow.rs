@@ -234,6 +234,7 @@ impl<'a> Run<'a> {
             "process",
             TransitionKind::Activated,
         );
+        behavior::data_object::declare(self, ROOT_KEY, ScopeIdx::ROOT);
         let element_id = self.def.node(start).id.clone();
         self.state.agenda.push_back(Action::Activate {
             scope: ROOT_KEY,

@@ -20,8 +20,8 @@ use keel_bpmn::ProcessDefinition;
 
 pub use behavior::call_activity::MAX_CALL_DEPTH;
 pub use effect::{
-    CallSpec, CalledVersion, Effect, Outcome, SIGNAL_PREFIX, Transition, TransitionKind,
-    UserTaskSpec, Work,
+    CONDITION_PREFIX, CallSpec, CalledVersion, Effect, Outcome, SIGNAL_PREFIX, TRIGGER_PREFIX,
+    Transition, TransitionKind, UserTaskSpec, Work,
 };
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
 pub use timer::{Cycle, TimerError, TimerKind, parse_due};
@@ -66,6 +66,36 @@ pub struct StepContext {
     /// Maximum number of element activations/completions before the run stops with a
     /// `step_budget` incident (a loop without a wait state).
     pub step_budget: u32,
+}
+
+/// Whether the condition of the process-level conditional start event `element_id` holds for
+/// `variables` (a fresh instance's process scope at `now`): `Ok(false)` also when the event is
+/// no conditional start event, or the condition reads a variable that is not given (as in
+/// Camunda 7); `Err` names the expression and why for another null or non-boolean value.
+pub fn start_condition_holds(
+    definition: &ProcessDefinition,
+    element_id: &str,
+    variables: &serde_json::Map<String, serde_json::Value>,
+    now: jiff::Timestamp,
+) -> Result<bool, String> {
+    let Some(node) = definition
+        .node_by_id(element_id)
+        .map(|n| definition.node(n))
+    else {
+        return Ok(false);
+    };
+    let keel_bpmn::FlowNodeKind::StartEvent {
+        trigger: keel_bpmn::EventTrigger::Conditional(conditional),
+        ..
+    } = &node.kind
+    else {
+        return Ok(false);
+    };
+    let state = InstanceState::new(variables.clone());
+    let now = now.to_zoned(jiff::tz::TimeZone::UTC);
+    let what = format!("condition of '{element_id}'");
+    eval::condition_unless_missing(&state, ROOT_KEY, &now, &conditional.condition, &what)
+        .map_err(|f| f.message)
 }
 
 /// Applies `trigger` to `state` and returns what happened. On error, `state` is unchanged.

@@ -250,6 +250,18 @@ impl Driver {
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             }
+            Action::Conditions => self
+                .engine
+                .evaluate_start_conditions(None, vars.clone(), &admin())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Action::Trigger(element) => self
+                .engine
+                .trigger_element(&self.instance, element, vars.clone(), &admin())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Action::StartProcess(key) => self
                 .engine
                 .start_instance(

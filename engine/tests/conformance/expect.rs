@@ -105,7 +105,7 @@ impl Case {
 }
 
 /// One thing done to the instance; exactly one of `task`, `all_tasks`, `job`, `message`,
-/// `advance`, `start_process` is set.
+/// `trigger`, `conditions`, `advance`, `start_process` is set.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -130,6 +130,12 @@ pub struct Step {
     pub key: Option<String>,
     /// Buffer the message this long (ISO 8601 duration) when nothing waits for it.
     pub ttl: Option<String>,
+    /// Evaluate the conditional start events of the deployed processes with `vars`
+    /// (Camunda 7's `createConditionEvaluation().evaluateStartConditions()`).
+    pub conditions: Option<bool>,
+    /// Trigger the plain wait state with this element id (a receive task without a message;
+    /// Camunda 7's `runtimeService.signal`) in the case's instance.
+    pub trigger: Option<String>,
     /// Move the clock by this ISO 8601 duration and fire the due timers.
     pub advance: Option<String>,
     /// Start another instance of this process (deployed with the case) with `vars`; the end
@@ -157,6 +163,10 @@ pub enum Action {
     Error(String, String),
     /// Publish a message: name, correlation key, ttl in ms.
     Message(String, Option<String>, i64),
+    /// Trigger a plain wait state.
+    Trigger(String),
+    /// Evaluate the conditional start events.
+    Conditions,
     /// Advance the clock (ms) and fire timers.
     Advance(i64),
     /// Start another instance of a process.
@@ -171,12 +181,14 @@ impl Step {
             self.all_tasks == Some(true),
             self.job.is_some(),
             self.message.is_some(),
+            self.trigger.is_some(),
+            self.conditions == Some(true),
             self.advance.is_some(),
             self.start_process.is_some(),
         ];
         if set.iter().filter(|s| **s).count() != 1 {
             return Err(format!(
-                "a step needs exactly one of task, all_tasks, job, message, advance, start_process: {self:?}"
+                "a step needs exactly one of task, all_tasks, job, message, trigger, conditions, advance, start_process: {self:?}"
             ));
         }
         if let Some(t) = &self.task {
@@ -199,6 +211,12 @@ impl Step {
                 None => 0,
             };
             return Ok(Action::Message(m.clone(), self.key.clone(), ttl));
+        }
+        if let Some(t) = &self.trigger {
+            return Ok(Action::Trigger(t.clone()));
+        }
+        if self.conditions == Some(true) {
+            return Ok(Action::Conditions);
         }
         if let Some(p) = &self.start_process {
             return Ok(Action::StartProcess(p.clone()));
@@ -269,9 +287,9 @@ pub fn load(path: &Path) -> SourceFile {
         }
         if let Some(step) = &case.start_by {
             match step.action() {
-                Ok(Action::Message(..) | Action::Advance(_)) => {}
+                Ok(Action::Message(..) | Action::Advance(_) | Action::Conditions) => {}
                 Ok(other) => panic!(
-                    "{}: {}: start_by is a message or an advance, not {other:?}",
+                    "{}: {}: start_by is a message, an advance or conditions, not {other:?}",
                     path.display(),
                     case.label()
                 ),

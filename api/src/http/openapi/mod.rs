@@ -242,6 +242,9 @@ pub fn routes() -> Vec<Route> {
             .role(Role::Operator).body(Payload::Json("Cancel")).returns(200, Reply::Object("Instance")),
         route(Put, "/api/v1/instances/{id}/variables", "Set root-scope variables", instances::set_variables)
             .role(Role::Operator).body(Payload::Json("SetVariables")).returns(200, Reply::Object("Instance")),
+        route(Post, "/api/v1/instances/{id}/elements/{element_id}/trigger", "Trigger a waiting element", instances::trigger)
+            .role(Role::Operator).body(Payload::Json("Trigger")).returns(200, Reply::Object("Correlated"))
+            .describe("Continues a plain wait state (a receive task without messageRef) with the variables, as Camunda 7's runtimeService.signal. 404 unknown instance, 409 when the element does not wait to be triggered."),
         route(Get, "/api/v1/instances/{id}/audit", "The instance's audit records, oldest first", instances::audit)
             .query(LIST).returns(200, Reply::List("AuditRecord"))
             .describe("Its starter, operators and auditors."),
@@ -271,6 +274,9 @@ pub fn routes() -> Vec<Route> {
             .describe("retries is the number left; 0 raises an incident."),
         route(Post, "/api/v1/jobs/{id}/throw-error", "Throw a BPMN error from a job", jobs::throw_error)
             .role(Role::Worker).body(Payload::Json("ThrowError")).returns(200, Reply::Object("Empty")),
+        route(Post, "/api/v1/conditions", "Evaluate conditional start events", messages::evaluate_conditions)
+            .role(Role::Operator).body(Payload::Json("Conditions")).returns(200, Reply::Object("Correlated"))
+            .describe("Starts an instance of the latest version of each process (of definition_key only, when given) at each conditional start event whose condition holds for the variables (Camunda 7's POST /condition). 404 when none holds; 422 invalid_condition when a condition is null or not a boolean."),
         route(Post, "/api/v1/messages", "Correlate a message", messages::correlate)
             .role(Role::Operator).body(Payload::Json("Message")).returns(200, Reply::Object("Correlated"))
             .describe("Continues every matching waiting subscription, then starts the latest version of every process with a message start event of that name (started instances are in correlated and in started). No match: 404 no_subscription, unless ttl_ms > 0 (then buffered). A repeated message_id is ignored."),

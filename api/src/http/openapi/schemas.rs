@@ -256,6 +256,11 @@ pub fn components() -> Json {
             object(&[], json!({"variables": vars(), "business_key": s()})),
         ),
         ("Cancel", object(&[], json!({"reason": s()}))),
+        ("Trigger", object(&[], json!({"variables": vars()}))),
+        (
+            "Conditions",
+            object(&[], json!({"variables": vars(), "definition_key": s()})),
+        ),
         (
             "SetVariables",
             object(&["variables"], json!({"variables": vars()})),

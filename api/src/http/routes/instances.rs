@@ -16,7 +16,10 @@ use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::dto::{InstanceDto, ListPage, created};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{JsonBody, Paging, PathId, QueryParams, state_filter, variables};
+use crate::http::extract::{
+    JsonBody, Paging, PathId, PathIds, QueryParams, state_filter, variables,
+};
+use crate::http::routes::messages::CorrelateResponse;
 
 /// Instance states accepted by the `state` filter.
 pub const STATES: [&str; 4] = ["active", "completed", "terminated", "cancelled"];
@@ -172,6 +175,29 @@ pub async fn set_variables(
     let vars = variables(Some(vars), "variables")?;
     let instance = state.engine.set_variables(&id, vars, &caller).await?;
     Ok(axum::Json(InstanceDto::from(&instance)))
+}
+
+/// `POST .../elements/{element_id}/trigger` body.
+#[derive(Debug, Deserialize)]
+pub struct TriggerBody {
+    variables: Option<Json>,
+}
+
+/// `POST /api/v1/instances/{id}/elements/{element_id}/trigger` (operator): continues a plain
+/// wait state (a receive task without a message), as Camunda 7's `runtimeService.signal`.
+/// 404 unknown instance; 409 when that element does not wait to be triggered.
+pub async fn trigger(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathIds(id, element_id): PathIds,
+    JsonBody(body): JsonBody<TriggerBody>,
+) -> ApiResult<axum::Json<CorrelateResponse>> {
+    let vars = variables(body.variables, "variables")?;
+    let result = state
+        .engine
+        .trigger_element(&id, &element_id, vars, &caller)
+        .await?;
+    Ok(axum::Json(result.into()))
 }
 
 /// `limit`/`offset` query.

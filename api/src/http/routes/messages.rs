@@ -1,4 +1,4 @@
-//! Events: message correlation (operator) and signal broadcast (operator).
+//! Events: message correlation, conditional start evaluation and signal broadcast (operator).
 //!
 //! Signals are accepted and validated but no BPMN signal catch events are supported yet, so a
 //! broadcast honestly reports `{"triggered": 0}`.
@@ -69,6 +69,29 @@ pub async fn correlate(
         ttl_ms,
     };
     let result = state.engine.correlate_message(request, &caller).await?;
+    Ok(axum::Json(result.into()))
+}
+
+/// `POST /api/v1/conditions` body.
+#[derive(Debug, Deserialize)]
+pub struct ConditionBody {
+    variables: Option<Json>,
+    definition_key: Option<String>,
+}
+
+/// `POST /api/v1/conditions`: evaluates the conditional start events of the latest versions
+/// (of `definition_key` only, when given) with the variables and starts an instance at each
+/// whose condition holds (Camunda 7's `POST /condition`). 404 when none holds.
+pub async fn evaluate_conditions(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<ConditionBody>,
+) -> ApiResult<axum::Json<CorrelateResponse>> {
+    let vars = variables(body.variables, "variables")?;
+    let result = state
+        .engine
+        .evaluate_start_conditions(body.definition_key, vars, &caller)
+        .await?;
     Ok(axum::Json(result.into()))
 }
 

@@ -43,6 +43,30 @@ pub struct ConditionalRef {
     pub condition: Expression,
     /// `camunda:variableName`: only changes of this variable re-evaluate the condition.
     pub variable_name: Option<String>,
+    /// `camunda:variableEvents`: only these kinds of change re-evaluate the condition; `None`:
+    /// every kind.
+    pub variable_events: Option<VariableEvents>,
+}
+
+/// The kinds of variable change a conditional event listens to (`camunda:variableEvents`,
+/// a comma-separated list of `create`, `update`, `delete`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VariableEvents {
+    /// A variable that did not exist in a scope was set there.
+    pub create: bool,
+    /// A variable got another value.
+    pub update: bool,
+    /// A variable was removed from a scope that still runs.
+    pub delete: bool,
+}
+
+impl VariableEvents {
+    /// True when a change with these kinds counts.
+    pub fn accepts(self, change: VariableEvents) -> bool {
+        (self.create && change.create)
+            || (self.update && change.update)
+            || (self.delete && change.delete)
+    }
 }
 
 /// What a compensation throw event compensates.

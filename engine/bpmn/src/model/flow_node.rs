@@ -60,6 +60,9 @@ pub struct AdHocSubProcess {
     /// `cancelRemainingInstances` (default true): when the completion condition holds, the inner
     /// elements still running are terminated; false lets them finish first.
     pub cancel_remaining_instances: bool,
+    /// `zeebe:adHoc activeElementsCollection`: evaluated when the sub-process starts, the ids of
+    /// the inner elements to start (instead of every element without incoming flows).
+    pub active_elements: Option<Expression>,
 }
 
 /// A variable mapping: `target` receives the value of `source`.
@@ -112,8 +115,10 @@ pub enum FlowNodeKind {
     JobTask(JobTask),
     /// A task for a person.
     UserTask(UserTask),
-    /// Waits for a message (`receiveTask messageRef`), like a message catch event.
-    ReceiveTask(MessageRef),
+    /// Waits for a message (`receiveTask messageRef`), like a message catch event; without a
+    /// `messageRef` (`None`) it is a plain wait state that the API triggers (Camunda 7's
+    /// `runtimeService.signal`).
+    ReceiveTask(Option<MessageRef>),
     /// Evaluates a FEEL script and completes.
     ScriptTask(ScriptTask),
     /// Takes the first flow whose condition is true, else the default flow.

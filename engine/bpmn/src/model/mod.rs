@@ -6,6 +6,7 @@
 //! this scope tree one to one. Nothing here performs I/O or evaluates expressions.
 
 mod call_activity;
+mod data_object;
 mod event;
 mod flow_node;
 mod gateway;
@@ -15,9 +16,10 @@ mod task;
 use std::collections::HashMap;
 
 pub use call_activity::{CallActivity, CalledBinding};
+pub use data_object::DataObject;
 pub use event::{
     CompensateRef, ConditionalRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef,
-    SignalRef, TimerDefinition,
+    SignalRef, TimerDefinition, VariableEvents,
 };
 pub use flow_node::{AdHocSubProcess, ElementType, FlowNode, FlowNodeKind, Mapping};
 pub use gateway::{ComplexGateway, InclusiveGateway};
@@ -107,6 +109,8 @@ pub struct Scope {
     pub nodes: Vec<NodeIdx>,
     /// The event sub-processes directly in this scope.
     pub event_sub_processes: Vec<NodeIdx>,
+    /// The data objects declared directly in this scope: variables of the scope.
+    pub data_objects: Vec<DataObject>,
 }
 
 /// A sequence flow between two nodes of the same scope.

@@ -23,6 +23,10 @@ pub struct MultiInstance {
     pub output_collection: Option<String>,
     /// Evaluated in each inner instance when it completes (`outputElement`).
     pub output_element: Option<Expression>,
+    /// `outputDataItem`: a variable each inner instance defines locally (null at first), so
+    /// that what the inner instance writes there stays its own until `output_element` (then a
+    /// reference to it) collects it.
+    pub output_item: Option<String>,
     /// Evaluated after each inner instance completes; true ends the activity, terminating the
     /// inner instances still running (`completionCondition`).
     pub completion_condition: Option<Expression>,

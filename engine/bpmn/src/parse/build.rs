@@ -105,6 +105,10 @@ pub(crate) struct Builder<'t, 'd> {
     pub pending_flows: Vec<(&'t Element, ScopeIdx)>,
     /// Associations seen by the walk (compensation boundary event → handler).
     pub pending_associations: Vec<&'t Element>,
+    /// Data objects, data object references and data store references by id.
+    pub data_refs: HashMap<String, super::data::DataRef>,
+    /// Data object references seen by the walk: (id, `dataObjectRef`, element).
+    pub pending_data_refs: Vec<(String, String, &'t Element)>,
 }
 
 impl<'t, 'd> Builder<'t, 'd> {
@@ -120,6 +124,8 @@ impl<'t, 'd> Builder<'t, 'd> {
             node_ids: HashMap::new(),
             pending_flows: Vec::new(),
             pending_associations: Vec::new(),
+            data_refs: HashMap::new(),
+            pending_data_refs: Vec::new(),
         }
     }
 
@@ -132,6 +138,7 @@ impl<'t, 'd> Builder<'t, 'd> {
         self.resolve_attachments();
         self.resolve_links();
         self.resolve_compensation();
+        self.resolve_data();
         validate::run(&mut self);
         reach::inclusive_joins(&mut self.nodes, &self.flows);
         ProcessDefinition {
@@ -165,6 +172,9 @@ impl<'t, 'd> Builder<'t, 'd> {
             }
             if local == "association" {
                 self.pending_associations.push(child);
+                continue;
+            }
+            if self.data_element(child, scope) {
                 continue;
             }
             if local == "subProcess" {
@@ -224,7 +234,11 @@ impl<'t, 'd> Builder<'t, 'd> {
             ),
             "receiveTask" => (
                 ElementType::ReceiveTask,
-                FlowNodeKind::ReceiveTask(events::message(&mut self.ctx, e, e)),
+                FlowNodeKind::ReceiveTask(
+                    e.attr("messageRef")
+                        .is_some()
+                        .then(|| events::message(&mut self.ctx, e, e)),
+                ),
             ),
             "scriptTask" => (
                 ElementType::ScriptTask,
@@ -327,9 +341,20 @@ impl<'t, 'd> Builder<'t, 'd> {
                     scope: inner,
                     completion_condition: loops::formal(&mut self.ctx, e, e, "completionCondition"),
                     cancel_remaining_instances: e.flag("cancelRemainingInstances") != Some(false),
+                    active_elements: active_elements(&mut self.ctx, e),
                 }),
             ),
         };
+        if triggered_by_event {
+            let exts = extensions::extensions(&self.ctx, e);
+            if extensions::find(&exts, &Ns::Camunda, "inputOutput").is_some() {
+                // Camunda 7 refuses them too: the event sub-process has no activation of its own.
+                self.ctx.exec_error(
+                    e,
+                    "camunda:inputOutput is not supported on an event sub-process (triggeredByEvent=\"true\")",
+                );
+            }
+        }
         let Some(idx) = self.add_node(e, scope, ty, kind) else {
             return;
         };
@@ -395,6 +420,20 @@ impl<'t, 'd> Builder<'t, 'd> {
         self.node_ids.insert(id.to_owned(), idx);
         Some(idx)
     }
+}
+
+/// `zeebe:adHoc activeElementsCollection` of an ad-hoc sub-process (a FEEL expression).
+fn active_elements<'t>(
+    ctx: &mut Ctx<'t, '_>,
+    e: &'t Element,
+) -> Option<crate::expression::Expression> {
+    let exts = extensions::extensions(ctx, e);
+    let value = extensions::find(&exts, &Ns::Zeebe, "adHoc")?
+        .attr("activeElementsCollection")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())?;
+    let parsed = super::expr::zeebe_expression(value, "zeebe:adHoc activeElementsCollection");
+    ctx.ok(e, parsed)
 }
 
 /// What a sub-process element is.

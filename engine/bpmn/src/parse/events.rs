@@ -1,9 +1,8 @@
 //! Event elements → [`FlowNodeKind`]: which event definition each event carries, resolved
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
-//! Owns the event matrix: start (none, signal, message, timer; in an event sub-process message,
-//! timer, signal, conditional, error, escalation, compensation; process-level conditional not
-//! yet), end (none, terminate, error, escalation, signal, compensation, cancel), intermediate
+//! Owns the event matrix: start (none, signal, message, timer, conditional; in an event
+//! sub-process message, timer, signal, conditional, error, escalation, compensation), end (none, terminate, error, escalation, signal, compensation, cancel), intermediate
 //! catch (message, timer, link, signal, conditional), intermediate throw (none, link,
 //! escalation, signal, compensation), boundary (error, timer, message, escalation, signal,
 //! compensation, conditional, cancel).
@@ -19,7 +18,7 @@ use super::tree::{Element, Ns};
 use crate::expression::Text;
 use crate::model::{
     CompensateRef, ConditionalRef, ElementType, ErrorRef, EscalationRef, EventTrigger,
-    FlowNodeKind, LinkRef, MessageRef, NodeIdx, SignalRef, TimerDefinition,
+    FlowNodeKind, LinkRef, MessageRef, NodeIdx, SignalRef, TimerDefinition, VariableEvents,
 };
 
 /// Where a start event lies: what it may wait for depends on it.
@@ -156,12 +155,8 @@ fn start(
             e,
             "a process's timer start event needs a fixed timeDate, timeDuration or timeCycle (not an expression): it is scheduled at deployment",
         ),
-        EventTrigger::Conditional(_) => {
-            ctx.exec_error(
-                e,
-                format!("{} start event is not supported yet", name(&trigger)),
-            );
-        }
+        // Evaluated when `Engine::evaluate_start_conditions` is asked to (Camunda 7).
+        EventTrigger::Conditional(_) => {}
         _ => ctx.exec_error(
             e,
             format!("a start event cannot have {}", a_definition(&trigger)),
@@ -350,7 +345,17 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
         correlation_key: None,
     };
     let Some(r) = d.attr("messageRef") else {
-        ctx.exec_error(e, format!("{} has no messageRef", d.local));
+        // SpiffWorkflow names a message without `messageRef` after its event.
+        let name = named_after(e);
+        ctx.warning(
+            e,
+            format!(
+                "{} has no messageRef: the message is named after the event (\"{name}\")",
+                d.local
+            ),
+        );
+        check_reserved(ctx, e, &name, "the message of this event");
+        out.name = Text::Static(name);
         return out;
     };
     let Some(m) = ctx.doc.message(r) else {
@@ -360,12 +365,7 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
     let mid = m.id().unwrap_or(r);
     match m.attr("name").map(str::trim).filter(|n| !n.is_empty()) {
         None => ctx.exec_error(e, format!("message \"{mid}\" has no name")),
-        Some(n) if n.starts_with("signal:") => ctx.exec_error(
-            e,
-            format!(
-                "the name of message \"{mid}\" starts with 'signal:', which is reserved for signals"
-            ),
-        ),
+        Some(n) if is_reserved(n) => check_reserved(ctx, e, n, &format!("message \"{mid}\"")),
         Some(n) => {
             let what = format!("the name of message \"{mid}\"");
             if let Some(t) = ctx.ok(e, expr::zeebe_text(n, &what)) {
@@ -377,13 +377,50 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
     out
 }
 
+/// The name of a message or signal that an event without a `messageRef`/`signalRef` waits for
+/// or throws: the event's `name`, else its `id`.
+fn named_after(e: &Element) -> String {
+    e.attr("name")
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .or_else(|| e.id())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Message names starting with `signal:`, `trigger:` or `condition:` are reserved for the
+/// subscriptions of signal events, of receive tasks without a message and of conditional start
+/// events (docs/decisions/0008).
+fn is_reserved(name: &str) -> bool {
+    name.starts_with("signal:") || name.starts_with("trigger:") || name.starts_with("condition:")
+}
+
+fn check_reserved(ctx: &mut Ctx<'_, '_>, e: &Element, name: &str, what: &str) {
+    if is_reserved(name) {
+        ctx.exec_error(
+            e,
+            format!(
+                "the name of {what} (\"{name}\") starts with 'signal:', 'trigger:' or 'condition:', which are reserved"
+            ),
+        );
+    }
+}
+
 /// The signal `d.signalRef` names (static, or a `=` FEEL expression).
 fn signal(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> SignalRef {
     let mut out = SignalRef {
         name: Text::Static(String::new()),
     };
     let Some(r) = d.attr("signalRef") else {
-        ctx.exec_error(e, "signalEventDefinition has no signalRef");
+        // As for messages: a signal without `signalRef` is named after its event.
+        let name = named_after(e);
+        ctx.warning(
+            e,
+            format!(
+                "signalEventDefinition has no signalRef: the signal is named after the event (\"{name}\")"
+            ),
+        );
+        out.name = Text::Static(name);
         return out;
     };
     let Some(s) = ctx.doc.signal(r) else {
@@ -427,10 +464,37 @@ fn conditional(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<Condit
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_owned);
+    let variable_events = d
+        .ns_attr(&Ns::Camunda, "variableEvents")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .and_then(|v| {
+            let parsed = variable_events(v);
+            ctx.ok(e, parsed)
+        });
     Some(ConditionalRef {
         condition,
         variable_name,
+        variable_events,
     })
+}
+
+/// `camunda:variableEvents`: a comma-separated list of `create`, `update`, `delete`.
+fn variable_events(value: &str) -> Result<VariableEvents, String> {
+    let mut events = VariableEvents::default();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "create" => events.create = true,
+            "update" => events.update = true,
+            "delete" => events.delete = true,
+            other => {
+                return Err(format!(
+                    "camunda:variableEvents \"{value}\": \"{other}\" is not create, update or delete"
+                ));
+            }
+        }
+    }
+    Ok(events)
 }
 
 fn escalation(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> EscalationRef {

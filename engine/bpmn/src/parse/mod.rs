@@ -20,6 +20,7 @@
 mod build;
 mod call;
 mod context;
+mod data;
 mod encoding;
 mod events;
 mod expr;

@@ -1,8 +1,10 @@
-//! Ad-hoc sub-processes (`adHocSubProcess`), as Camunda 8 runs them without an
-//! `activeElementsCollection`: when the sub-process starts (own variable scope, waits of its
-//! event sub-processes opened), every inner activity, gateway or event without incoming
-//! sequence flows starts at once (boundary events, event sub-processes, compensation handlers
-//! and link catch events excepted); their outgoing flows are followed as anywhere else. After
+//! Ad-hoc sub-processes (`adHocSubProcess`), as Camunda 8 runs them: when the sub-process
+//! starts (own variable scope, waits of its event sub-processes opened), the inner elements its
+//! `zeebe:adHoc activeElementsCollection` names start (a list of element ids, evaluated then in
+//! its scope; anything else is an `expression_error` incident on the sub-process); without one,
+//! every inner activity, gateway or event without incoming sequence flows starts at once
+//! (boundary events, event sub-processes, compensation handlers and link catch events
+//! excepted). Their outgoing flows are followed as anywhere else. After
 //! each inner element completes, the `completionCondition` (if any) is evaluated in the
 //! sub-process's scope: true completes the sub-process, terminating the inner elements still
 //! running unless `cancelRemainingInstances="false"`, which lets them finish first (the paths
@@ -10,8 +12,8 @@
 //! completes when nothing runs in it any more. A null or non-boolean condition is an
 //! `expression_error` incident on the inner element that completed (resolving evaluates again).
 
-use keel_bpmn::{AdHocSubProcess, EventTrigger, FlowNodeKind};
-use serde_json::Map;
+use keel_bpmn::{AdHocSubProcess, EventTrigger, FlowNode, FlowNodeKind};
+use serde_json::{Map, Value as Json};
 
 use super::Activation;
 use crate::runtime::eval::{self, Failure};
@@ -28,37 +30,88 @@ pub fn activate(
     if let Some(instance) = run.state.elements.get_mut(&key) {
         instance.variables.get_or_insert_with(Map::new);
     }
+    // Evaluated first: a failure (an incident, resolved by activating again) opens nothing.
+    let chosen = match &ad_hoc.active_elements {
+        Some(expression) => Some(active_elements(run, key, ad_hoc, expression)?),
+        None => None,
+    };
+    super::data_object::declare(run, key, ad_hoc.scope);
     super::event_sub_process::open(run, key, ad_hoc.scope)?;
-    let nodes = def
-        .get_scope(ad_hoc.scope)
-        .map(|s| s.nodes.as_slice())
-        .unwrap_or_default();
-    let mut started = false;
-    for node in nodes.iter().map(|n| def.node(*n)) {
-        let starts = node.incoming.is_empty()
-            && !node.is_for_compensation
-            && !matches!(
-                node.kind,
-                FlowNodeKind::BoundaryEvent { .. }
-                    | FlowNodeKind::EventSubProcess { .. }
-                    | FlowNodeKind::StartEvent { .. }
-                    | FlowNodeKind::IntermediateCatchEvent {
-                        trigger: EventTrigger::Link(_)
-                    }
-            );
-        if starts {
-            run.state.agenda.push_back(Action::Activate {
-                scope: key,
-                element_id: node.id.clone(),
-            });
-            started = true;
-        }
+    let starting: Vec<String> = match chosen {
+        Some(ids) => ids,
+        None => def
+            .get_scope(ad_hoc.scope)
+            .map(|s| s.nodes.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|n| def.node(*n))
+            .filter(|node| node.incoming.is_empty() && may_start(node))
+            .map(|node| node.id.clone())
+            .collect(),
+    };
+    for element_id in &starting {
+        run.state.agenda.push_back(Action::Activate {
+            scope: key,
+            element_id: element_id.clone(),
+        });
     }
-    Ok(if started {
-        Activation::Wait
-    } else {
+    Ok(if starting.is_empty() {
         Activation::Complete
+    } else {
+        Activation::Wait
     })
+}
+
+/// Whether an inner element can be started by the ad-hoc sub-process itself.
+fn may_start(node: &FlowNode) -> bool {
+    !node.is_for_compensation
+        && !matches!(
+            node.kind,
+            FlowNodeKind::BoundaryEvent { .. }
+                | FlowNodeKind::EventSubProcess { .. }
+                | FlowNodeKind::StartEvent { .. }
+                | FlowNodeKind::IntermediateCatchEvent {
+                    trigger: EventTrigger::Link(_)
+                }
+        )
+}
+
+/// The element ids `activeElementsCollection` gives: a list of strings, each the id of an
+/// inner element the sub-process may start (with or without incoming flows), in list order.
+fn active_elements(
+    run: &Run<'_>,
+    key: ElementKey,
+    ad_hoc: &AdHocSubProcess,
+    expression: &keel_bpmn::Expression,
+) -> Result<Vec<String>, Failure> {
+    let what = "activeElementsCollection";
+    let value = eval::evaluate_for(run.state, key, &run.now, expression, what)?.to_json();
+    let Json::Array(items) = value else {
+        return Err(eval::mismatch(
+            run.state,
+            key,
+            &run.now,
+            expression,
+            what,
+            "a list of element ids",
+        ));
+    };
+    let def = run.def;
+    let mut ids = Vec::with_capacity(items.len());
+    for item in items {
+        let id = item.as_str().unwrap_or_default();
+        let inner = def
+            .node_by_id(id)
+            .map(|n| def.node(n))
+            .filter(|n| n.scope == ad_hoc.scope && may_start(n));
+        if inner.is_none() {
+            return Err(Failure::expression(format!(
+                "{what}: {item} is not the id of an element of this ad-hoc sub-process that it can start"
+            )));
+        }
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
 }
 
 /// An element instance completes in scope instance `scope`: true when `scope` is an ad-hoc

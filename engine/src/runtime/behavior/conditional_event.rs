@@ -13,12 +13,16 @@
 //! change anywhere in the instance counts. A condition that reads a variable not defined yet
 //! does not hold (as in Camunda 7); another null or non-boolean value is an `expression_error`
 //! incident on the owner (a catch event evaluates again when it is resolved; a boundary or
-//! start event at the next change). Not yet: `camunda:variableEvents` (every kind of change
-//! counts).
+//! start event at the next change). `camunda:variableEvents` (`create`, `update`, `delete`)
+//! restricts which kinds of change count: a variable set in a scope that did not hold it is
+//! created there, one that got another value updated, one removed from a scope that still runs
+//! deleted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use keel_bpmn::{ConditionalRef, EventTrigger, FlowNodeKind, NodeIdx, ProcessDefinition};
+use keel_bpmn::{
+    ConditionalRef, EventTrigger, FlowNodeKind, NodeIdx, ProcessDefinition, VariableEvents,
+};
 use serde_json::{Map, Value as Json};
 
 use crate::runtime::eval::{self, Failure};
@@ -95,7 +99,7 @@ pub fn settle(run: &mut Run<'_>) -> bool {
         return false;
     };
     let now = snapshot(run.state);
-    let changed = changed_names(&before, &now);
+    let changed = changes(&before, &now);
     run.condition_variables = Some(now);
     let fresh: BTreeSet<ElementKey> = std::mem::take(&mut run.conditions_opened)
         .into_iter()
@@ -110,10 +114,15 @@ pub fn settle(run: &mut Run<'_>) -> bool {
         let Some(conditional) = conditional_of(&node.kind) else {
             continue;
         };
+        let counts = |change: &VariableEvents| {
+            conditional
+                .variable_events
+                .is_none_or(|events| events.accepts(*change))
+        };
         let relevant = fresh.contains(&key)
             || match &conditional.variable_name {
-                Some(name) => changed.contains(name),
-                None => !changed.is_empty(),
+                Some(name) => changed.get(name).is_some_and(counts),
+                None => changed.values().any(counts),
             };
         // An earlier firing may have ended the owner.
         let live = run
@@ -157,21 +166,23 @@ fn fire(run: &mut Run<'_>, wait: &Wait) -> bool {
     }
 }
 
-/// The names of the variables that are new or changed in `now` (a scope that ended is no
-/// change).
-fn changed_names(before: &Snapshot, now: &Snapshot) -> BTreeSet<String> {
+/// The variables that are new, changed or removed in `now`, with the kinds of change each saw
+/// (a scope that ended is no change).
+fn changes(before: &Snapshot, now: &Snapshot) -> BTreeMap<String, VariableEvents> {
     let empty = Map::new();
-    let mut changed = BTreeSet::new();
+    let mut changed: BTreeMap<String, VariableEvents> = BTreeMap::new();
     for (key, variables) in now {
         let old = before.get(key).unwrap_or(&empty);
         for (name, value) in variables {
-            if old.get(name) != Some(value) {
-                changed.insert(name.clone());
+            match old.get(name) {
+                Some(previous) if previous == value => {}
+                Some(_) => changed.entry(name.clone()).or_default().update = true,
+                None => changed.entry(name.clone()).or_default().create = true,
             }
         }
         for name in old.keys() {
             if !variables.contains_key(name) {
-                changed.insert(name.clone());
+                changed.entry(name.clone()).or_default().delete = true;
             }
         }
     }

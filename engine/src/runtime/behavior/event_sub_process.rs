@@ -95,6 +95,7 @@ pub fn activate(
     if let Some(instance) = run.state.elements.get_mut(&key) {
         instance.variables.get_or_insert_with(Map::new);
     }
+    super::data_object::declare(run, key, scope);
     open(run, key, scope)?;
     run.state.agenda.push_back(Action::Activate {
         scope: key,

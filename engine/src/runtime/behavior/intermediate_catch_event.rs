@@ -8,7 +8,7 @@ use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 use crate::runtime::timer::{self, TimerKind};
-use crate::runtime::{Effect, SIGNAL_PREFIX};
+use crate::runtime::{Effect, SIGNAL_PREFIX, TRIGGER_PREFIX};
 
 /// Activates an intermediate catch event.
 pub fn activate(
@@ -74,9 +74,9 @@ pub fn open_subscription(
     message: &MessageRef,
 ) -> Result<(), Failure> {
     let message_name = eval::text(run.state, owner, &run.now, &message.name, "message name")?;
-    if message_name.starts_with(SIGNAL_PREFIX) {
+    if message_name.starts_with(SIGNAL_PREFIX) || message_name.starts_with(TRIGGER_PREFIX) {
         return Err(Failure::expression(format!(
-            "message name '{message_name}' of '{element_id}': names starting with '{SIGNAL_PREFIX}' are reserved for signals"
+            "message name '{message_name}' of '{element_id}': names starting with '{SIGNAL_PREFIX}' or '{TRIGGER_PREFIX}' are reserved for signals and wait states"
         )));
     }
     let correlation_key = match &message.correlation_key {

@@ -8,6 +8,7 @@ pub mod call_activity;
 pub mod compensation;
 pub mod complex_gateway;
 pub mod conditional_event;
+pub mod data_object;
 mod end_event;
 mod escalation;
 pub mod event_based_gateway;
@@ -18,6 +19,7 @@ mod intermediate_catch_event;
 mod job_task;
 mod link_event;
 pub mod multi_instance;
+pub mod receive_task;
 mod script_task;
 mod signal_event;
 mod sub_process;
@@ -91,8 +93,7 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
         FlowNodeKind::JobTask(task) => job_task::activate(run, key, flow_node, task)?,
         FlowNodeKind::UserTask(task) => user_task::activate(run, key, flow_node, task)?,
         FlowNodeKind::ReceiveTask(message) => {
-            intermediate_catch_event::open_subscription(run, key, &flow_node.id, message)?;
-            Activation::Wait
+            receive_task::activate(run, key, flow_node, message.as_ref())?
         }
         FlowNodeKind::ScriptTask(task) => script_task::activate(run, key, flow_node, task)?,
         FlowNodeKind::ExclusiveGateway

@@ -209,6 +209,9 @@ pub fn init_inner(run: &mut Run<'_>, body: ElementKey, key: ElementKey, mi: &Mul
         LOOP_COUNTER.to_owned(),
         Json::from(mi.loop_counter_start + i64::from(index)),
     );
+    if let Some(name) = &mi.output_item {
+        local.insert(name.clone(), Json::Null);
+    }
     if let Some(name) = &mi.input_element {
         local.insert(name.clone(), item.unwrap_or(Json::Null));
     }

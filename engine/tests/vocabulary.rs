@@ -1,0 +1,932 @@
+//! The rest of the executable BPMN vocabulary (issue 5), end to end through the `Engine` façade:
+//! receive tasks without a message (plain wait states triggered through the API), message and
+//! signal events without a reference (named after the event), and standard BPMN multi-instance
+//! data (`loopDataInputRef`, `inputDataItem`, `loopDataOutputRef`, `outputDataItem`). Each test
+//! asserts the exact element transitions of the audit trail (`element_id:event`, per record).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)] // test code
+
+use std::sync::Arc;
+
+use keel_engine::clock::ManualClock;
+use keel_engine::views::InstanceView;
+use keel_engine::{
+    ActivateRequest, CorrelateRequest, DeployFile, Engine, EngineConfig, Principal, StartRequest,
+    TaskFilter,
+};
+use serde_json::{Map, Value, json};
+
+// ----- harness --------------------------------------------------------------------------------
+
+struct Harness {
+    engine: Engine,
+    clock: ManualClock,
+    _dir: tempfile::TempDir,
+}
+
+fn admin() -> Principal {
+    Principal {
+        user_id: "u-admin".into(),
+        name: "root".into(),
+        groups: vec![],
+        roles: vec!["admin".into()],
+    }
+}
+
+fn vars(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// A `definitions` document with one executable process `id` holding `body` (BPMN is the default
+/// namespace; `zeebe:` and `camunda:` are declared).
+fn model(id: &str, body: &str) -> String {
+    model_with(id, "", body)
+}
+
+/// Like [`model`], with root elements (messages, escalations...) before the process.
+fn model_with(id: &str, roots: &str, body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  {roots}
+  <process id="{id}" isExecutable="true">
+{body}
+  </process>
+</definitions>"#
+    )
+}
+
+/// `<sequenceFlow id="{from}_{to}">` between two nodes.
+fn flow(from: &str, to: &str) -> String {
+    format!(r#"<sequenceFlow id="{from}_{to}" sourceRef="{from}" targetRef="{to}"/>"#)
+}
+
+/// A conditional sequence flow `{from}_{to}`.
+fn cond(from: &str, to: &str, condition: &str) -> String {
+    format!(
+        r#"<sequenceFlow id="{from}_{to}" sourceRef="{from}" targetRef="{to}"><conditionExpression>{condition}</conditionExpression></sequenceFlow>"#
+    )
+}
+
+/// A user task for the `staff` group.
+fn user_task(id: &str) -> String {
+    format!(
+        r#"<userTask id="{id}"><extensionElements><zeebe:assignmentDefinition candidateGroups="staff"/></extensionElements></userTask>"#
+    )
+}
+
+/// Who may work on `task`: its assignee, else a member of `staff`.
+fn worker(task: &keel_engine::views::TaskView) -> Principal {
+    Principal {
+        user_id: "u-worker".into(),
+        name: task.assignee.clone().unwrap_or_else(|| "staffer".into()),
+        groups: vec!["staff".into()],
+        roles: vec![],
+    }
+}
+
+/// A service task with a job of type `id`.
+fn service(id: &str) -> String {
+    format!(
+        r#"<serviceTask id="{id}"><extensionElements><zeebe:taskDefinition type="{id}"/></extensionElements></serviceTask>"#
+    )
+}
+
+impl Harness {
+    async fn new() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new("2030-01-01T00:00:00Z".parse().unwrap());
+        let url = keel_engine::store::scratch::database_url(dir.path())
+            .await
+            .unwrap();
+        let mut config = EngineConfig::new(&url);
+        config.clock = Arc::new(clock.clone());
+        let engine = Engine::open(config).await.unwrap();
+        Harness {
+            engine,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    async fn deploy(&self, xml: &str) {
+        self.try_deploy(xml).await.unwrap();
+    }
+
+    async fn try_deploy(&self, xml: &str) -> keel_engine::Result<()> {
+        self.engine
+            .deploy(
+                vec![DeployFile {
+                    name: "m.bpmn".into(),
+                    content: xml.as_bytes().to_vec(),
+                }],
+                &admin(),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// The deploy error messages of `xml`.
+    async fn deploy_errors(&self, xml: &str) -> Vec<String> {
+        match self.try_deploy(xml).await {
+            Err(keel_engine::Error::InvalidBpmn(diagnostics)) => diagnostics
+                .into_iter()
+                .filter(|(_, d)| d.is_error())
+                .map(|(_, d)| d.message)
+                .collect(),
+            other => panic!("expected invalid_bpmn, got {other:?}"),
+        }
+    }
+
+    async fn start(&self, key: &str, variables: Value) -> InstanceView {
+        self.engine
+            .start_instance(
+                StartRequest {
+                    definition_key: key.into(),
+                    variables: vars(variables),
+                    business_key: Some(format!("bk-{key}")),
+                    ..Default::default()
+                },
+                &admin(),
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn instance(&self, id: &str) -> InstanceView {
+        self.engine.instance(id).await.unwrap()
+    }
+
+    /// The open user tasks of `instance`, oldest first.
+    async fn open_tasks(&self, instance: &str) -> Vec<keel_engine::views::TaskView> {
+        self.engine
+            .list_tasks(
+                &TaskFilter {
+                    instance_id: Some(instance.into()),
+                    limit: 100,
+                    ..Default::default()
+                },
+                &admin(),
+            )
+            .await
+            .unwrap()
+            .items
+    }
+
+    /// Completes the one open user task `element_id` of `instance`.
+    async fn complete_task(&self, instance: &str, element_id: &str, variables: Value) {
+        let tasks = self.open_tasks(instance).await;
+        let found: Vec<_> = tasks
+            .iter()
+            .filter(|t| t.element_id == element_id)
+            .collect();
+        assert_eq!(found.len(), 1, "expected one open task {element_id}");
+        self.engine
+            .complete_task(&found[0].id, vars(variables), &worker(found[0]))
+            .await
+            .unwrap();
+    }
+
+    /// Completes the oldest open user task `element_id` of `instance` (one of several).
+    async fn complete_task_of(&self, instance: &str, element_id: &str) {
+        let tasks = self.open_tasks(instance).await;
+        let task = tasks
+            .iter()
+            .find(|t| t.element_id == element_id)
+            .expect("an open task");
+        self.engine
+            .complete_task(&task.id, Map::new(), &worker(task))
+            .await
+            .unwrap();
+    }
+
+    /// Activates every job of `job_type`, in creation order.
+    async fn jobs(&self, job_type: &str) -> Vec<keel_engine::views::JobView> {
+        self.engine
+            .activate_jobs(ActivateRequest {
+                job_type: job_type.into(),
+                worker: "w".into(),
+                max_jobs: 100,
+                lock_ms: 60_000,
+                request_timeout_ms: 0,
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn complete_job(&self, job: &keel_engine::views::JobView, variables: Value) {
+        self.engine
+            .complete_job(&job.id, "w", vars(variables), &admin())
+            .await
+            .unwrap();
+    }
+
+    /// Publishes message `name` to the instance with business key `bk-{key}`.
+    async fn correlate(&self, name: &str, key: &str, variables: Value) -> keel_engine::Result<()> {
+        self.engine
+            .correlate_message(
+                CorrelateRequest {
+                    name: name.into(),
+                    business_key: Some(format!("bk-{key}")),
+                    variables: vars(variables),
+                    ..Default::default()
+                },
+                &admin(),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Publishes message `name` with a correlation key.
+    async fn correlate_key(
+        &self,
+        name: &str,
+        correlation_key: &str,
+        variables: Value,
+    ) -> keel_engine::Result<()> {
+        self.engine
+            .correlate_message(
+                CorrelateRequest {
+                    name: name.into(),
+                    correlation_key: Some(correlation_key.into()),
+                    variables: vars(variables),
+                    ..Default::default()
+                },
+                &admin(),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Moves the clock by `ms` and fires the due timers; returns how many fired.
+    async fn advance(&self, ms: i64) -> usize {
+        self.clock.advance_ms(ms);
+        self.engine.fire_due_timers(100).await.unwrap()
+    }
+
+    async fn open_incidents(&self, instance: &str) -> Vec<keel_engine::views::IncidentView> {
+        self.engine
+            .list_incidents(Some(instance), Some("open"), 100, 0)
+            .await
+            .unwrap()
+            .items
+    }
+
+    /// The audit trail: per record, its kind and its transitions as `element_id:event`
+    /// (`element_id[body]:event` for a multi-instance body, `[loop]` for a standard loop's).
+    async fn trail(&self, instance: &str) -> Vec<(String, Vec<String>)> {
+        self.engine
+            .instance_audit(instance)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let transitions = r.data["transitions"]
+                    .as_array()
+                    .map(|ts| {
+                        ts.iter()
+                            .map(|t| {
+                                let body = match t["element_type"].as_str() {
+                                    Some("multiInstanceBody") => "[body]",
+                                    Some("standardLoopBody") => "[loop]",
+                                    _ => "",
+                                };
+                                format!(
+                                    "{}{body}:{}",
+                                    t["element_id"].as_str().unwrap_or("?"),
+                                    t["event"].as_str().unwrap_or("?")
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (r.kind.clone(), transitions)
+            })
+            .collect()
+    }
+
+    /// Asserts the whole trail of `instance` and that the audit chain verifies.
+    async fn assert_trail(&self, instance: &str, expected: &[(&str, &[&str])]) {
+        let actual = self.trail(instance).await;
+        let expected: Vec<(String, Vec<String>)> = expected
+            .iter()
+            .map(|(k, ts)| {
+                (
+                    (*k).to_owned(),
+                    ts.iter().map(|t| (*t).to_owned()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(actual, expected, "audit trail of {instance}");
+        assert!(self.engine.verify_audit().await.unwrap().is_ok());
+    }
+}
+
+/// Sorted ids of the live elements.
+fn active(view: &InstanceView) -> Vec<String> {
+    let mut ids: Vec<String> = view
+        .active_elements
+        .iter()
+        .map(|e| e.element_id.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+// ----- receive task without a message -------------------------------------------------------
+
+fn wait_state_model() -> String {
+    let body = [
+        r#"<startEvent id="start"/><receiveTask id="wait"/><endEvent id="done"/>"#.to_owned(),
+        flow("start", "wait"),
+        flow("wait", "done"),
+    ];
+    model("waiting", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn receive_task_without_a_message_waits_until_triggered() {
+    let h = Harness::new().await;
+    h.deploy(&wait_state_model()).await;
+    let inst = h.start("waiting", json!({})).await;
+    assert_eq!(active(&inst), ["wait"]);
+    // A message cannot reach it, not even one named like its subscription.
+    assert!(matches!(
+        h.correlate("wait", "waiting", json!({})).await,
+        Err(keel_engine::Error::NoSubscription(_))
+    ));
+    assert!(matches!(
+        h.correlate("trigger:wait", "waiting", json!({})).await,
+        Err(keel_engine::Error::Invalid { .. })
+    ));
+    // Another element, or an unknown instance, is refused.
+    assert!(matches!(
+        h.engine
+            .trigger_element(&inst.id, "start", Map::new(), &admin())
+            .await,
+        Err(keel_engine::Error::Conflict(_))
+    ));
+    assert!(matches!(
+        h.engine
+            .trigger_element("nope", "wait", Map::new(), &admin())
+            .await,
+        Err(keel_engine::Error::NotFound(_))
+    ));
+    let result = h
+        .engine
+        .trigger_element(&inst.id, "wait", vars(json!({"ok": true})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(result.correlated, std::slice::from_ref(&inst.id));
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["ok"], json!(true));
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "waiting:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_wait:taken",
+                    "wait:activated",
+                ],
+            ),
+            (
+                "message_correlated",
+                &[
+                    "wait:completed",
+                    "wait_done:taken",
+                    "done:activated",
+                    "done:completed",
+                    "waiting:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    // Triggering again: the instance has ended, nothing waits.
+    assert!(matches!(
+        h.engine
+            .trigger_element(&inst.id, "wait", Map::new(), &admin())
+            .await,
+        Err(keel_engine::Error::Conflict(_))
+    ));
+}
+
+// ----- message and signal events without a reference ------------------------------------------
+
+#[tokio::test]
+async fn message_event_without_message_ref_waits_for_the_event_name() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<startEvent id="start"/><userTask id="work"/>"#.to_owned(),
+        r#"<boundaryEvent id="stop" name="Stop Work" attachedToRef="work"><messageEventDefinition/></boundaryEvent>"#.to_owned(),
+        r#"<endEvent id="done"/><endEvent id="stopped"/>"#.to_owned(),
+        flow("start", "work"),
+        flow("work", "done"),
+        flow("stop", "stopped"),
+    ];
+    h.deploy(&model("named", &body.join("\n"))).await;
+    let inst = h.start("named", json!({})).await;
+    h.correlate("Stop Work", "named", json!({})).await.unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "named:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            (
+                "message_correlated",
+                &[
+                    "work:terminated",
+                    "stop:activated",
+                    "stop:completed",
+                    "stop_stopped:taken",
+                    "stopped:activated",
+                    "stopped:completed",
+                    "named:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn signal_events_without_signal_ref_are_named_after_the_event() {
+    let h = Harness::new().await;
+    let catcher = [
+        r#"<startEvent id="start"/><intermediateCatchEvent id="hear" name="alarm"><signalEventDefinition/></intermediateCatchEvent><endEvent id="end"/>"#.to_owned(),
+        flow("start", "hear"),
+        flow("hear", "end"),
+    ];
+    let thrower = [
+        r#"<startEvent id="start2"/><intermediateThrowEvent id="shout" name="alarm"><signalEventDefinition/></intermediateThrowEvent><endEvent id="end2"/>"#.to_owned(),
+        flow("start2", "shout"),
+        flow("shout", "end2"),
+    ];
+    h.deploy(&model("catcher", &catcher.join("\n"))).await;
+    h.deploy(&model("thrower", &thrower.join("\n"))).await;
+    let caught = h.start("catcher", json!({})).await;
+    assert_eq!(active(&caught), ["hear"]);
+    let thrown = h.start("thrower", json!({})).await;
+    assert_eq!(thrown.state, "completed");
+    assert_eq!(h.instance(&caught.id).await.state, "completed");
+}
+
+// ----- standard BPMN multi-instance data --------------------------------------------------------
+
+fn bpmn_data_model(sequential: bool) -> String {
+    let body = [
+        format!(
+            r#"<startEvent id="start"/><userTask id="review"><extensionElements><zeebe:assignmentDefinition candidateGroups="staff"/></extensionElements><multiInstanceLoopCharacteristics isSequential="{sequential}">
+<loopDataInputRef>reviewers</loopDataInputRef><loopDataOutputRef>votes</loopDataOutputRef>
+<inputDataItem id="reviewer" name="a reviewer"/><outputDataItem id="vote" name="the vote"/>
+</multiInstanceLoopCharacteristics></userTask><endEvent id="end"/>"#
+        ),
+        flow("start", "review"),
+        flow("review", "end"),
+    ];
+    model("votes", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn bpmn_multi_instance_data_maps_items_in_and_outputs_out() {
+    let h = Harness::new().await;
+    h.deploy(&bpmn_data_model(false)).await;
+    let inst = h.start("votes", json!({"reviewers": ["ann", "bob"]})).await;
+    let tasks = h.open_tasks(&inst.id).await;
+    assert_eq!(tasks.len(), 2);
+    // Each inner instance sees its item under the inputDataItem's id.
+    let mut seen = Vec::new();
+    for task in &tasks {
+        let (_, variables) = h.engine.task(&task.id, &admin()).await.unwrap();
+        seen.push(variables["reviewer"].clone());
+    }
+    seen.sort_by_key(ToString::to_string);
+    assert_eq!(seen, [json!("ann"), json!("bob")]);
+    // Complete bob's first: outputs still land in item order; `vote` stays the inner instance's.
+    for (task, reviewer) in tasks.iter().rev().zip(["bob", "ann"]) {
+        h.engine
+            .complete_task(
+                &task.id,
+                vars(json!({"vote": format!("yes-{reviewer}")})),
+                &worker(task),
+            )
+            .await
+            .unwrap();
+    }
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["votes"], json!(["yes-ann", "yes-bob"]));
+    assert!(view.variables.get("vote").is_none());
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "votes:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_review:taken",
+                    "review[body]:activated",
+                    "review:activated",
+                    "review:activated",
+                ],
+            ),
+            ("task_completed", &["review:completed"]),
+            (
+                "task_completed",
+                &[
+                    "review:completed",
+                    "review[body]:completed",
+                    "review_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "votes:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bpmn_multi_instance_data_needs_plain_names_and_both_output_halves() {
+    let h = Harness::new().await;
+    let mi = |inner: &str| {
+        model(
+            "bad",
+            &format!(
+                r#"<startEvent id="s"/><task id="t"><multiInstanceLoopCharacteristics>{inner}</multiInstanceLoopCharacteristics></task>{}"#,
+                flow("s", "t")
+            ),
+        )
+    };
+    assert_eq!(
+        h.deploy_errors(&mi("<loopDataInputRef>my-items</loopDataInputRef>"))
+            .await,
+        ["loopDataInputRef: \"my-items\" is not a variable name (letters, digits and _ only)"]
+    );
+    assert_eq!(
+        h.deploy_errors(&mi(
+            "<loopDataInputRef>items</loopDataInputRef><loopDataOutputRef>out</loopDataOutputRef>"
+        ))
+        .await,
+        [
+            "loopDataOutputRef needs an outputDataItem: the variable whose value each inner instance contributes"
+        ]
+    );
+}
+
+// ----- data objects ---------------------------------------------------------------------------
+
+fn data_object_model() -> String {
+    let body = [
+        r#"<dataObject id="order"/><dataObject id="note"><extensionElements><camunda:value>none</camunda:value></extensionElements></dataObject>
+<dataObjectReference id="order_ref" dataObjectRef="order"/><dataStoreReference id="db"/>
+<startEvent id="start"/>
+<userTask id="enter"><extensionElements><zeebe:assignmentDefinition candidateGroups="staff"/></extensionElements>
+  <dataOutputAssociation><targetRef>order_ref</targetRef></dataOutputAssociation></userTask>
+<subProcess id="sub"><dataObject id="draft"/>
+  <startEvent id="sub_start"/>
+  <userTask id="edit"><extensionElements><zeebe:assignmentDefinition candidateGroups="staff"/></extensionElements></userTask>
+  <endEvent id="sub_end"/>
+  <sequenceFlow id="sub_start_edit" sourceRef="sub_start" targetRef="edit"/><sequenceFlow id="edit_sub_end" sourceRef="edit" targetRef="sub_end"/>
+</subProcess>
+<serviceTask id="ship"><extensionElements><zeebe:taskDefinition type="ship"/></extensionElements>
+  <ioSpecification><dataInput id="parcel"/><inputSet><dataInputRefs>parcel</dataInputRefs></inputSet><outputSet/></ioSpecification>
+  <dataInputAssociation><sourceRef>order_ref</sourceRef><targetRef>parcel</targetRef></dataInputAssociation>
+  <dataInputAssociation><sourceRef>db</sourceRef></dataInputAssociation>
+</serviceTask>
+<endEvent id="end"/>"#
+            .to_owned(),
+        flow("start", "enter"),
+        flow("enter", "sub"),
+        flow("sub", "ship"),
+        flow("ship", "end"),
+    ];
+    model("data", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn data_objects_are_variables_of_their_scope() {
+    let h = Harness::new().await;
+    h.deploy(&data_object_model()).await;
+    let inst = h.start("data", json!({})).await;
+    // Declared when the process starts with its value extension; without one a process-level
+    // data object is undefined until written.
+    assert!(inst.variables.get("order").is_none());
+    assert_eq!(inst.variables["note"], json!("none"));
+    h.complete_task(&inst.id, "enter", json!({"order": {"item": "book"}}))
+        .await;
+    // The sub-process's data object is its own: a write there stays there and ends with it.
+    let (_, visible) = h
+        .engine
+        .task(&h.open_tasks(&inst.id).await[0].id, &admin())
+        .await
+        .unwrap();
+    assert_eq!(visible["draft"], Value::Null);
+    assert_eq!(visible["order"], json!({"item": "book"}));
+    h.complete_task(&inst.id, "edit", json!({"draft": "v1", "note": "fragile"}))
+        .await;
+    let view = h.instance(&inst.id).await;
+    assert!(view.variables.get("draft").is_none());
+    assert_eq!(view.variables["note"], json!("fragile"));
+    // The data input association maps the data object into the task's data input.
+    let jobs = h.jobs("ship").await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].variables["parcel"], json!({"item": "book"}));
+    h.complete_job(&jobs[0], json!({})).await;
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert!(view.variables.get("parcel").is_none());
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "data:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_enter:taken",
+                    "enter:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "enter:completed",
+                    "enter_sub:taken",
+                    "sub:activated",
+                    "sub_start:activated",
+                    "sub_start:completed",
+                    "sub_start_edit:taken",
+                    "edit:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "edit:completed",
+                    "edit_sub_end:taken",
+                    "sub_end:activated",
+                    "sub_end:completed",
+                    "sub:completed",
+                    "sub_ship:taken",
+                    "ship:activated",
+                ],
+            ),
+            (
+                "job_completed",
+                &[
+                    "ship:completed",
+                    "ship_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "data:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn data_associations_must_name_data_objects() {
+    let h = Harness::new().await;
+    let body = r#"<dataObjectReference id="r" dataObjectRef="missing"/><startEvent id="s"/>
+<task id="t"><dataInputAssociation><sourceRef>nowhere</sourceRef><targetRef>x</targetRef></dataInputAssociation></task>
+<sequenceFlow id="f" sourceRef="s" targetRef="t"/>"#;
+    assert_eq!(
+        h.deploy_errors(&model("bad", body)).await,
+        [
+            "dataObjectRef \"missing\" does not name a dataObject of this process",
+            "dataInputAssociation sourceRef \"nowhere\" names no data object or data store",
+        ]
+    );
+}
+
+// ----- camunda:variableEvents ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn conditional_event_counts_only_the_variable_events_it_names() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<startEvent id="start"/>
+<intermediateCatchEvent id="cond"><conditionalEventDefinition camunda:variableName="x" camunda:variableEvents="update">
+  <condition>${x &gt; 1}</condition></conditionalEventDefinition></intermediateCatchEvent>
+<endEvent id="end"/>"#
+            .to_owned(),
+        flow("start", "cond"),
+        flow("cond", "end"),
+    ];
+    h.deploy(&model("events", &body.join("\n"))).await;
+    let inst = h.start("events", json!({})).await;
+    assert_eq!(active(&inst), ["cond"]);
+    // Creating x (already > 1) is not an update: the event keeps waiting.
+    let view = h
+        .engine
+        .set_variables(&inst.id, vars(json!({"x": 5})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(active(&view), ["cond"]);
+    // Updating it counts.
+    let view = h
+        .engine
+        .set_variables(&inst.id, vars(json!({"x": 6})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(view.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "events:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_cond:taken",
+                    "cond:activated",
+                ],
+            ),
+            ("variables_set", &[]),
+            (
+                "variables_set",
+                &[
+                    "cond:completed",
+                    "cond_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "events:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+// ----- process-level conditional start events -----------------------------------------------------
+
+fn conditional_start_model(threshold: u32) -> String {
+    let body = [
+        format!(
+            r#"<startEvent id="go"><conditionalEventDefinition><condition>${{amount &gt; {threshold}}}</condition></conditionalEventDefinition></startEvent>"#
+        ),
+        user_task("work"),
+        r#"<endEvent id="end"/>"#.to_owned(),
+        flow("go", "work"),
+        flow("work", "end"),
+    ];
+    model("big_orders", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn conditional_start_events_start_the_latest_version_when_their_condition_holds() {
+    let h = Harness::new().await;
+    h.deploy(&conditional_start_model(100)).await;
+    let root = admin();
+    let evaluate = |variables: Value, key: Option<&str>| {
+        h.engine
+            .evaluate_start_conditions(key.map(str::to_owned), vars(variables), &root)
+    };
+    // False, or reading a variable not given: nothing starts.
+    assert!(matches!(
+        evaluate(json!({"amount": 50}), None).await,
+        Err(keel_engine::Error::NotFound(_))
+    ));
+    assert!(matches!(
+        evaluate(json!({}), None).await,
+        Err(keel_engine::Error::NotFound(_))
+    ));
+    assert!(matches!(
+        evaluate(json!({"amount": 500}), Some("other")).await,
+        Err(keel_engine::Error::NotFound(_))
+    ));
+    // A non-boolean value refuses the request.
+    assert!(matches!(
+        evaluate(json!({"amount": "lots"}), None).await,
+        Err(keel_engine::Error::Invalid {
+            code: "invalid_condition",
+            ..
+        })
+    ));
+    let result = evaluate(json!({"amount": 500}), Some("big_orders"))
+        .await
+        .unwrap();
+    assert_eq!(result.started.len(), 1);
+    let view = h.instance(&result.started[0]).await;
+    assert_eq!(view.definition_version, 1);
+    assert_eq!(active(&view), ["work"]);
+    assert_eq!(view.variables["amount"], json!(500));
+    h.assert_trail(
+        &view.id,
+        &[(
+            "instance_started",
+            &[
+                "big_orders:activated",
+                "go:activated",
+                "go:completed",
+                "go_work:taken",
+                "work:activated",
+            ],
+        )],
+    )
+    .await;
+    // A new version replaces the old one's start condition.
+    h.deploy(&conditional_start_model(1000)).await;
+    assert!(matches!(
+        evaluate(json!({"amount": 500}), None).await,
+        Err(keel_engine::Error::NotFound(_))
+    ));
+    let result = evaluate(json!({"amount": 5000}), None).await.unwrap();
+    assert_eq!(h.instance(&result.started[0]).await.definition_version, 2);
+}
+
+// ----- ad-hoc sub-process activeElementsCollection ----------------------------------------------
+
+fn ad_hoc_model() -> String {
+    let body = [
+        r#"<startEvent id="start"/><adHocSubProcess id="pick"><extensionElements><zeebe:adHoc activeElementsCollection="=chosen"/></extensionElements>"#.to_owned(),
+        user_task("a"),
+        user_task("b"),
+        user_task("c"),
+        flow("b", "c"),
+        r#"</adHocSubProcess><endEvent id="end"/>"#.to_owned(),
+        flow("start", "pick"),
+        flow("pick", "end"),
+    ];
+    model("ad_hoc", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn ad_hoc_sub_process_starts_the_elements_its_collection_names() {
+    let h = Harness::new().await;
+    h.deploy(&ad_hoc_model()).await;
+    // `c` has an incoming flow: it may still be started by name.
+    let inst = h.start("ad_hoc", json!({"chosen": ["c"]})).await;
+    assert_eq!(active(&inst), ["c", "pick"]);
+    h.complete_task(&inst.id, "c", json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "ad_hoc:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pick:taken",
+                    "pick:activated",
+                    "c:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "c:completed",
+                    "pick:completed",
+                    "pick_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "ad_hoc:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    // Not a list of inner element ids: an incident on the sub-process; fixed, it starts.
+    let inst = h.start("ad_hoc", json!({"chosen": ["nope"]})).await;
+    let incidents = h.open_incidents(&inst.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].element_id, "pick");
+    assert_eq!(incidents[0].kind, "expression_error");
+    h.engine
+        .set_variables(&inst.id, vars(json!({"chosen": ["a", "b"]})), &admin())
+        .await
+        .unwrap();
+    h.engine
+        .resolve_incident(&incidents[0].id, None, Map::new(), &admin())
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(active(&view), ["a", "b", "pick"]);
+}
