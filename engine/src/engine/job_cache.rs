@@ -1,11 +1,13 @@
 //! The writer's cache of locked job rows (SQLite only).
 //!
-//! On SQLite this process is the only writer, so a job row it locked in a committed activation
-//! stays as it was until this writer changes it again. Completing, failing or throwing from a
-//! job then needs no read of the job row: the batch takes it from here. Every change a batch
-//! makes to job rows evicts them after its commit (rows it touched by id, and the jobs of the
-//! element instances whose work it cancelled); a rolled-back batch changes nothing, here or in
-//! the database. PostgreSQL never uses it: other nodes change jobs too.
+//! On SQLite this process is the only writer, so a job row it locked in an activation stays as
+//! it was until this writer changes it again. Completing, failing or throwing from a job then
+//! needs no read of the job row: the batch takes it from here. A batch hands its job changes
+//! over when it is sealed, before its commit, so the next batch (which executes while this one
+//! commits, docs/decisions/0003) sees them: rows it locked are added; rows it touched by id, and
+//! the jobs of the element instances whose work it cancelled, are evicted. If that commit fails
+//! the writer clears the cache, and the batch that saw the changes fails too. PostgreSQL never
+//! uses it: other nodes change jobs too.
 
 use std::collections::HashMap;
 
@@ -18,10 +20,10 @@ pub(crate) struct JobCache {
     by_element: HashMap<(String, i64), String>,
 }
 
-/// What a committed batch did to job rows.
+/// What a sealed batch did to job rows.
 #[derive(Debug, Default)]
 pub(crate) struct JobChanges {
-    /// Rows it locked (activation), as committed.
+    /// Rows it locked (activation), as written.
     pub locked: Vec<JobRow>,
     /// Jobs it changed or deleted by id.
     pub changed: Vec<String>,
@@ -33,12 +35,12 @@ impl JobCache {
     /// Most rows kept; past this the cache starts over (cheap, and rare).
     const CAPACITY: usize = 200_000;
 
-    /// The committed row of job `id`, if cached.
+    /// The row of job `id`, if cached.
     pub fn get(&self, id: &str) -> Option<&JobRow> {
         self.rows.get(id)
     }
 
-    /// Applies a committed batch's changes: its locked rows first, then its evictions (a job
+    /// Applies a sealed batch's changes: its locked rows first, then its evictions (a job
     /// locked and then cancelled in one batch is gone).
     pub fn apply(&mut self, changes: JobChanges) {
         if self.rows.len() + changes.locked.len() > Self::CAPACITY {

@@ -87,14 +87,15 @@ pub(crate) struct Shared {
     pub config: EngineConfig,
     /// Signalled after a commit that created jobs (wakes long-polling workers).
     pub jobs_notify: Notify,
-    /// Committed rows of running instances, kept by the writer. Sound because this process is
-    /// the only writer of instance rows (SQLite: the file lock of `keel serve`).
+    /// Rows of running instances (committed, or sealed and committing), kept by the writer.
+    /// Sound because this process is the only writer of instance rows (SQLite: the file lock
+    /// of `keel serve`).
     pub instances: std::sync::Mutex<InstanceCache>,
-    /// Committed rows of jobs this writer locked (SQLite only, see `job_cache`).
+    /// Rows of jobs this writer locked (SQLite only, see `job_cache`).
     pub jobs: std::sync::Mutex<job_cache::JobCache>,
 }
 
-/// A bounded map of committed instance rows (the writer's read cache).
+/// A bounded map of instance rows: committed, or sealed and committing (the writer's read cache).
 #[derive(Debug, Default)]
 pub(crate) struct InstanceCache {
     rows: std::collections::HashMap<
@@ -139,7 +140,7 @@ impl InstanceCache {
         }
     }
 
-    /// Records a committed row and its parsed state; ended instances leave the cache. The row
+    /// Records a sealed or committed row and its parsed state; ended instances leave the cache. The row
     /// is kept without its `body`: the parsed state stands for it (a batch re-encodes the body
     /// whenever it writes the row).
     pub fn put(
