@@ -6,6 +6,7 @@
 //! this scope tree one to one. Nothing here performs I/O or evaluates expressions.
 
 mod call_activity;
+mod continuation;
 mod event;
 mod flow_node;
 mod gateway;
@@ -15,6 +16,7 @@ mod task;
 use std::collections::HashMap;
 
 pub use call_activity::{CallActivity, CalledBinding};
+pub use continuation::AsyncContinuations;
 pub use event::{
     CompensateRef, ConditionalRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef,
     SignalRef, TimerDefinition,

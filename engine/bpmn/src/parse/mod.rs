@@ -20,6 +20,7 @@
 mod build;
 mod call;
 mod context;
+mod continuations;
 mod encoding;
 mod events;
 mod expr;
