@@ -12,7 +12,9 @@
 //!
 //! Points: `writer_before_flush`, `writer_before_commit`, `writer_after_commit` (committed,
 //! callers not yet answered); `before_connector_call` (a connector's intent is committed, the
-//! call not made) and `after_connector_call` (the call returned, its result not recorded).
+//! call not made) and `after_connector_call` (the call returned, its result not recorded);
+//! `before_async_continuation` (a continuation job's lock is committed, the continuation not
+//! applied).
 
 /// True when this build has failpoints compiled in.
 pub const ENABLED: bool = cfg!(feature = "failpoints");

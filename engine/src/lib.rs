@@ -18,9 +18,9 @@ pub mod views;
 
 pub use engine::AuditFilter;
 pub use engine::{
-    ActivateRequest, CorrelateRequest, CorrelateResult, DeployFile, Engine, EngineConfig,
-    ExecutorConfig, FailRequest, InstanceFilter, JobFilter, NewUser, SignalResult, StartRequest,
-    TaskFilter, ThrowErrorRequest, UserView,
+    ActivateRequest, ContinuationConfig, CorrelateRequest, CorrelateResult, DeployFile, Engine,
+    EngineConfig, ExecutorConfig, FailRequest, InstanceFilter, JobFilter, NewUser, SignalResult,
+    StartRequest, TaskFilter, ThrowErrorRequest, UserView,
 };
 pub use error::{Error, Result};
 pub use principal::{Principal, Role};

@@ -7,6 +7,7 @@
 
 mod api_errors;
 mod architecture;
+mod async_continuations;
 mod cli;
 mod cluster;
 mod connectors;

@@ -21,14 +21,19 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "KEEL_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// This node's name as the lock owner of the built-in connectors' jobs; unique among the
-    /// nodes sharing a database (default: `node-` and a fresh random id per start).
+    /// This node's name as the lock owner of the built-in connectors' jobs and of asynchronous
+    /// continuations; unique among the nodes sharing a database (default: `node-` and a fresh
+    /// random id per start).
     #[arg(long, env = "KEEL_NODE_ID")]
     node_id: Option<String>,
     /// How long a built-in connector's job stays locked to this node (longer than its
     /// slowest call); after a crash the job waits this long before it is tried again.
     #[arg(long, env = "KEEL_CONNECTOR_LOCK_MS", default_value_t = keel_engine::ExecutorConfig::DEFAULT_LOCK_MS)]
     connector_lock_ms: i64,
+    /// How long an asynchronous continuation (`camunda:asyncBefore`/`asyncAfter`) taken by
+    /// this node stays locked to it; after a crash it waits this long before it runs again.
+    #[arg(long, env = "KEEL_CONTINUATION_LOCK_MS", default_value_t = keel_engine::ContinuationConfig::DEFAULT_LOCK_MS)]
+    continuation_lock_ms: i64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -62,17 +67,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let stop = stop_rx.clone();
         tokio::spawn(async move { engine.run_timers(stop).await })
     };
+    let node_id = args
+        .node_id
+        .clone()
+        .unwrap_or_else(|| format!("node-{}", uuid::Uuid::new_v4()));
     let connectors = {
         let registry = keel_engine::connector::Registry::builtin()?;
-        let node_id = args
-            .node_id
-            .clone()
-            .unwrap_or_else(|| format!("node-{}", uuid::Uuid::new_v4()));
         let mut config = keel_engine::ExecutorConfig::new(&node_id, registry);
         config.lock_ms = args.connector_lock_ms.max(1);
         let engine = engine.clone();
         let stop = stop_rx.clone();
         tokio::spawn(async move { engine.run_connectors(config, stop).await })
+    };
+    let continuations = {
+        let mut config = keel_engine::ContinuationConfig::new(&node_id);
+        config.lock_ms = args.continuation_lock_ms.max(1);
+        let engine = engine.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(async move { engine.run_continuations(config, stop).await })
     };
     let app = router(AppState {
         engine: engine.clone(),
@@ -86,6 +98,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let _ = stop_tx.send(true);
     let _ = timers.await;
     let _ = connectors.await;
+    let _ = continuations.await;
     engine.close().await;
     Ok(ExitCode::SUCCESS)
 }

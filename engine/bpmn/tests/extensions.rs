@@ -514,3 +514,51 @@ fn camunda_failed_job_retry_time_cycle() {
         error_with(&parsed, "camunda:failedJobRetryTimeCycle");
     }
 }
+
+#[test]
+fn camunda_async_continuations_on_flow_nodes_and_loop_characteristics() {
+    use keel_bpmn::AsyncContinuations;
+    let p = clean(&around(
+        r#"<userTask id="a" camunda:asyncBefore="true" camunda:asyncAfter="true" camunda:exclusive="false"/>"#,
+    ));
+    assert_eq!(
+        node(&p, "a").async_continuations,
+        AsyncContinuations {
+            before: true,
+            after: true,
+            exclusive: false
+        }
+    );
+    assert!(node(&p, "s").async_continuations.is_none());
+    assert!(node(&p, "s").async_continuations.exclusive);
+    // The legacy `camunda:async` is asyncBefore; gateways and events carry them too.
+    let p = clean(&around(
+        r#"<exclusiveGateway id="a" camunda:async="true"/>"#,
+    ));
+    assert!(node(&p, "a").async_continuations.before);
+    assert!(!node(&p, "a").async_continuations.after);
+    // On a multi-instance activity: the activity's flags for the body, the loop
+    // characteristics' for each inner instance.
+    let p = clean(&around(
+        r#"<task id="a" camunda:asyncAfter="true"><multiInstanceLoopCharacteristics camunda:collection="${items}" camunda:elementVariable="item" camunda:asyncBefore="true"/></task>"#,
+    ));
+    let a = node(&p, "a");
+    assert!(a.async_continuations.after && !a.async_continuations.before);
+    let inner = a.multi_instance.as_ref().map(|mi| mi.inner_async);
+    assert_eq!(
+        inner,
+        Some(AsyncContinuations {
+            before: true,
+            after: false,
+            exclusive: true
+        })
+    );
+    // Anything but true or false is a warning and counts as absent.
+    let xml = around(r#"<task id="a" camunda:asyncBefore="yes"/>"#);
+    assert_eq!(
+        common::warnings(&xml),
+        ["camunda:asyncBefore \"yes\" is not true or false; it is ignored"]
+    );
+    let parsed = parse_str(&xml);
+    assert!(!node(&parsed.processes[0], "a").async_continuations.before);
+}

@@ -13,7 +13,9 @@ use crate::audit::{Actor, AuditRecord, ENCODING_VERSION, GENESIS_HASH, audit_val
 use crate::clock::format_ms;
 use crate::definitions::DefinitionCache;
 use crate::error::{Error, Result};
-use crate::runtime::{self, Effect, InstanceState, Outcome, StepContext, TransitionKind, Trigger};
+use crate::runtime::{
+    self, Effect, InstanceState, Outcome, StepContext, TransitionKind, Trigger, Work,
+};
 use crate::store::rows::{
     HistoryRow, IncidentRow, InstanceRow, JobRow, SubscriptionRow, TaskRow, TimerRow,
 };
@@ -491,6 +493,29 @@ impl<'c> Batch<'c> {
                     });
                     self.jobs_created = true;
                 }
+                Effect::CreateContinuation {
+                    key,
+                    element_id,
+                    point,
+                } => {
+                    self.writes.continuations.push(JobRow {
+                        id: self.new_id(),
+                        instance_id: row.id.clone(),
+                        element_key: i64::from(*key),
+                        element_id: element_id.clone(),
+                        job_type: runtime::CONTINUATION_JOB_TYPE.to_owned(),
+                        state: "ready".into(),
+                        // Not retried: a failure in the continued work is an incident.
+                        retries: 0,
+                        available_at: self.now_ms,
+                        lock_owner: None,
+                        error_message: None,
+                        headers: json!({ "continuation": point.as_str() }).to_string(),
+                        created_at: self.now_ms,
+                        version: 0,
+                    });
+                    self.jobs_created = true;
+                }
                 Effect::CreateUserTask(spec) => {
                     let id = self.new_id();
                     for u in &spec.candidate_users {
@@ -550,8 +575,15 @@ impl<'c> Batch<'c> {
                 Effect::CancelWork { key, work } => {
                     let k = i64::from(*key);
                     self.writes.cancelled.push((row.id.clone(), k, *work));
-                    if work.contains(crate::runtime::Work::JOBS) {
+                    if work.intersects(Work::JOBS.with(Work::CONTINUATIONS)) {
                         self.job_changes.cancelled.push((row.id.clone(), k));
+                    }
+                    // Continuation rows are inserted after the batch's cancellations: drop
+                    // those this batch created for an element instance it now terminates.
+                    if work.contains(Work::CONTINUATIONS) && !self.writes.continuations.is_empty() {
+                        self.writes
+                            .continuations
+                            .retain(|j| j.element_key != k || j.instance_id != row.id);
                     }
                     self.removed.insert((row.id.clone(), k));
                 }

@@ -116,6 +116,7 @@ async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, signals_thrown: &mut us
         }
         // Handled by `Batch::translate` itself; never queued.
         Effect::CreateJob { .. }
+        | Effect::CreateContinuation { .. }
         | Effect::CreateUserTask(_)
         | Effect::ScheduleTimer { .. }
         | Effect::OpenSubscription { .. }

@@ -289,6 +289,7 @@ pub(super) fn ctx(actor: Actor, row: &JobRow, worker: &str) -> ApplyCtx {
 
 pub(crate) async fn complete(batch: &mut Batch<'_>, op: CompleteOp) -> Result<Reply> {
     let job = locked_job(batch, &op.job_id, &op.worker).await?;
+    super::continuations::refuse_to_workers(&job)?;
     let instance = super::instances::load_active(batch, &job.instance_id).await?;
     let trigger = Trigger::JobCompleted {
         key: key_of(&job),
@@ -302,6 +303,7 @@ pub(crate) async fn complete(batch: &mut Batch<'_>, op: CompleteOp) -> Result<Re
 
 pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
     let job = locked_job(batch, &op.job_id, &op.request.worker).await?;
+    super::continuations::refuse_to_workers(&job)?;
     let mut instance = super::instances::load_active(batch, &job.instance_id).await?;
     let retries = op.request.retries.unwrap_or(job.retries - 1).max(0);
     let mut ctx = ctx(op.actor, &job, &op.request.worker);
@@ -346,6 +348,7 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
 pub(crate) async fn throw_error(batch: &mut Batch<'_>, op: ThrowOp) -> Result<Reply> {
     let r = op.request;
     let job = locked_job(batch, &op.job_id, &r.worker).await?;
+    super::continuations::refuse_to_workers(&job)?;
     let instance = super::instances::load_active(batch, &job.instance_id).await?;
     let mut ctx = ctx(op.actor, &job, &r.worker);
     ctx.data.insert("error_code".into(), json!(r.error_code));

@@ -9,6 +9,7 @@ mod batch;
 mod calls;
 mod conditions;
 mod connector_ops;
+mod continuations;
 mod deploy;
 mod executor;
 mod follow_up;
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
+pub use continuations::ContinuationConfig;
 pub use deploy::DeployFile;
 pub use executor::ExecutorConfig;
 pub use instances::{InstanceFilter, StartRequest};

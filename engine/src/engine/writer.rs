@@ -39,6 +39,7 @@ pub(crate) enum Op {
     FireTimers(usize),
     AddUser(users::AddUserOp),
     Connector(super::connector_ops::ConnectorOp),
+    Continuation(super::continuations::ContinuationOp),
 }
 
 /// What the writer answers.
@@ -351,5 +352,6 @@ async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
         Op::FireTimers(limit) => timers::fire(batch, limit).await,
         Op::AddUser(op) => users::add(batch, op).await,
         Op::Connector(op) => super::connector_ops::execute(batch, op).await,
+        Op::Continuation(op) => super::continuations::execute(batch, op).await,
     }
 }

@@ -17,10 +17,14 @@ pub const TRIGGER_PREFIX: &str = "trigger:";
 /// names may not start with it either).
 pub const CONDITION_PREFIX: &str = "condition:";
 
+/// The job type of the engine's asynchronous continuations ([`Effect::CreateContinuation`]):
+/// reserved, like every `keel:` type, and never a built-in connector.
+pub const CONTINUATION_JOB_TYPE: &str = "keel:async";
+
 use super::state::ElementKey;
 
-/// The kinds of persisted work an element instance can own: jobs, user tasks, timers and
-/// message (or signal) subscriptions. Cancelling an element instance only looks in the tables of
+/// The kinds of persisted work an element instance can own: jobs, user tasks, timers,
+/// message (or signal) subscriptions and asynchronous continuations. Cancelling an element instance only looks in the tables of
 /// its kinds, so completing a service task deletes its job without probing three other tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Work(u8);
@@ -38,8 +42,11 @@ impl Work {
     pub const SUBSCRIPTIONS: Work = Work(8);
     /// What event waits use: timers and subscriptions.
     pub const EVENTS: Work = Work(4 | 8);
+    /// Continuation jobs (`camunda:asyncBefore` / `asyncAfter`): rows of the jobs table with
+    /// the engine's internal job type, owned only by an element instance that waits for one.
+    pub const CONTINUATIONS: Work = Work(16);
     /// Every kind.
-    pub const ALL: Work = Work(1 | 2 | 4 | 8);
+    pub const ALL: Work = Work(1 | 2 | 4 | 8 | 16);
 
     /// Both sets.
     pub const fn with(self, other: Work) -> Work {
@@ -49,6 +56,11 @@ impl Work {
     /// True when every kind of `other` is in `self`.
     pub const fn contains(self, other: Work) -> bool {
         self.0 & other.0 == other.0
+    }
+
+    /// True when `self` and `other` share a kind.
+    pub const fn intersects(self, other: Work) -> bool {
+        self.0 & other.0 != 0
     }
 
     /// True for [`Work::NONE`].
@@ -72,6 +84,17 @@ pub enum Effect {
         retries: i64,
         /// Static headers from the model.
         headers: Vec<(String, String)>,
+    },
+    /// Create the continuation job of element instance `key`, which waits before it starts or
+    /// after it completed (`camunda:asyncBefore` / `asyncAfter`) until the engine applies
+    /// [`Trigger::AsyncContinued`](super::Trigger::AsyncContinued).
+    CreateContinuation {
+        /// The waiting element instance.
+        key: ElementKey,
+        /// Its BPMN id.
+        element_id: String,
+        /// Before it starts or after it completed.
+        point: AsyncPoint,
     },
     /// Create a human task.
     CreateUserTask(UserTaskSpec),
@@ -158,6 +181,25 @@ pub enum Effect {
     },
 }
 
+/// Where an element instance waits for its asynchronous continuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsyncPoint {
+    /// Before it starts (`camunda:asyncBefore`).
+    Before,
+    /// After it completed, before it takes its outgoing flows (`camunda:asyncAfter`).
+    After,
+}
+
+impl AsyncPoint {
+    /// `before` or `after`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AsyncPoint::Before => "before",
+            AsyncPoint::After => "after",
+        }
+    }
+}
+
 /// What a call activity starts (expressions already evaluated).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallSpec {
@@ -222,6 +264,10 @@ pub enum TransitionKind {
     Terminated,
     /// A sequence flow was taken (`element_id` is the flow's id).
     FlowTaken,
+    /// It waits for its asynchronous continuation before it starts.
+    AsyncBefore,
+    /// It completed and waits for its asynchronous continuation to take its outgoing flows.
+    AsyncAfter,
 }
 
 impl TransitionKind {
@@ -232,6 +278,8 @@ impl TransitionKind {
             TransitionKind::Completed => "completed",
             TransitionKind::Terminated => "terminated",
             TransitionKind::FlowTaken => "taken",
+            TransitionKind::AsyncBefore => "async_before",
+            TransitionKind::AsyncAfter => "async_after",
         }
     }
 }

@@ -11,13 +11,16 @@ use keel_bpmn::{FlowIdx, FlowNodeKind, NodeIdx, ProcessDefinition, ScopeIdx};
 use serde_json::{Map, Value as Json};
 
 use super::behavior::{self, Activation, multi_instance};
+use super::continuation;
 use super::eval::{self, Failure};
 use super::state::{
     Action, Compensable, ElementInstance, ElementKey, ElementState, InstanceState, InstanceStatus,
     LoopState, OpenIncident, ROOT_KEY,
 };
 use super::variables::{self, ScopeView};
-use super::{Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger, Work};
+use super::{
+    AsyncPoint, Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger, Work,
+};
 
 /// How a completing element instance goes on.
 enum Ending {
@@ -206,6 +209,7 @@ impl<'a> Run<'a> {
                     },
                 );
             }
+            Trigger::AsyncContinued { key } => self.continue_async(key)?,
             Trigger::Cancel => {
                 self.terminate_children(ROOT_KEY);
                 self.state.agenda.clear();
@@ -367,6 +371,10 @@ impl<'a> Run<'a> {
         if let (true, Some(mi)) = (inner, &flow_node.multi_instance) {
             multi_instance::init_inner(self, scope, key, mi);
         }
+        if !compensation && continuation::declared(flow_node, inner).before {
+            self.wait_async(key, flow_node, AsyncPoint::Before);
+            return Ok(());
+        }
         self.run_activation(key, node)
     }
 
@@ -414,7 +422,14 @@ impl<'a> Run<'a> {
         let Some(element) = self.state.elements.get(&key) else {
             return Ok(()); // terminated meanwhile
         };
-        if key == ROOT_KEY {
+        // The process scope ends through `check_scope_completion`; an instance waiting for its
+        // asynchronous continuation goes on only with it.
+        if key == ROOT_KEY
+            || matches!(
+                element.state,
+                ElementState::AsyncBefore | ElementState::AsyncAfter
+            )
+        {
             return Ok(());
         }
         let node = self.node_idx(&element.element_id.clone())?;
@@ -439,6 +454,31 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        if !compensation && continuation::waits_after(self, key, flow_node) {
+            self.wait_async(key, flow_node, AsyncPoint::After);
+            return Ok(());
+        }
+        self.leave(key, node, true)
+    }
+
+    /// Ends element instance `key` of `node` once its output mappings ran: decides how it goes
+    /// on (outgoing flows, the multi-instance body, the ad-hoc sub-process), removes it, records
+    /// its completion and goes on. `cancel_work` is false when its work was cancelled already
+    /// (it waited for an asynchronous continuation after completing).
+    pub fn leave(
+        &mut self,
+        key: ElementKey,
+        node: NodeIdx,
+        cancel_work: bool,
+    ) -> Result<(), Error> {
+        let compensation = self
+            .state
+            .elements
+            .get(&key)
+            .is_some_and(|e| e.compensation);
+        let flow_node = self.def.node(node);
+        let parent = self.parent_of(key);
+        let is_body = multi_instance::is_body(self.state, key);
         let ending = match (
             multi_instance::body_of(self.state, key),
             &flow_node.multi_instance,
@@ -479,7 +519,7 @@ impl<'a> Run<'a> {
             inner: removed.map(|e| e.compensable).unwrap_or_default(),
         };
         let work = behavior::owned_work(self.def, flow_node);
-        if !work.is_empty() {
+        if cancel_work && !work.is_empty() {
             self.out.effects.push(Effect::CancelWork { key, work });
         }
         let element_type = if is_body {
@@ -790,6 +830,11 @@ impl<'a> Run<'a> {
             }
             // A job that failed or threw an uncaught error: the engine re-arms the job.
             ElementState::Active => {}
+            // Taking the outgoing flows after an asynchronous continuation failed: again.
+            ElementState::AsyncAfter | ElementState::AsyncBefore => {
+                let node = self.node_idx(&element_id)?;
+                self.continue_from(key, node, state)?;
+            }
         }
         Ok(())
     }

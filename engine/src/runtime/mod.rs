@@ -8,6 +8,7 @@
 //! `flow.rs`. Incidents stop one path, never the whole instance: other branches go on.
 
 mod behavior;
+mod continuation;
 pub mod effect;
 mod eval;
 mod flow;
@@ -20,7 +21,8 @@ use keel_bpmn::ProcessDefinition;
 
 pub use behavior::call_activity::MAX_CALL_DEPTH;
 pub use effect::{
-    CONDITION_PREFIX, CallSpec, CalledVersion, Effect, Outcome, SIGNAL_PREFIX, TRIGGER_PREFIX,
+    AsyncPoint, CONDITION_PREFIX, CONTINUATION_JOB_TYPE, CallSpec, CalledVersion, Effect, Outcome,
+    SIGNAL_PREFIX, TRIGGER_PREFIX,
     Transition, TransitionKind, UserTaskSpec, Work,
 };
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};

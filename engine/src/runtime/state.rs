@@ -62,6 +62,12 @@ pub enum ElementState {
     /// Being completed: output mappings and outgoing flows (only persisted when an incident
     /// stopped the completion).
     Completing,
+    /// Created, waiting for its asynchronous continuation before it starts
+    /// (`camunda:asyncBefore`): a continuation job of the engine's own moves it on.
+    AsyncBefore,
+    /// Completed (output mappings applied), waiting for its asynchronous continuation to take
+    /// its outgoing flows (`camunda:asyncAfter`); also kept when an incident stopped that.
+    AsyncAfter,
 }
 
 impl ElementState {
@@ -71,6 +77,8 @@ impl ElementState {
             ElementState::Activating => "activating",
             ElementState::Active => "active",
             ElementState::Completing => "completing",
+            ElementState::AsyncBefore => "async_before",
+            ElementState::AsyncAfter => "async_after",
         }
     }
 }

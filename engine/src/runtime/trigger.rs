@@ -107,6 +107,12 @@ pub enum Trigger {
         /// The error code.
         code: String,
     },
+    /// The engine ran the continuation job of element instance `key`, which waits before it
+    /// starts or after it completed (`camunda:asyncBefore` / `asyncAfter`): go on from there.
+    AsyncContinued {
+        /// The waiting element instance.
+        key: ElementKey,
+    },
     /// An operator cancelled the instance.
     Cancel,
     /// An operator resolved the incident on element instance `key`: retry the failed step.
@@ -137,6 +143,7 @@ impl Trigger {
             Trigger::CallFailed { .. } => "call_failed",
             Trigger::CalledErrorThrown { .. } => "error_thrown",
             Trigger::ErrorNotCaught { .. } => "error_not_caught",
+            Trigger::AsyncContinued { .. } => "async_continued",
             Trigger::Cancel => "instance_cancelled",
             Trigger::ResolveIncident { .. } => "incident_resolved",
             Trigger::SetVariables { .. } => "variables_set",

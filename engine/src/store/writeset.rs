@@ -3,7 +3,9 @@
 //!
 //! Flush order matters and is fixed: inserts first, then element-scoped deletes and updates
 //! (an element instance key is never reused, so a delete never hits a row inserted for a later
-//! element instance), audit last.
+//! element instance), then continuation jobs, audit last. A continuation job is created for an
+//! element instance whose own work the same step cancels (it waits after completing), so it is
+//! inserted after the deletes; the batch drops a pending one when it terminates its element.
 
 use std::collections::HashMap;
 
@@ -58,6 +60,8 @@ pub struct WriteSet {
     instance_pos: HashMap<String, usize>,
     /// New jobs.
     pub jobs: Vec<JobRow>,
+    /// New continuation jobs (asynchronous continuations), inserted after the cancellations.
+    pub continuations: Vec<JobRow>,
     /// New user tasks.
     pub tasks: Vec<TaskRow>,
     /// Candidate rows of new tasks: (task id, `user`|`group`, value).
@@ -123,6 +127,7 @@ impl WriteSet {
     pub fn is_empty(&self) -> bool {
         self.instances.is_empty()
             && self.jobs.is_empty()
+            && self.continuations.is_empty()
             && self.tasks.is_empty()
             && self.timers.is_empty()
             && self.subscriptions.is_empty()
@@ -137,12 +142,13 @@ impl WriteSet {
     /// Writes everything inside the batch transaction `tx`.
     pub async fn flush(&self, tx: &mut WriteTx) -> Result<()> {
         self.flush_instances(tx).await?;
-        self.flush_jobs(tx).await?;
+        insert_jobs(tx, &self.jobs).await?;
         self.flush_tasks(tx).await?;
         self.flush_timers(tx).await?;
         self.flush_subscriptions(tx).await?;
         self.flush_incidents(tx).await?;
         self.flush_cancelled(tx).await?;
+        insert_jobs(tx, &self.continuations).await?;
         self.flush_deleted_timers(tx).await?;
         self.flush_history(tx).await?;
         self.flush_audit(tx).await?;
@@ -177,35 +183,6 @@ impl WriteSet {
                     Arg::from(&r.audit_hash),
                     Arg::from(r.version),
                     Arg::from(&r.body),
-                ])
-            },
-        )
-        .await
-    }
-
-    async fn flush_jobs(&self, tx: &mut WriteTx) -> Result<()> {
-        insert_rows(
-            tx,
-            "INSERT INTO jobs (id, instance_id, element_key, element_id, type, state, \
-             retries, available_at, lock_owner, error_message, headers, created_at, version)",
-            13,
-            "",
-            &self.jobs,
-            |r, a| {
-                a.extend([
-                    Arg::from(&r.id),
-                    Arg::from(&r.instance_id),
-                    Arg::from(r.element_key),
-                    Arg::from(&r.element_id),
-                    Arg::from(&r.job_type),
-                    Arg::from(&r.state),
-                    Arg::from(r.retries),
-                    Arg::from(r.available_at),
-                    Arg::from(&r.lock_owner),
-                    Arg::from(&r.error_message),
-                    Arg::from(&r.headers),
-                    Arg::from(r.created_at),
-                    Arg::from(r.version),
                 ])
             },
         )
@@ -342,7 +319,12 @@ impl WriteSet {
     async fn flush_cancelled(&self, tx: &mut WriteTx) -> Result<()> {
         let dialect = tx.dialect();
         for (table, action, only_open, kind) in [
-            ("jobs", "DELETE FROM jobs", false, Work::JOBS),
+            (
+                "jobs",
+                "DELETE FROM jobs",
+                false,
+                Work::JOBS.with(Work::CONTINUATIONS),
+            ),
             ("timers", "DELETE FROM timers", false, Work::TIMERS),
             (
                 "subscriptions",
@@ -361,7 +343,7 @@ impl WriteSet {
             let keys: Vec<(&str, i64)> = self
                 .cancelled
                 .iter()
-                .filter(|(_, _, work)| work.contains(kind))
+                .filter(|(_, _, work)| work.intersects(kind))
                 .map(|(instance, key, _)| (instance.as_str(), *key))
                 .collect();
             for chunk in statement_chunks(&keys, MAX_PARAMS / 2) {
@@ -459,6 +441,36 @@ impl WriteSet {
         )
         .await
     }
+}
+
+/// Inserts job rows (new jobs, or continuation jobs after the cancellations).
+async fn insert_jobs(tx: &mut WriteTx, rows: &[JobRow]) -> Result<()> {
+    insert_rows(
+        tx,
+        "INSERT INTO jobs (id, instance_id, element_key, element_id, type, state, \
+         retries, available_at, lock_owner, error_message, headers, created_at, version)",
+        13,
+        "",
+        rows,
+        |r, a| {
+            a.extend([
+                Arg::from(&r.id),
+                Arg::from(&r.instance_id),
+                Arg::from(r.element_key),
+                Arg::from(&r.element_id),
+                Arg::from(&r.job_type),
+                Arg::from(&r.state),
+                Arg::from(r.retries),
+                Arg::from(r.available_at),
+                Arg::from(&r.lock_owner),
+                Arg::from(&r.error_message),
+                Arg::from(&r.headers),
+                Arg::from(r.created_at),
+                Arg::from(r.version),
+            ])
+        },
+    )
+    .await
 }
 
 /// Inserts `rows` with multi-row `INSERT`s: `head` names the table and columns, `cols` is how

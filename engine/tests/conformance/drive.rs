@@ -8,8 +8,8 @@ use std::sync::Arc;
 use keel_engine::clock::ManualClock;
 use keel_engine::views::JobView;
 use keel_engine::{
-    ActivateRequest, CorrelateRequest, DeployFile, Engine, EngineConfig, FailRequest,
-    InstanceFilter, Principal, StartRequest, TaskFilter, ThrowErrorRequest,
+    ActivateRequest, ContinuationConfig, CorrelateRequest, DeployFile, Engine, EngineConfig,
+    FailRequest, InstanceFilter, Principal, StartRequest, TaskFilter, ThrowErrorRequest,
 };
 use serde_json::{Map, Value};
 
@@ -131,7 +131,8 @@ async fn drive(dir: &Path, case: &Case, tmp: &Path) -> Result<Run, String> {
     };
     d.instance = match &case.start_by {
         None => {
-            d.engine
+            let id = d
+                .engine
                 .start_instance(
                     StartRequest {
                         definition_key: key.clone(),
@@ -143,7 +144,9 @@ async fn drive(dir: &Path, case: &Case, tmp: &Path) -> Result<Run, String> {
                 )
                 .await
                 .map_err(|e| format!("start {key}: {e}"))?
-                .id
+                .id;
+            d.settle().await?;
+            id
         }
         Some(step) => {
             let action = step.action()?;
@@ -186,7 +189,35 @@ impl Driver {
         Ok(())
     }
 
+    /// Does `action`, then runs the asynchronous continuations it left due (what `keel serve`
+    /// does by itself).
     async fn act(
+        &mut self,
+        action: &Action,
+        job_type: Option<&str>,
+        vars: &Map<String, Value>,
+    ) -> Result<(), String> {
+        self.act_once(action, job_type, vars).await?;
+        self.settle().await
+    }
+
+    /// Runs asynchronous continuations until none is due.
+    async fn settle(&self) -> Result<(), String> {
+        let config = ContinuationConfig::new(WORKER);
+        for _ in 0..1000 {
+            let taken = self
+                .engine
+                .run_due_continuations(&config)
+                .await
+                .map_err(|e| format!("continuations: {e}"))?;
+            if taken == 0 {
+                return Ok(());
+            }
+        }
+        Err("asynchronous continuations keep coming after 1000 runs".into())
+    }
+
+    async fn act_once(
         &mut self,
         action: &Action,
         job_type: Option<&str>,
@@ -199,6 +230,7 @@ impl Driver {
                     if !self.complete_task(None, vars).await? {
                         return Ok(());
                     }
+                    self.settle().await?;
                 }
                 Err("user tasks keep coming after 100 completions".into())
             }

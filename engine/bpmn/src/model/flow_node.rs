@@ -4,8 +4,8 @@
 //! kind does not compile until each behavior handles it.
 
 use super::{
-    CallActivity, ComplexGateway, EventTrigger, FlowIdx, InclusiveGateway, JobTask, MessageRef,
-    MultiInstance, NodeIdx, ScopeIdx, ScriptTask, UserTask,
+    AsyncContinuations, CallActivity, ComplexGateway, EventTrigger, FlowIdx, InclusiveGateway,
+    JobTask, MessageRef, MultiInstance, NodeIdx, ScopeIdx, ScriptTask, UserTask,
 };
 use crate::diagnostic::Position;
 use crate::expression::Expression;
@@ -45,6 +45,10 @@ pub struct FlowNode {
     /// The compensation handler of this activity (associated with its compensation boundary
     /// event).
     pub compensation_handler: Option<NodeIdx>,
+    /// `camunda:asyncBefore` / `camunda:asyncAfter`. On a multi-instance activity they apply to
+    /// its body (before it starts, after it completed); those of its inner instances are
+    /// [`MultiInstance::inner_async`].
+    pub async_continuations: AsyncContinuations,
     /// Where the element starts in the XML.
     pub position: Position,
 }

@@ -7,6 +7,7 @@
 
 mod call_activity;
 mod data_object;
+mod continuation;
 mod event;
 mod flow_node;
 mod gateway;
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 
 pub use call_activity::{CallActivity, CalledBinding};
 pub use data_object::DataObject;
+pub use continuation::AsyncContinuations;
 pub use event::{
     CompensateRef, ConditionalRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef,
     SignalRef, TimerDefinition, VariableEvents,

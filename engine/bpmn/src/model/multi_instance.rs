@@ -2,6 +2,7 @@
 //! item each, and when it is done; and standard loops, which run an activity while a condition
 //! holds.
 
+use super::AsyncContinuations;
 use crate::expression::Expression;
 
 /// `multiInstanceLoopCharacteristics` of a task or embedded sub-process, from the Zeebe
@@ -37,6 +38,9 @@ pub struct MultiInstance {
     /// after the other, while the loop condition holds (the other fields are then unused, except
     /// `is_sequential`, always true, and `loop_counter_start`).
     pub standard_loop: Option<StandardLoop>,
+    /// `camunda:asyncBefore` / `camunda:asyncAfter` on `multiInstanceLoopCharacteristics`:
+    /// continuations before and after each inner instance (none for a standard loop).
+    pub inner_async: AsyncContinuations,
 }
 
 /// `standardLoopCharacteristics`.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::context::{Ctx, Doc};
 use super::tree::{Element, Ns, Tree};
-use super::{call, events, extensions, loops, reach, script, validate};
+use super::{call, continuations, events, extensions, loops, reach, script, validate};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
     AdHocSubProcess, ComplexGateway, ElementType, FlowNode, FlowNodeKind, InclusiveGateway,
@@ -388,6 +388,7 @@ impl<'t, 'd> Builder<'t, 'd> {
         };
         extensions::check_common(&mut self.ctx, e);
         let (inputs, outputs) = extensions::io_mappings(&mut self.ctx, e);
+        let async_continuations = continuations::read(&mut self.ctx, e, e);
         let idx = NodeIdx(index_u32(self.nodes.len()));
         if let Some(s) = self.scopes.get_mut(scope.0 as usize) {
             s.nodes.push(idx);
@@ -414,6 +415,7 @@ impl<'t, 'd> Builder<'t, 'd> {
             is_for_compensation: is_activity(element_type)
                 && e.flag("isForCompensation") == Some(true),
             compensation_handler: None,
+            async_continuations,
             position: e.pos,
         });
         self.node_elems.push(e);

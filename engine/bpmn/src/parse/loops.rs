@@ -8,6 +8,7 @@
 //! the BPMN data.
 
 use super::context::Ctx;
+use super::continuations;
 use super::expr;
 use super::extensions::{extensions, find};
 use super::tree::{Element, Ns};
@@ -106,6 +107,7 @@ fn multi_instance(ctx: &mut Ctx<'_, '_>, e: &Element, mi: &Element) -> Option<Mu
         completion_condition,
         loop_counter_start: if zeebe.is_some() { 1 } else { 0 },
         standard_loop: None,
+        inner_async: continuations::read(ctx, e, mi),
     })
 }
 
@@ -145,6 +147,7 @@ fn standard_loop(ctx: &mut Ctx<'_, '_>, e: &Element, sl: &Element) -> Option<Mul
             test_before: sl.flag("testBefore") == Some(true),
             loop_maximum,
         }),
+        inner_async: crate::model::AsyncContinuations::NONE,
     })
 }
 

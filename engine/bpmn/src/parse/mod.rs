@@ -21,6 +21,7 @@ mod build;
 mod call;
 mod context;
 mod data;
+mod continuations;
 mod encoding;
 mod events;
 mod expr;

@@ -20,6 +20,13 @@ pub fn activate(
     task: &JobTask,
 ) -> Result<Activation, Failure> {
     let job_type = eval::text(run.state, key, &run.now, &task.job_type, "job type")?;
+    if job_type == crate::runtime::CONTINUATION_JOB_TYPE {
+        // Deployment refuses it as a static type; a computed one stops here.
+        return Err(Failure::expression(format!(
+            "job type '{job_type}' of '{}' is reserved for the engine's asynchronous continuations",
+            node.id
+        )));
+    }
     let retries = match &task.retries {
         None => task
             .retry_cycle
