@@ -4,6 +4,9 @@
 //! under load; each time, every job completes and every timer fires exactly once per instance
 //! (counted in the exported audit trail), and `keel audit verify` accepts the trail.
 //!
+//! A worker long-polling on one node gets a job started through another at once (the nodes
+//! wake each other with LISTEN/NOTIFY, also after PostgreSQL restarted), not at a poll.
+//!
 //! `postgres_restart_mid_run_nodes_reconnect_and_finish` restarts the local PostgreSQL server
 //! (`pg_ctlcluster ... restart -m immediate`), which breaks every other test using it at that
 //! moment: it runs only with `KEEL_TEST_PG_RESTART=1` (in a CI step of its own).
@@ -29,13 +32,14 @@ const RUN_DEADLINE: Duration = Duration::from_secs(240);
 struct Stats {
     /// Job id → number of 200 answers to its completion.
     completed: HashMap<String, usize>,
-    /// Completions refused because another worker holds (or finished) the job: 409 and 404.
+    /// Completions refused because another worker holds (or finished) the job: 409.
     lost: usize,
     /// 5xx answers (always retried, never counted as done).
     unavailable: usize,
     /// Transport errors (the node did not answer).
     transport: usize,
-    /// Answers no worker or starter expects (4xx other than 404/409 on complete).
+    /// Answers no worker or starter expects (4xx other than 409 on complete: a job that was
+    /// handed out is never unknown, even once it is over).
     unexpected: Vec<String>,
 }
 
@@ -60,7 +64,7 @@ fn timer_model(key: &str) -> String {
 }
 
 /// Completes one job as `worker`, retrying on 5xx and transport errors until the answer is
-/// final: 200 (done), 409/404 (someone else has it, or had it).
+/// final: 200 (done), 409 (someone else has it, or had it).
 async fn complete(api: Api, worker: String, id: String, stats: Shared) {
     let path = format!("/api/v1/jobs/{id}/complete");
     let body = json!({"worker": worker, "variables": {"done_by": worker}});
@@ -69,7 +73,7 @@ async fn complete(api: Api, worker: String, id: String, stats: Shared) {
             Ok(r) if r.status == 200 => {
                 return note(&stats, |s| *s.completed.entry(id).or_default() += 1);
             }
-            Ok(r) if r.status == 409 || r.status == 404 => return note(&stats, |s| s.lost += 1),
+            Ok(r) if r.status == 409 => return note(&stats, |s| s.lost += 1),
             Ok(r) if r.status >= 500 => note(&stats, |s| s.unavailable += 1),
             Ok(r) => {
                 let what = format!("complete {id}: {} {}", r.status, r.body);
@@ -391,7 +395,7 @@ async fn three_nodes_share_1000_jobs_and_500_timers_each_runs_once() {
     eprintln!(
         "cluster: {JOBS} job + {TIMERS} timer instances on 3 nodes: started in {t_started:?}, \
          all done at {t_done:?}, checked at {:?}; completions by node {by_node:?}; {} lost \
-         completions (409/404), {} 5xx, {} transport errors",
+         completions (409), {} 5xx, {} transport errors",
         t0.elapsed(),
         stats.lost,
         stats.unavailable,
@@ -512,13 +516,12 @@ async fn a_stopped_node_resumed_after_its_lock_expired_is_fenced() {
         "worker A's completion of a job B now holds: {}",
         stale.body
     );
-    // The job B completed: it no longer exists, so the answer may be 404 as well as 409
-    // (as for any job completed twice); either way it is refused and changes nothing.
+    // The job B completed is over: refused with 409 as well, and changes nothing.
     let stale = complete_as(&one, &job_done, "worker-a").await;
-    assert!(
-        stale.status == 409 || stale.status == 404,
-        "worker A's completion of a job B completed: {} {}",
-        stale.status,
+    assert_eq!(
+        (stale.status, stale.code()),
+        (409, "conflict"),
+        "worker A's completion of a job B completed: {}",
         stale.body
     );
     let trail = one.audit(&done).await;
@@ -621,13 +624,18 @@ async fn postgres_restart_mid_run_nodes_reconnect_and_finish() {
     const BEFORE: usize = 100;
     const INSTANCES: usize = 2 * BEFORE;
     let t0 = Instant::now();
-    let first = Server::start_postgres().await;
-    let second = Server::start_node(&first.db).await;
+    // Polls every minute: after the restart, only a re-established LISTEN hands a worker
+    // long-polling on one node the job started on the other (checked at the end). The
+    // workers below re-ask every 500 ms (their long-poll's timeout) anyway.
+    let slow = [("KEEL_POLL_MS", "60000")];
+    let first = Server::start_postgres_with_env(&slow).await;
+    let second = Server::start_node_with_env(&first.db, &slow).await;
     let token = first.user("admin", &[], &["admin"]);
     let nodes = vec![first.api(&token), second.api(&token)];
     nodes[0]
         .deploy(&service_chain("restarted", &["work"]))
         .await;
+    nodes[0].deploy(&service_chain("wake", &["woken"])).await;
 
     let stats = Shared::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -704,10 +712,89 @@ async fn postgres_restart_mid_run_nodes_reconnect_and_finish() {
         &ids,
         &["instance_started", "job_completed"],
     );
+    // Both nodes listen again: node 1's long-poll gets what is started through node 0.
+    let mut woken = start_to_activation(&nodes[0], &nodes[1], "wake", 3).await;
     verify(&first.db).await;
+    eprintln!(
+        "after the restart, start → activation across nodes: {}",
+        summary(&mut woken)
+    );
     eprintln!(
         "restart: {INSTANCES} instances on 2 nodes; PostgreSQL restarted at {t_restart:?} (back \
          at {t_back:?}), all done at {t_done:?}; {} lost completions, {} 5xx, {} transport errors",
         stats.lost, stats.unavailable, stats.transport
     );
+}
+
+/// Per sample: the time from a start request on `a` to the answer of a worker's activation
+/// long-polling on `b` (sent before the start), which must hold the new job.
+async fn start_to_activation(a: &Api, b: &Api, key: &str, samples: usize) -> Vec<Duration> {
+    let mut latencies = Vec::with_capacity(samples);
+    for n in 0..samples {
+        let waiting = {
+            let b = b.clone();
+            tokio::spawn(async move {
+                let body = json!({
+                    "type": "woken", "worker": "b", "max_jobs": 1, "lock_ms": 60_000,
+                    "request_timeout_ms": 20_000,
+                });
+                let r = b.post("/api/v1/jobs/activate", body).await;
+                (r, Instant::now())
+            })
+        };
+        // Give the long-poll a moment to park on node B (if it has not, its first look simply
+        // finds the job: the sample is then shorter, never wrong).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let sent = Instant::now();
+        a.start(key, json!({"n": n})).await;
+        let (r, answered) = waiting.await.expect("long-poll");
+        let jobs = r.expect(200, "activate on node B");
+        let jobs = jobs["jobs"].as_array().expect("jobs");
+        assert_eq!(
+            jobs.len(),
+            1,
+            "the worker long-polling on node B got the job started on node A: {jobs:?}"
+        );
+        b.complete_job(jobs[0]["id"].as_str().expect("job id"), "b", json!({}))
+            .await;
+        latencies.push(answered - sent);
+    }
+    latencies
+}
+
+/// `p50/p90/max` of `samples`, for the log.
+fn summary(samples: &mut [Duration]) -> String {
+    samples.sort_unstable();
+    let at = |percent: usize| samples[(samples.len() - 1) * percent / 100];
+    format!("p50 {:?}, p90 {:?}, max {:?}", at(50), at(90), at(100))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_long_polling_on_one_node_gets_a_job_created_on_another_without_a_poll() {
+    const SAMPLES: usize = 15;
+    // Polls every minute: within the 20 s long-poll only a wake-up from node A's commit
+    // (LISTEN/NOTIFY) can hand node B's worker the job.
+    let slow = [("KEEL_POLL_MS", "60000")];
+    let a = Server::start_postgres_with_env(&slow).await;
+    let b = Server::start_node_with_env(&a.db, &slow).await;
+    let token = a.user("admin", &[], &["admin"]);
+    let (on_a, on_b) = (a.api(&token), b.api(&token));
+    on_a.deploy(&service_chain("wake", &["woken"])).await;
+    let mut notified = start_to_activation(&on_a, &on_b, "wake", SAMPLES).await;
+
+    // For comparison: the same with LISTEN off and the default polls (500 ms for jobs).
+    let polling = [("KEEL_PG_LISTEN", "false")];
+    let c = Server::start_postgres_with_env(&polling).await;
+    let d = Server::start_node_with_env(&c.db, &polling).await;
+    let token = c.user("admin", &[], &["admin"]);
+    let (on_c, on_d) = (c.api(&token), d.api(&token));
+    on_c.deploy(&service_chain("wake", &["woken"])).await;
+    let mut polled = start_to_activation(&on_c, &on_d, "wake", SAMPLES).await;
+    eprintln!(
+        "start on node A → activation on node B ({SAMPLES} samples): with LISTEN/NOTIFY (polls \
+         every 60 s) {}; without (polls every 500 ms) {}",
+        summary(&mut notified),
+        summary(&mut polled)
+    );
+    verify(&a.db).await;
 }

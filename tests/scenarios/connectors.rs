@@ -2,6 +2,9 @@
 //! server): a crash between the call and the recording of its result is reconciled, not
 //! repeated blindly; the repeat call, when there is one, carries the same idempotency key; a
 //! retry cycle backs off, ends in an incident, and resolving it continues with the same key.
+//! A node hands its connector jobs back when it stops (SIGTERM) and, restarted under the same
+//! `--node-id` after a crash, at start: the next attempt runs at once, not after the lock; a
+//! call that outlives its lock is fenced (its late result records nothing).
 
 use std::time::Duration;
 
@@ -97,13 +100,26 @@ fn completion(trail: &[Value]) -> Value {
 /// crash, and restarts it without the failpoint. Returns the server, an admin client and the
 /// instance id.
 async fn crash_at(point: &str, target: &Target, headers: &[(&str, &str)]) -> (Server, Api, String) {
+    crash_with(
+        point,
+        target,
+        headers,
+        &[("KEEL_CONNECTOR_LOCK_MS", "1500"), ("KEEL_LOG", "info")],
+    )
+    .await
+}
+
+/// [`crash_at`] with this environment for both runs (the failpoint only for the first).
+async fn crash_with(
+    point: &str,
+    target: &Target,
+    headers: &[(&str, &str)],
+    env: &[(&str, &str)],
+) -> (Server, Api, String) {
     let spec = format!("{point}=abort@1");
-    let mut server = Server::start_with_env(&[
-        ("KEEL_FAILPOINTS", spec.as_str()),
-        ("KEEL_CONNECTOR_LOCK_MS", "1500"),
-        ("KEEL_LOG", "info"),
-    ])
-    .await;
+    let mut env = env.to_vec();
+    env.push(("KEEL_FAILPOINTS", spec.as_str()));
+    let mut server = Server::start_with_env(&env).await;
     let api = server.admin();
     api.deploy(&http_model("orders", headers, "")).await;
     // The process may die before this answer is written: the instance is looked up later.
@@ -454,4 +470,159 @@ async fn a_bad_retry_cycle_is_a_deploy_error_naming_the_element() {
         text.contains("failedJobRetryTimeCycle") && text.contains("call"),
         "the error names the setting and the element: {text}"
     );
+}
+
+/// Far longer than any wait below: a job that waited for this lock to expire would fail the
+/// scenario.
+const LONG_LOCK_MS: &str = "600000";
+
+/// The `connector` object of the completion, after checking the trail holds just the start
+/// and one completion, from a reconcile that found the effect of attempt 1 (`key`).
+fn assert_reconciled_once(trail: &[Value], key: &str) {
+    assert_gapless(trail);
+    assert_eq!(
+        kinds(trail),
+        ["instance_started", "job_completed"],
+        "{}",
+        render(trail)
+    );
+    let connector = completion(trail);
+    assert_eq!(connector["reconcile"], "found", "{connector}");
+    assert_eq!(connector["reconciled"], true, "{connector}");
+    assert_eq!(connector["attempt"], 2, "{connector}");
+    assert_eq!(connector["idempotency_key"], key, "{connector}");
+}
+
+/// The target saw one post (attempt 1's), created one thing, and was looked up by the same key
+/// once; returns the key.
+fn assert_one_effect(target: &Target) -> String {
+    let posts = target.post_keys();
+    assert_eq!(posts.len(), 1, "one call: {posts:?}");
+    assert_eq!(target.seen(|s| s.things.len()), 1, "one thing created");
+    assert_eq!(
+        target.seen(|s| s.lookups.clone()),
+        posts,
+        "the next attempt looked the effect up by the same key"
+    );
+    posts[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_hands_the_connector_job_back_and_the_next_node_reconciles_at_once() {
+    let target = Target::start().await;
+    let things = format!("{}/things", target.base);
+    // The first call creates its thing at once but answers only after a minute: it is in flight
+    // when the node is told to stop.
+    target.delay_next(&[60_000]);
+    let mut server = Server::start_with_env(&[
+        ("KEEL_CONNECTOR_LOCK_MS", LONG_LOCK_MS),
+        ("KEEL_LOG", "info"),
+    ])
+    .await;
+    let api = server.admin();
+    api.deploy(&http_model(
+        "orders",
+        &[("url", &things), ("reconcileUrl", &things)],
+        "",
+    ))
+    .await;
+    let id = api.start("orders", json!({"body": {"order": 8}})).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    eventually_within(
+        "the first call to reach the target",
+        Duration::from_secs(30),
+        || async { (target.post_keys().len() == 1).then_some(()) },
+    )
+    .await;
+    assert!(
+        server.terminate(Duration::from_secs(30)).await,
+        "keel serve exits on SIGTERM:\n{}",
+        server.log()
+    );
+    let log = server.log();
+    assert!(
+        log.contains("connector executor stopped") && log.contains("released=1"),
+        "the stopping node released its job:\n{log}"
+    );
+    // The next node (a new node id) takes the job at once, not after the ten-minute lock.
+    server.restart().await;
+    wait_completed(&api, &id).await;
+    let key = assert_one_effect(&target);
+    assert_reconciled_once(&api.audit(&id).await, &key);
+    verify_audit(&server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_under_its_node_id_after_a_crash_releases_its_locks_and_reconciles() {
+    let target = Target::start().await;
+    let things = format!("{}/things", target.base);
+    let (server, api, id) = crash_with(
+        "after_connector_call",
+        &target,
+        &[("url", &things), ("reconcileUrl", &things)],
+        &[
+            ("KEEL_CONNECTOR_LOCK_MS", LONG_LOCK_MS),
+            ("KEEL_NODE_ID", "node-a"),
+            ("KEEL_LOG", "info"),
+        ],
+    )
+    .await;
+    // Restarted as node-a: the job it held when it died is ready again at once.
+    wait_completed(&api, &id).await;
+    let key = assert_one_effect(&target);
+    assert_reconciled_once(&api.audit(&id).await, &key);
+    let log = server.log();
+    assert!(
+        log.contains("released the jobs an earlier run of this node left locked")
+            && log.contains("reconciled: the effect exists"),
+        "the restarted node released its old lock and reconciled:\n{log}"
+    );
+    verify_audit(&server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_outlives_its_lock_is_fenced_and_the_next_attempt_reconciles_with_the_same_key()
+{
+    let target = Target::start().await;
+    let things = format!("{}/things", target.base);
+    // The first call creates its thing but answers three times later than its lock lasts.
+    target.delay_next(&[3_000]);
+    let server =
+        Server::start_with_env(&[("KEEL_CONNECTOR_LOCK_MS", "1000"), ("KEEL_LOG", "info")]).await;
+    let api = server.admin();
+    api.deploy(&http_model(
+        "orders",
+        &[("url", &things), ("reconcileUrl", &things)],
+        "",
+    ))
+    .await;
+    let id = api.start("orders", json!({"body": {"order": 9}})).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // Once the lock expired the job is taken again; that attempt finds the effect by its key.
+    wait_completed(&api, &id).await;
+    // The first attempt's answer comes later still, and its result is refused.
+    eventually_within(
+        "the first attempt's late result to be refused",
+        Duration::from_secs(30),
+        || async {
+            server
+                .log()
+                .contains("connector attempt abandoned")
+                .then_some(())
+        },
+    )
+    .await;
+    let key = assert_one_effect(&target);
+    let trail = api.audit(&id).await;
+    assert_reconciled_once(&trail, &key);
+    let instance = api.instance(&id).await;
+    assert_eq!(
+        instance["variables"]["response"]["body"]["id"], 1,
+        "completed with the thing the first call created: {instance}"
+    );
+    verify_audit(&server);
 }

@@ -18,6 +18,7 @@ mod errors;
 mod events;
 mod gateways;
 mod incidents;
+mod locks;
 mod recovery;
 mod starts;
 mod subprocess;

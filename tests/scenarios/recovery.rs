@@ -114,7 +114,17 @@ async fn crash_and_recover(crash: Crash) {
     );
     let token = server.user("admin", &[], &["admin"]);
     let api = server.api(&token);
-    api.deploy(&service_chain("crashy", &TASKS)).await;
+    // An injected storage error may hit the deployment's own batch: like every client here,
+    // retry on 503 (a rolled-back batch changed nothing).
+    let model = service_chain("crashy", &TASKS);
+    let mut deployed = api.deploy_raw(&model).await;
+    for _ in 0..20 {
+        if deployed.status != 503 {
+            break;
+        }
+        deployed = api.deploy_raw(&model).await;
+    }
+    deployed.expect(201, "deploy");
 
     let started = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));

@@ -54,18 +54,28 @@ impl Server {
     /// Starts a server on a fresh PostgreSQL database, whatever `KEEL_TEST_DB` says (the
     /// server at `KEEL_TEST_PG_URL`, default the local one).
     pub async fn start_postgres() -> Server {
+        Server::start_postgres_with_env(&[]).await
+    }
+
+    /// [`Server::start_postgres`] with extra environment variables (e.g. `KEEL_POLL_MS`).
+    pub async fn start_postgres_with_env(env: &[(&str, &str)]) -> Server {
         let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
         let db = keel_engine::store::scratch::postgres_url()
             .await
             .expect("a fresh PostgreSQL database (KEEL_TEST_PG_URL)");
-        Server::start_in(dir, db, &[]).await
+        Server::start_in(dir, db, env).await
     }
 
     /// Starts another node on the database `db` (a PostgreSQL URL shared by the cluster) and a
     /// free port, with a folder of its own for its log.
     pub async fn start_node(db: &str) -> Server {
+        Server::start_node_with_env(db, &[]).await
+    }
+
+    /// [`Server::start_node`] with extra environment variables.
+    pub async fn start_node_with_env(db: &str, env: &[(&str, &str)]) -> Server {
         let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
-        Server::start_in(dir, db.to_owned(), &[]).await
+        Server::start_in(dir, db.to_owned(), env).await
     }
 
     async fn start_in(dir: Arc<TempDir>, db: String, env: &[(&str, &str)]) -> Server {
@@ -196,6 +206,20 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Sends SIGTERM (a graceful shutdown) and waits up to `timeout` for the process to
+    /// exit; true when it did. [`Server::restart`] then starts it again on the same port.
+    pub async fn terminate(&mut self, timeout: Duration) -> bool {
+        let Some(pid) = self.pid() else {
+            return true;
+        };
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {pid}: {sent:?}");
+        self.wait_for_exit(timeout).await
     }
 
     /// SIGKILLs the process (no graceful shutdown) and reaps it.

@@ -2,7 +2,7 @@
 //! "thing" once per `Idempotency-Key` (a repeat with the same key answers the first response,
 //! as an idempotent API does) and counts every request by key; `GET /things/{key}` looks the
 //! thing up by key (200 or 404), which is what `keel:http`'s `reconcileUrl` calls. A test can
-//! make the next requests fail with a status.
+//! make the next requests fail with a status, or answer late (the thing exists at once).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +25,9 @@ pub struct Seen {
     pub things: HashMap<String, Value>,
     /// Statuses the next posts answer with, one per post (then normal service).
     pub fail_next: Vec<u16>,
+    /// Delays of the next posts' answers, one per post: the thing is created at once, the
+    /// answer comes this many milliseconds later (a slow target).
+    pub delay_next: Vec<u64>,
 }
 
 /// The running server.
@@ -63,6 +66,12 @@ impl Target {
         self.seen.lock().expect("target state").fail_next = statuses.to_vec();
     }
 
+    /// The next posts create their thing at once but answer only after these delays (ms), in
+    /// order.
+    pub fn delay_next(&self, millis: &[u64]) {
+        self.seen.lock().expect("target state").delay_next = millis.to_vec();
+    }
+
     /// Keys of all posts, in order.
     pub fn post_keys(&self) -> Vec<String> {
         self.seen(|s| s.posts.iter().map(|(k, _)| k.clone()).collect())
@@ -79,8 +88,23 @@ async fn create(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let mut seen = seen.lock().expect("target state");
-    seen.posts.push((key.clone(), Instant::now()));
+    let (delay, answer) = {
+        let mut seen = seen.lock().expect("target state");
+        seen.posts.push((key.clone(), Instant::now()));
+        let delay = if seen.delay_next.is_empty() {
+            0
+        } else {
+            seen.delay_next.remove(0)
+        };
+        (delay, respond(&mut seen, key, body))
+    };
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    answer
+}
+
+fn respond(seen: &mut Seen, key: String, body: Value) -> (StatusCode, Json<Value>) {
     if !seen.fail_next.is_empty() {
         let status = seen.fail_next.remove(0);
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

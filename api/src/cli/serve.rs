@@ -34,6 +34,16 @@ pub struct Args {
     /// this node stays locked to it; after a crash it waits this long before it runs again.
     #[arg(long, env = "KEEL_CONTINUATION_LOCK_MS", default_value_t = keel_engine::ContinuationConfig::DEFAULT_LOCK_MS)]
     continuation_lock_ms: i64,
+    /// Fallback poll interval of idle long-polling workers, the connector executor and the
+    /// timer loop (default: 500 ms for jobs, 200 ms for timers). New work wakes them at once
+    /// on this node and, on PostgreSQL, on every node (`LISTEN`/`NOTIFY`).
+    #[arg(long, env = "KEEL_POLL_MS")]
+    poll_ms: Option<u64>,
+    /// PostgreSQL: listen for other nodes' wake-ups on a dedicated connection. Turn off only
+    /// where a connection cannot keep a `LISTEN` (a pooler in transaction mode); nodes then
+    /// find each other's new work by polling alone.
+    #[arg(long, env = "KEEL_PG_LISTEN", default_value_t = true, action = clap::ArgAction::Set)]
+    pg_listen: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -54,7 +64,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
-    let engine = Engine::open(EngineConfig::new(&args.db))
+    let mut config = EngineConfig::new(&args.db);
+    if let Some(ms) = args.poll_ms {
+        let poll = std::time::Duration::from_millis(ms.max(1));
+        config.job_poll = poll;
+        config.timer_poll = poll;
+    }
+    config.listen = args.pg_listen;
+    let engine = Engine::open(config)
         .await
         .with_context(|| format!("cannot open database {}", args.db))?;
     let listener = tokio::net::TcpListener::bind(args.listen)

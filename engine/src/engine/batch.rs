@@ -97,9 +97,11 @@ impl<'c> Batch<'c> {
         now: Timestamp,
         step_budget: u32,
     ) -> Result<Batch<'c>> {
+        let mut writes = WriteSet::default();
+        writes.now_ms = now.as_millisecond();
         Ok(Batch {
             conn,
-            writes: WriteSet::default(),
+            writes,
             now,
             now_ms: now.as_millisecond(),
             step_budget,
@@ -701,12 +703,15 @@ impl<'c> Batch<'c> {
         seq
     }
 
-    /// Seals the batch's audit records, right before the flush: takes the global audit head
+    /// Announces the batch's new work to other nodes (`wake::announce`), then seals the
+    /// batch's audit records, right before the flush: takes the global audit head
     /// (on PostgreSQL under the cluster-wide chain lock, held only from here to the commit, so
     /// nodes execute their batches in parallel and serialize just this step), numbers the
     /// records after it, links and hashes both chains in order, and puts the final numbers
     /// and hashes into the history and instance rows.
     pub async fn seal_audit(&mut self) -> Result<()> {
+        // Other nodes learn of the work this batch makes ready when it commits (PostgreSQL).
+        super::wake::announce(self).await?;
         if self.writes.audit.is_empty() {
             return Ok(());
         }

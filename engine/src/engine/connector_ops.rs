@@ -23,6 +23,13 @@ pub(crate) enum ConnectorOp {
     Intent(IntentOp),
     /// Record the result and complete, fail or escalate the job (one transaction).
     Finish(FinishOp),
+    /// Hand back every job this node holds (graceful shutdown; start-up after a crash).
+    Release(ReleaseOp),
+}
+
+/// Which node's locks to release.
+pub(crate) struct ReleaseOp {
+    pub owner: String,
 }
 
 /// Which job, for which node, under which key.
@@ -73,7 +80,33 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: ConnectorOp) -> Result<Re
     match op {
         ConnectorOp::Intent(op) => intent(batch, op).await,
         ConnectorOp::Finish(op) => finish(batch, op).await,
+        ConnectorOp::Release(op) => release(batch, op).await,
     }
+}
+
+/// Makes every connector job (`keel:*`) locked by `owner` ready again at once, with its retries unchanged: the node
+/// is stopping, or starting after a crash under the same node id, so nobody works on them.
+/// Their intents stay as they are, so the next attempt (on any node) reconciles an unfinished
+/// call before repeating it. A result of this node still in flight is refused afterwards
+/// (the lock is gone). Answers how many jobs were released.
+async fn release(batch: &mut Batch<'_>, op: ReleaseOp) -> Result<Reply> {
+    let released: Vec<String> = query(
+        "UPDATE jobs SET state = 'ready', lock_owner = NULL, available_at = $1, \
+         version = version + 1 WHERE state = 'locked' AND lock_owner = $2 \
+         AND type LIKE 'keel:%' RETURNING id",
+    )
+    .bind(batch.now_ms)
+    .bind(&op.owner)
+    .scalars(&mut *batch.conn)
+    .await?;
+    for id in &released {
+        batch.forget_job(id);
+    }
+    if !released.is_empty() {
+        // Ready jobs: wake this node's waiters and, on PostgreSQL, every other node.
+        batch.jobs_created = true;
+    }
+    Ok(Reply::Count(released.len()))
 }
 
 async fn intent(batch: &mut Batch<'_>, op: IntentOp) -> Result<Reply> {
@@ -134,6 +167,20 @@ async fn intent(batch: &mut Batch<'_>, op: IntentOp) -> Result<Reply> {
 
 async fn finish(batch: &mut Batch<'_>, op: FinishOp) -> Result<Reply> {
     let job = jobs::locked_job(batch, &op.job_id, &op.owner).await?;
+    // The lock fences other owners; the attempt fences this node's own earlier attempts: a call
+    // that outlived its lock while this node took the job again (a newer intent) records
+    // nothing.
+    let current: Option<i64> =
+        query("SELECT attempt FROM connector_intents WHERE idempotency_key = $1")
+            .bind(&op.key)
+            .scalar_optional(&mut *batch.conn)
+            .await?;
+    if current != Some(op.attempt) {
+        return Err(Error::Conflict(format!(
+            "attempt {} of connector call {} was superseded (current attempt: {current:?})",
+            op.attempt, op.key
+        )));
+    }
     let connector = json!({
         "type": job.job_type,
         "idempotency_key": op.key,

@@ -17,14 +17,11 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::Engine;
-use super::connector_ops::{ConnectorOp, Finish, FinishOp, IntentOp, IntentReply};
+use super::connector_ops::{ConnectorOp, Finish, FinishOp, IntentOp, IntentReply, ReleaseOp};
 use super::writer::{Op, Reply};
 use crate::connector::{Call, Failure, IdempotencyKey, Reconciled, Registry};
 use crate::error::{Error, Result};
 use crate::views::JobView;
-
-/// Longest idle wait between two looks for connector jobs whose backoff or lock ended.
-const IDLE_POLL_MS: u64 = 500;
 
 /// How a node runs its built-in connectors.
 #[derive(Debug, Clone)]
@@ -58,7 +55,11 @@ impl ExecutorConfig {
 
 impl Engine {
     /// Runs the connector executor until `shutdown` turns true; calls in flight then get a
-    /// few seconds to finish (one cut short is reconciled by the next attempt).
+    /// few seconds to finish (one cut short is reconciled by the next attempt), and the jobs
+    /// this node still holds are released so another node takes them at once. At start it
+    /// releases the locks a previous run under the same node id left behind (a crash): their
+    /// unfinished calls are reconciled by the next attempt instead of waiting for the lock to
+    /// expire.
     pub async fn run_connectors(
         &self,
         config: ExecutorConfig,
@@ -66,6 +67,15 @@ impl Engine {
     ) {
         let config = Arc::new(config);
         let types = config.registry.job_types();
+        match self.release_locks(&config.node_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                node = %config.node_id,
+                released = n,
+                "released the jobs an earlier run of this node left locked"
+            ),
+            Err(e) => tracing::warn!(error = %e, "releasing this node's earlier locks failed"),
+        }
         tracing::info!(node = %config.node_id, connectors = ?types, "connector executor running");
         let mut running: JoinSet<()> = JoinSet::new();
         loop {
@@ -105,7 +115,7 @@ impl Engine {
             tokio::select! {
                 _ = notified => {}
                 // New jobs wake it at once; this re-checks for ended backoffs and locks.
-                _ = tokio::time::sleep(Duration::from_millis(IDLE_POLL_MS)) => {}
+                _ = tokio::time::sleep(self.shared.config.job_poll) => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
                 _ = shutdown.changed() => {}
             }
@@ -119,6 +129,39 @@ impl Engine {
             .is_err()
         {
             tracing::warn!("connector calls still running at shutdown were cut short");
+        }
+        drop(running);
+        match self.release_locks(&config.node_id).await {
+            Ok(n) => {
+                tracing::info!(node = %config.node_id, released = n, "connector executor stopped")
+            }
+            Err(e) => tracing::warn!(error = %e, "releasing this node's locks at shutdown failed"),
+        }
+    }
+
+    /// Makes every connector job locked by `owner` (this node's id) ready again at once;
+    /// returns how many. Only for an owner that works on none of them any more: a node stopping, or
+    /// starting after a crash.
+    pub async fn release_locks(&self, owner: &str) -> Result<usize> {
+        // Usually there is nothing to hand back: look first, without a write batch.
+        let held: Option<i64> = crate::store::query(
+            "SELECT available_at FROM jobs WHERE state = 'locked' AND lock_owner = $1 \
+             AND type LIKE 'keel:%' LIMIT 1",
+        )
+        .bind(owner)
+        .scalar_optional(self.read())
+        .await?;
+        if held.is_none() {
+            return Ok(0);
+        }
+        match self
+            .connector_op(ConnectorOp::Release(ReleaseOp {
+                owner: owner.to_owned(),
+            }))
+            .await?
+        {
+            Reply::Count(n) => Ok(n),
+            _ => Err(Error::Unavailable),
         }
     }
 

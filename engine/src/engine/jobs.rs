@@ -102,7 +102,7 @@ impl Engine {
                 return Ok(jobs);
             }
             // Wake on new jobs, and re-check now and then for jobs whose backoff or lock ended.
-            let wait = deadline.min(tokio::time::Instant::now() + Duration::from_millis(500));
+            let wait = deadline.min(tokio::time::Instant::now() + self.shared.config.job_poll);
             let _ = tokio::time::timeout_at(wait, notified).await;
         }
     }
@@ -251,16 +251,28 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     Ok(Reply::Jobs(jobs))
 }
 
-/// The job, locked by `worker` with an unexpired lock.
+/// The job, locked by `worker` with an unexpired lock. A job that is over (completed, or its
+/// element left; recorded in `ended_jobs`, or deleted earlier in this batch) is a 409
+/// conflict, like a lock lost; only an id that never named a job is 404. The `ended_jobs`
+/// lookup runs only for a refused request, never on a completion that succeeds.
 pub(super) async fn locked_job(
     batch: &mut Batch<'_>,
     job_id: &str,
     worker: &str,
 ) -> Result<JobRow> {
-    let row = batch.job(job_id).await?;
-    let row = row
-        .filter(|r| !batch.is_removed(&r.instance_id, r.element_key))
-        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
+    let Some(row) = batch.job(job_id).await? else {
+        let ended: Option<i64> = query("SELECT ended_at FROM ended_jobs WHERE id = $1")
+            .bind(job_id)
+            .scalar_optional(&mut *batch.conn)
+            .await?;
+        return Err(match ended {
+            Some(_) => over(job_id),
+            None => Error::NotFound(format!("job {job_id}")),
+        });
+    };
+    if batch.is_removed(&row.instance_id, row.element_key) {
+        return Err(over(job_id));
+    }
     if row.state != "locked" || row.lock_owner.as_deref() != Some(worker) {
         return Err(Error::Conflict(format!(
             "job {job_id} is not locked by worker '{worker}'"
@@ -272,6 +284,13 @@ pub(super) async fn locked_job(
         )));
     }
     Ok(row)
+}
+
+/// The conflict of a request on a job that is over.
+fn over(job_id: &str) -> Error {
+    Error::Conflict(format!(
+        "job {job_id} is over (completed, or its element was left)"
+    ))
 }
 
 pub(super) fn key_of(row: &JobRow) -> ElementKey {
@@ -334,6 +353,10 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
         .execute(&mut *batch.conn)
         .await?;
         batch.forget_job(&job.id);
+        if available_at <= batch.now_ms {
+            // Ready again at once: wake waiting workers (here and on other nodes).
+            batch.jobs_created = true;
+        }
         return Ok(Reply::Empty);
     }
     let trigger = Trigger::JobFailed {

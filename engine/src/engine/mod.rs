@@ -23,6 +23,7 @@ mod starts;
 mod tasks;
 mod timers;
 mod users;
+mod wake;
 mod writer;
 
 use std::sync::Arc;
@@ -61,6 +62,13 @@ pub struct EngineConfig {
     pub clock: Arc<dyn Clock>,
     /// How often due timers are looked for when none is known to be due sooner.
     pub timer_poll: Duration,
+    /// How often idle long-polling workers and the connector executor look for jobs whose
+    /// backoff or lock ended (new jobs wake them at once: on this node after the commit, on
+    /// PostgreSQL from any node through `LISTEN`).
+    pub job_poll: Duration,
+    /// PostgreSQL: listen for other nodes' wake-ups (`LISTEN keel_wake`). Off only where the
+    /// connection cannot keep a `LISTEN` (a pooler in transaction mode): then polls alone.
+    pub listen: bool,
 }
 
 impl EngineConfig {
@@ -77,6 +85,8 @@ impl EngineConfig {
             max_batch: Self::DEFAULT_MAX_BATCH,
             clock: Arc::new(crate::clock::SystemClock),
             timer_poll: Duration::from_millis(200),
+            job_poll: Duration::from_millis(500),
+            listen: true,
         }
     }
 }
@@ -87,8 +97,11 @@ pub(crate) struct Shared {
     pub db: Db,
     pub defs: DefinitionCache,
     pub config: EngineConfig,
-    /// Signalled after a commit that created jobs (wakes long-polling workers).
+    /// Signalled after a commit that created jobs (wakes long-polling workers), and on
+    /// PostgreSQL when another node announces ready jobs (`wake`).
     pub jobs_notify: Notify,
+    /// Wakes the timer loop when a timer is due before its next poll (`wake`).
+    pub timers: wake::TimerWake,
     /// Rows of running instances (committed, or sealed and committing), kept by the writer.
     /// Sound because this process is the only writer of instance rows (SQLite: the file lock
     /// of `keel serve`).
@@ -239,12 +252,16 @@ impl Engine {
             defs: DefinitionCache::default(),
             config,
             jobs_notify: Notify::new(),
+            timers: wake::TimerWake::default(),
             instances: std::sync::Mutex::new(InstanceCache::default()),
             jobs: std::sync::Mutex::new(job_cache::JobCache::default()),
         });
         let (tx, rx) = mpsc::channel(4096);
         spawn_writer(shared.clone(), rx)?;
         tokio::spawn(checkpoints(Arc::downgrade(&shared)));
+        if shared.db.dialect() == crate::store::Dialect::Postgres && shared.config.listen {
+            tokio::spawn(wake::listen(Arc::downgrade(&shared)));
+        }
         Ok(Engine { shared, writer: tx })
     }
 
@@ -290,9 +307,16 @@ impl Engine {
             if fired > 0 {
                 continue;
             }
-            let wait = self.shared.config.timer_poll;
+            // Sleep to the next poll, or to a timer known to be due sooner; a wake-up from
+            // another node (a new timer due before then) re-plans the sleep.
+            let woken = self.shared.timers.notified();
+            let wait = self
+                .shared
+                .timers
+                .sleep_for(self.now_ms(), self.shared.config.timer_poll);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
+                _ = woken => {}
                 _ = shutdown.changed() => return,
             }
             if *shutdown.borrow() {

@@ -9,6 +9,7 @@
 //! Business rules never live in SQL; every value is bound (no string interpolation of input).
 
 mod lock;
+mod notify;
 pub mod rows;
 pub mod scratch;
 pub mod sql;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use lock::FileLock;
+pub use notify::{Heard, WAKE_CHANNEL, WakeListener};
 pub use sql::{Target, built, query};
 pub(crate) use writeset::statement_chunks;
 pub use writeset::{PendingAudit, WriteSet};
@@ -139,6 +141,8 @@ enum Backend {
         write: PgPool,
         /// Connections for queries.
         read: PgPool,
+        /// The one connection that listens for other nodes' wake-ups (`notify`).
+        listen: PgPool,
     },
 }
 
@@ -357,13 +361,18 @@ impl Db {
             .await?;
         migrated?;
         drop(conn);
+        let listen = notify::listen_pool(options.clone());
         let read = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
         Ok(Db {
-            backend: Backend::Postgres { write, read },
+            backend: Backend::Postgres {
+                write,
+                read,
+                listen,
+            },
             path: redact_url(url),
         })
     }
@@ -451,7 +460,12 @@ impl Db {
                 read.close().await;
                 write.close().await;
             }
-            Backend::Postgres { write, read } => {
+            Backend::Postgres {
+                write,
+                read,
+                listen,
+            } => {
+                listen.close().await;
                 read.close().await;
                 write.close().await;
             }

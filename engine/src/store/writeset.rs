@@ -83,6 +83,8 @@ pub struct WriteSet {
     pub history: Vec<HistoryRow>,
     /// Audit records, in seq order.
     pub audit: Vec<PendingAudit>,
+    /// The batch's clock reading (epoch ms): when the jobs it deletes ended (`ended_jobs`).
+    pub now_ms: i64,
 }
 
 impl WriteSet {
@@ -348,6 +350,14 @@ impl WriteSet {
                 .collect();
             for chunk in statement_chunks(&keys, MAX_PARAMS / 2) {
                 let values = values_clause(dialect, chunk.len(), 2, 1);
+                let mut args = Vec::with_capacity(chunk.len() * 2);
+                for (instance, key) in chunk {
+                    args.extend([Arg::from(*instance), Arg::from(*key)]);
+                }
+                if kind == Work::JOBS {
+                    self.delete_jobs(tx, &values, args).await?;
+                    continue;
+                }
                 let sql = match dialect {
                     // Join the key list to the table's (instance_id, element_key) index and act
                     // on the matching rowids: a row-value `IN (VALUES ...)` alone makes SQLite
@@ -366,11 +376,52 @@ impl WriteSet {
                         if only_open { " AND state = 'open'" } else { "" }
                     ),
                 };
-                let mut args = Vec::with_capacity(chunk.len() * 2);
-                for (instance, key) in chunk {
-                    args.extend([Arg::from(*instance), Arg::from(*key)]);
-                }
                 built(sql).bind_all(args).execute(&mut *tx).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the jobs of the element instances in `values` (`(instance_id, element_key)`
+    /// rows bound by `args`) and records their ids in `ended_jobs`, so a late completion of
+    /// one answers 409 rather than 404. PostgreSQL: one statement; SQLite: the copy, then the
+    /// delete (both in-process, on the `jobs_by_element` index).
+    async fn delete_jobs(&self, tx: &mut WriteTx, values: &str, args: Vec<Arg<'_>>) -> Result<()> {
+        match tx.dialect() {
+            Dialect::Sqlite => {
+                let matching = format!(
+                    "SELECT t.rowid FROM ({values}) v JOIN jobs t \
+                     ON t.instance_id = v.column1 AND t.element_key = v.column2"
+                );
+                let mut copy_args = Vec::with_capacity(args.len() + 1);
+                copy_args.push(Arg::from(self.now_ms));
+                copy_args.extend(args.iter().cloned());
+                built(format!(
+                    "INSERT INTO ended_jobs (id, instance_id, ended_at) \
+                     SELECT id, instance_id, ? FROM jobs WHERE rowid IN ({matching}) \
+                     ON CONFLICT (id) DO NOTHING"
+                ))
+                .bind_all(copy_args)
+                .execute(&mut *tx)
+                .await?;
+                built(format!("DELETE FROM jobs WHERE rowid IN ({matching})"))
+                    .bind_all(args)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Dialect::Postgres => {
+                let now = args.len() + 1;
+                let mut args = args;
+                args.push(Arg::from(self.now_ms));
+                built(format!(
+                    "WITH gone AS (DELETE FROM jobs WHERE (instance_id, element_key) IN ({values}) \
+                     RETURNING id, instance_id) \
+                     INSERT INTO ended_jobs (id, instance_id, ended_at) \
+                     SELECT id, instance_id, ${now} FROM gone ON CONFLICT (id) DO NOTHING"
+                ))
+                .bind_all(args)
+                .execute(&mut *tx)
+                .await?;
             }
         }
         Ok(())
