@@ -22,8 +22,7 @@ use keel_bpmn::ProcessDefinition;
 pub use behavior::call_activity::MAX_CALL_DEPTH;
 pub use effect::{
     AsyncPoint, CONDITION_PREFIX, CONTINUATION_JOB_TYPE, CallSpec, CalledVersion, Effect, Outcome,
-    SIGNAL_PREFIX, TRIGGER_PREFIX,
-    Transition, TransitionKind, UserTaskSpec, Work,
+    SIGNAL_PREFIX, TRIGGER_PREFIX, Transition, TransitionKind, UserTaskSpec, Work,
 };
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
 pub use timer::{Cycle, TimerError, TimerKind, parse_due};

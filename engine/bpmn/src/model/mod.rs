@@ -6,8 +6,8 @@
 //! this scope tree one to one. Nothing here performs I/O or evaluates expressions.
 
 mod call_activity;
-mod data_object;
 mod continuation;
+mod data_object;
 mod event;
 mod flow_node;
 mod gateway;
@@ -17,8 +17,8 @@ mod task;
 use std::collections::HashMap;
 
 pub use call_activity::{CallActivity, CalledBinding};
-pub use data_object::DataObject;
 pub use continuation::AsyncContinuations;
+pub use data_object::DataObject;
 pub use event::{
     CompensateRef, ConditionalRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef,
     SignalRef, TimerDefinition, VariableEvents,

@@ -20,8 +20,8 @@
 mod build;
 mod call;
 mod context;
-mod data;
 mod continuations;
+mod data;
 mod encoding;
 mod events;
 mod expr;
