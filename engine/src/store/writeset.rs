@@ -354,7 +354,7 @@ impl WriteSet {
                 for (instance, key) in chunk {
                     args.extend([Arg::from(*instance), Arg::from(*key)]);
                 }
-                if kind == Work::JOBS {
+                if table == "jobs" {
                     self.delete_jobs(tx, &values, args).await?;
                     continue;
                 }
