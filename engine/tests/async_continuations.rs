@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod support;
+
 use std::sync::Arc;
 
 use keel_engine::clock::ManualClock;
@@ -177,50 +179,12 @@ impl Harness {
             .items
     }
 
-    /// Per audit record: its kind and its transitions as `element_id:event`.
     async fn trail(&self, instance: &str) -> Vec<(String, Vec<String>)> {
-        self.engine
-            .instance_audit(instance)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                let transitions = r.data["transitions"]
-                    .as_array()
-                    .map(|ts| {
-                        ts.iter()
-                            .map(|t| {
-                                let body = match t["element_type"].as_str() {
-                                    Some("multiInstanceBody") => "[body]",
-                                    _ => "",
-                                };
-                                format!(
-                                    "{}{body}:{}",
-                                    t["element_id"].as_str().unwrap_or("?"),
-                                    t["event"].as_str().unwrap_or("?")
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (r.kind.clone(), transitions)
-            })
-            .collect()
+        support::trail_of(&self.engine, instance).await
     }
 
     async fn assert_trail(&self, instance: &str, expected: &[(&str, &[&str])]) {
-        let actual = self.trail(instance).await;
-        let expected: Vec<(String, Vec<String>)> = expected
-            .iter()
-            .map(|(k, ts)| {
-                (
-                    (*k).to_owned(),
-                    ts.iter().map(|t| (*t).to_owned()).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(actual, expected, "audit trail of {instance}");
-        assert!(self.engine.verify_audit().await.unwrap().is_ok());
+        support::assert_trail_of(&self.engine, instance, expected).await
     }
 }
 

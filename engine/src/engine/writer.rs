@@ -104,6 +104,12 @@ async fn process(
         Ok(tx) => tx,
         Err(e) => {
             let _ = ended.send(true);
+            // Nothing ran: every caller is answered with the cause, not a dropped channel.
+            results.extend(
+                commands
+                    .into_iter()
+                    .map(|c| (c.reply, Err(Error::Unavailable))),
+            );
             fail(&mut results, size, Error::Store(e));
             return (None, true);
         }

@@ -2,7 +2,13 @@
 //! PostgreSQL with `KEEL_TEST_DB=postgres`) with a manual clock, model builders, and steps that
 //! drive instances and read their audit trail back as element transitions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    unused_imports
+)] // test code
 
 pub use std::sync::Arc;
 
@@ -280,50 +286,12 @@ impl Harness {
     /// The audit trail: per record, its kind and its transitions as `element_id:event`
     /// (`element_id[body]:event` for a multi-instance body, `[loop]` for a standard loop's).
     pub async fn trail(&self, instance: &str) -> Vec<(String, Vec<String>)> {
-        self.engine
-            .instance_audit(instance)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                let transitions = r.data["transitions"]
-                    .as_array()
-                    .map(|ts| {
-                        ts.iter()
-                            .map(|t| {
-                                let body = match t["element_type"].as_str() {
-                                    Some("multiInstanceBody") => "[body]",
-                                    Some("standardLoopBody") => "[loop]",
-                                    _ => "",
-                                };
-                                format!(
-                                    "{}{body}:{}",
-                                    t["element_id"].as_str().unwrap_or("?"),
-                                    t["event"].as_str().unwrap_or("?")
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (r.kind.clone(), transitions)
-            })
-            .collect()
+        trail_of(&self.engine, instance).await
     }
 
     /// Asserts the whole trail of `instance` and that the audit chain verifies.
     pub async fn assert_trail(&self, instance: &str, expected: &[(&str, &[&str])]) {
-        let actual = self.trail(instance).await;
-        let expected: Vec<(String, Vec<String>)> = expected
-            .iter()
-            .map(|(k, ts)| {
-                (
-                    (*k).to_owned(),
-                    ts.iter().map(|t| (*t).to_owned()).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(actual, expected, "audit trail of {instance}");
-        assert!(self.engine.verify_audit().await.unwrap().is_ok());
+        assert_trail_of(&self.engine, instance, expected).await
     }
 }
 
@@ -336,4 +304,53 @@ pub fn active(view: &InstanceView) -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// Per audit record of `instance`: its kind and its transitions as `element_id:event`
+/// (`[body]`/`[loop]` mark a multi-instance or loop body).
+pub async fn trail_of(engine: &Engine, instance: &str) -> Vec<(String, Vec<String>)> {
+    engine
+        .instance_audit(instance)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let transitions = r.data["transitions"]
+                .as_array()
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| {
+                            let body = match t["element_type"].as_str() {
+                                Some("multiInstanceBody") => "[body]",
+                                Some("standardLoopBody") => "[loop]",
+                                _ => "",
+                            };
+                            format!(
+                                "{}{body}:{}",
+                                t["element_id"].as_str().unwrap_or("?"),
+                                t["event"].as_str().unwrap_or("?")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (r.kind.clone(), transitions)
+        })
+        .collect()
+}
+
+/// Asserts the audit trail of `instance` record by record, and that the whole trail verifies.
+pub async fn assert_trail_of(engine: &Engine, instance: &str, expected: &[(&str, &[&str])]) {
+    let actual = trail_of(engine, instance).await;
+    let expected: Vec<(String, Vec<String>)> = expected
+        .iter()
+        .map(|(k, ts)| {
+            (
+                (*k).to_owned(),
+                ts.iter().map(|t| (*t).to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected, "audit trail of {instance}");
+    assert!(engine.verify_audit().await.unwrap().is_ok());
 }
