@@ -22,6 +22,8 @@ use crate::store::rows::{
 use crate::store::sql::{Arg, built, placeholders};
 use crate::store::{WriteSet, WriteTx, query};
 
+mod job_rows;
+
 /// Everything one trigger application needs besides the trigger.
 #[derive(Debug, Clone)]
 pub struct ApplyCtx {
@@ -60,14 +62,18 @@ pub struct Batch<'c> {
     defs: &'c DefinitionCache,
     cache: &'c std::sync::Mutex<super::InstanceCache>,
     job_cache: &'c std::sync::Mutex<super::job_cache::JobCache>,
-    /// What this batch did to job rows, for the job cache after the commit (SQLite).
+    /// What this batch did to job rows, for the job cache at the seal (SQLite).
     pub job_changes: super::job_cache::JobChanges,
     /// Element instances whose work this batch deleted: (instance id, element key).
     removed: HashSet<(String, i64)>,
     /// Instance rows read (not yet changed) in this batch.
     loaded: HashMap<String, InstanceRow>,
-    /// Job rows read in this batch (dropped when the batch updates the row).
+    /// Job rows read or locked in this batch (dropped when a statement changes the row).
     jobs: HashMap<String, JobRow>,
+    /// Jobs this batch changed (locked, failed, parked...): not activated again in it.
+    touched_jobs: HashSet<String>,
+    /// Jobs this batch locked: nobody knows of those locks before the commit.
+    locked_jobs: HashSet<String>,
     /// Parsed instance states by id, with the row version they belong to.
     states: HashMap<String, (i64, Arc<InstanceState>)>,
     /// Timers fired in this batch.
@@ -112,6 +118,8 @@ impl<'c> Batch<'c> {
             removed: HashSet::new(),
             loaded: HashMap::new(),
             jobs: HashMap::new(),
+            touched_jobs: HashSet::new(),
+            locked_jobs: HashSet::new(),
             states: HashMap::new(),
             fired_timers: HashSet::new(),
             deployed: Vec::new(),
@@ -244,81 +252,6 @@ impl<'c> Batch<'c> {
             }
         }
         Ok(())
-    }
-
-    /// Loads, in one query, the job rows this batch will need, then their instances.
-    pub async fn prefetch_jobs(&mut self, ids: &[String]) -> Result<()> {
-        let missing: Vec<String> = ids
-            .iter()
-            .filter(|id| !self.take_cached_job(id))
-            .cloned()
-            .collect();
-        for chunk in crate::store::statement_chunks(&missing, 512) {
-            let sql = format!(
-                "SELECT * FROM jobs WHERE id IN ({}){}",
-                placeholders(self.conn.dialect(), chunk.len(), 1),
-                self.conn.dialect().for_update()
-            );
-            let rows: Vec<JobRow> = built(sql)
-                .bind_all(chunk.iter().map(Arg::from))
-                .fetch_all(&mut *self.conn)
-                .await?;
-            for row in rows {
-                self.jobs.insert(row.id.clone(), row);
-            }
-        }
-        let instances: Vec<String> = self.jobs.values().map(|j| j.instance_id.clone()).collect();
-        self.prefetch_instances(&instances).await
-    }
-
-    /// The job row `id` as stored (this batch's own job updates are re-read).
-    pub async fn job(&mut self, id: &str) -> Result<Option<JobRow>> {
-        if self.jobs.contains_key(id) || self.take_cached_job(id) {
-            return Ok(self.jobs.get(id).cloned());
-        }
-        let lock = self.conn.dialect().for_update();
-        let row: Option<JobRow> = built(format!("SELECT * FROM jobs WHERE id = $1{lock}"))
-            .bind(id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
-        if let Some(row) = &row {
-            self.jobs.insert(row.id.clone(), row.clone());
-        }
-        Ok(row)
-    }
-
-    /// Copies job `id` from the writer's job cache into this batch, if it is there (SQLite
-    /// only: on PostgreSQL rows are always read, and locked).
-    fn take_cached_job(&mut self, id: &str) -> bool {
-        if self.conn.dialect() != crate::store::Dialect::Sqlite {
-            return false;
-        }
-        let row = self.job_cache.lock().ok().and_then(|c| c.get(id).cloned());
-        match row {
-            Some(row) => {
-                self.jobs.insert(row.id.clone(), row);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Records the rows an activation locked: later commands of this batch see them as they
-    /// are now, and the job cache takes them once committed (SQLite).
-    pub fn remember_locked(&mut self, rows: &[JobRow]) {
-        for row in rows {
-            self.jobs.insert(row.id.clone(), row.clone());
-        }
-        if self.conn.dialect() == crate::store::Dialect::Sqlite {
-            self.job_changes.locked.extend(rows.iter().cloned());
-        }
-    }
-
-    /// Drops a job row read earlier after this batch changed it (here and, once committed,
-    /// in the writer's job cache).
-    pub fn forget_job(&mut self, id: &str) {
-        self.jobs.remove(id);
-        self.job_changes.changed.push(id.to_owned());
     }
 
     /// True when this batch already deleted the work of that element instance.

@@ -6,12 +6,14 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::batch::Batch;
+use super::job_cache::JobChange;
 use super::jobs::{self, FailOp, FailRequest, ThrowErrorRequest, ThrowOp};
 use super::writer::Reply;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::runtime::Trigger;
 use crate::store::query;
+use crate::store::rows::JobRow;
 
 /// Backoff between retries of a connector call when the task has no
 /// `camunda:failedJobRetryTimeCycle`.
@@ -90,17 +92,17 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: ConnectorOp) -> Result<Re
 /// call before repeating it. A result of this node still in flight is refused afterwards
 /// (the lock is gone). Answers how many jobs were released.
 async fn release(batch: &mut Batch<'_>, op: ReleaseOp) -> Result<Reply> {
-    let released: Vec<String> = query(
+    let released: Vec<JobRow> = query(
         "UPDATE jobs SET state = 'ready', lock_owner = NULL, available_at = $1, \
          version = version + 1 WHERE state = 'locked' AND lock_owner = $2 \
-         AND type LIKE 'keel:%' RETURNING id",
+         AND type LIKE 'keel:%' RETURNING *",
     )
     .bind(batch.now_ms)
     .bind(&op.owner)
-    .scalars(&mut *batch.conn)
+    .fetch_all(&mut *batch.conn)
     .await?;
-    for id in &released {
-        batch.forget_job(id);
+    for row in &released {
+        batch.job_changed(JobChange::Put(row.clone()));
     }
     if !released.is_empty() {
         // Ready jobs: wake this node's waiters and, on PostgreSQL, every other node.

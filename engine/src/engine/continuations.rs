@@ -20,13 +20,14 @@ use tokio::task::JoinSet;
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
+use super::job_cache::JobChange;
 use super::jobs;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::runtime::Trigger;
+use crate::store::query;
 use crate::store::rows::JobRow;
-use crate::store::{built, query};
 use crate::views::JobView;
 
 /// The job type of continuation rows (reserved: no model may use it, no worker may take it).
@@ -166,20 +167,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: ContinuationOp) -> Result
 
 async fn lock(batch: &mut Batch<'_>, owner: &str, lock_ms: i64, max: i64) -> Result<Reply> {
     let lock_until = batch.now_ms.saturating_add(lock_ms);
-    let mut rows: Vec<JobRow> = built(format!(
-        "UPDATE jobs SET state = 'locked', lock_owner = $1, available_at = $2, version = version + 1 \
-         WHERE id IN (SELECT id FROM jobs WHERE type = $3 AND state IN ('ready', 'locked') \
-         AND available_at <= $4 ORDER BY available_at, id LIMIT $5{}) RETURNING *",
-        batch.conn.dialect().skip_locked()
-    ))
-    .bind(owner)
-    .bind(lock_until)
-    .bind(JOB_TYPE)
-    .bind(batch.now_ms)
-    .bind(max.clamp(1, 1000))
-    .fetch_all(&mut *batch.conn)
-    .await?;
-    batch.remember_locked(&rows);
+    let mut rows = batch.lock_jobs(JOB_TYPE, owner, lock_until, max).await?;
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let jobs = rows
         .into_iter()
@@ -212,7 +200,7 @@ async fn apply(batch: &mut Batch<'_>, job_id: &str, owner: &str) -> Result<Reply
         .bind(&job.id)
         .execute(&mut *batch.conn)
         .await?;
-    batch.forget_job(&job.id);
+    batch.job_changed(JobChange::Remove(job.id.clone()));
     let Some(instance) = batch.instance(&job.instance_id).await? else {
         return Ok(Reply::Empty);
     };

@@ -7,12 +7,13 @@ use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
+use super::job_cache::JobChange;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
 use crate::runtime::{ElementKey, Trigger};
-use crate::store::rows::IncidentRow;
+use crate::store::rows::{IncidentRow, JobRow};
 use crate::views::{IncidentView, Page};
 
 pub(crate) struct ResolveOp {
@@ -101,16 +102,18 @@ pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Repl
     batch.apply(instance, trigger, ctx).await?;
     if let Some(job_id) = &incident.job_id {
         let retries = op.retries.unwrap_or(1).max(1);
-        query(
+        let ready: Option<JobRow> = query(
             "UPDATE jobs SET state = 'ready', retries = $1, available_at = $2, lock_owner = NULL, \
-             version = version + 1 WHERE id = $3 AND state = 'failed'",
+             version = version + 1 WHERE id = $3 AND state = 'failed' RETURNING *",
         )
         .bind(retries)
         .bind(batch.now_ms)
         .bind(job_id)
-        .execute(&mut *batch.conn)
+        .fetch_optional(&mut *batch.conn)
         .await?;
-        batch.forget_job(job_id);
+        if let Some(row) = ready {
+            batch.job_changed(JobChange::Put(row));
+        }
         batch.jobs_created = true;
     }
     Ok(Reply::Empty)

@@ -8,6 +8,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
+use super::job_cache::JobChange;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -155,6 +156,15 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Checks that the writer's job cache (SQLite) holds exactly the live jobs of the database:
+    /// an error naming every difference otherwise. A diagnostic for tests and `keel bench`; it
+    /// waits for the batches in flight and reads every live job.
+    pub async fn verify_job_cache(&self) -> Result<()> {
+        self.send(Op::CheckJobCache).await.map(|_| ())
+    }
+}
+
 /// Filters of [`Engine::list_jobs`].
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
@@ -203,21 +213,10 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     let r = op.request;
     let max = r.max_jobs.clamp(1, 1000);
     let lock_until = batch.now_ms.saturating_add(r.lock_ms.max(1));
-    let mut rows: Vec<JobRow> = built(format!(
-        "UPDATE jobs SET state = 'locked', lock_owner = $1, available_at = $2, version = version + 1 \
-         WHERE id IN (SELECT id FROM jobs WHERE type = $3 AND state IN ('ready', 'locked') \
-         AND available_at <= $4 ORDER BY available_at, id LIMIT $5{}) RETURNING *",
-        batch.conn.dialect().skip_locked()
-    ))
-    .bind(&r.worker)
-    .bind(lock_until)
-    .bind(&r.job_type)
-    .bind(batch.now_ms)
-    .bind(max)
-    .fetch_all(&mut *batch.conn)
-    .await?;
+    let mut rows = batch
+        .lock_jobs(&r.job_type, &r.worker, lock_until, max)
+        .await?;
     batch.jobs_activated += rows.len() as u64;
-    batch.remember_locked(&rows);
     // `RETURNING` follows no order: hand jobs out oldest first (ids are time-ordered UUIDv7).
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let ids: Vec<String> = rows.iter().map(|r| r.instance_id.clone()).collect();
@@ -272,6 +271,12 @@ pub(super) async fn locked_job(
     };
     if batch.is_removed(&row.instance_id, row.element_key) {
         return Err(over(job_id));
+    }
+    if batch.locked_here(job_id) {
+        // Its activation is answered only after this batch commits: nobody holds it yet.
+        return Err(Error::Conflict(format!(
+            "job {job_id} is not locked by worker '{worker}'"
+        )));
     }
     if row.state != "locked" || row.lock_owner.as_deref() != Some(worker) {
         return Err(Error::Conflict(format!(
@@ -352,7 +357,15 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
         .bind(&job.id)
         .execute(&mut *batch.conn)
         .await?;
-        batch.forget_job(&job.id);
+        batch.job_changed(JobChange::Put(JobRow {
+            state: "ready".into(),
+            retries,
+            available_at,
+            lock_owner: None,
+            error_message: Some(op.request.error_message.clone()),
+            version: job.version + 1,
+            ..job.clone()
+        }));
         if available_at <= batch.now_ms {
             // Ready again at once: wake waiting workers (here and on other nodes).
             batch.jobs_created = true;
@@ -408,6 +421,7 @@ async fn park_job(batch: &mut Batch<'_>, job_id: &str, retries: i64, message: &s
     .bind(job_id)
     .execute(&mut *batch.conn)
     .await?;
-    batch.forget_job(job_id);
+    // Failed: out of circulation, so out of the job cache.
+    batch.job_changed(JobChange::Remove(job_id.to_owned()));
     Ok(())
 }

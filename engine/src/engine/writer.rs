@@ -40,6 +40,8 @@ pub(crate) enum Op {
     AddUser(users::AddUserOp),
     Connector(super::connector_ops::ConnectorOp),
     Continuation(super::continuations::ContinuationOp),
+    /// Compare the job cache with the committed rows (a diagnostic).
+    CheckJobCache,
 }
 
 /// What the writer answers.
@@ -308,7 +310,11 @@ async fn prepare(
     // Only the cache holds the states now, so the next batch can take them without a copy.
     drop(states);
     if let Ok(mut jobs) = shared.jobs.lock() {
-        jobs.apply(std::mem::take(&mut batch.job_changes));
+        jobs.apply(
+            std::mem::take(&mut batch.job_changes),
+            &batch.writes.jobs,
+            &batch.writes.continuations,
+        );
     }
     Ok(Prepared {
         triggers: batch.writes.audit.iter().fold(
@@ -359,5 +365,13 @@ async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
         Op::AddUser(op) => users::add(batch, op).await,
         Op::Connector(op) => super::connector_ops::execute(batch, op).await,
         Op::Continuation(op) => super::continuations::execute(batch, op).await,
+        Op::CheckJobCache => match batch.check_job_cache().await? {
+            None => Ok(Reply::Empty),
+            // Not a storage error: the batch (and the cache) go on as they are.
+            Some(problem) => Err(Error::Invalid {
+                code: "job_cache_mismatch",
+                message: format!("the writer's job cache differs from the jobs table: {problem}"),
+            }),
+        },
     }
 }

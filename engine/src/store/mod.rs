@@ -28,7 +28,7 @@ pub use lock::FileLock;
 pub use notify::{Heard, WAKE_CHANNEL, WakeListener};
 pub use sql::{Target, built, query};
 pub(crate) use writeset::statement_chunks;
-pub use writeset::{PendingAudit, WriteSet};
+pub use writeset::{JobLock, PendingAudit, WriteSet};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]

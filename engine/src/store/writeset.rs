@@ -1,7 +1,7 @@
 //! Rows a batch of triggers produced, flushed with a few multi-row statements before the
 //! batch's single commit.
 //!
-//! Flush order matters and is fixed: inserts first, then element-scoped deletes and updates
+//! Flush order matters and is fixed: inserts first, then job locks, then element-scoped deletes and updates
 //! (an element instance key is never reused, so a delete never hits a row inserted for a later
 //! element instance), then continuation jobs, audit last. A continuation job is created for an
 //! element instance whose own work the same step cancels (it waits after completing), so it is
@@ -53,6 +53,17 @@ pub struct PendingAudit {
     pub data: String,
 }
 
+/// Jobs one activation locked (SQLite, from the writer's job cache): one `UPDATE`.
+#[derive(Debug)]
+pub struct JobLock {
+    /// The worker (or node) holding the lock.
+    pub owner: String,
+    /// Lock expiry (epoch ms): the rows' new `available_at`.
+    pub until: i64,
+    /// The jobs, all `ready` or with an expired lock as the cache knows them.
+    pub ids: Vec<String>,
+}
+
 /// Pending writes of one batch.
 #[derive(Debug, Default)]
 pub struct WriteSet {
@@ -60,6 +71,8 @@ pub struct WriteSet {
     instance_pos: HashMap<String, usize>,
     /// New jobs.
     pub jobs: Vec<JobRow>,
+    /// Jobs locked from the writer's job cache (SQLite), written after the new jobs.
+    pub job_locks: Vec<JobLock>,
     /// New continuation jobs (asynchronous continuations), inserted after the cancellations.
     pub continuations: Vec<JobRow>,
     /// New user tasks.
@@ -129,6 +142,7 @@ impl WriteSet {
     pub fn is_empty(&self) -> bool {
         self.instances.is_empty()
             && self.jobs.is_empty()
+            && self.job_locks.is_empty()
             && self.continuations.is_empty()
             && self.tasks.is_empty()
             && self.timers.is_empty()
@@ -145,6 +159,7 @@ impl WriteSet {
     pub async fn flush(&self, tx: &mut WriteTx) -> Result<()> {
         self.flush_instances(tx).await?;
         insert_jobs(tx, &self.jobs).await?;
+        self.flush_job_locks(tx).await?;
         self.flush_tasks(tx).await?;
         self.flush_timers(tx).await?;
         self.flush_subscriptions(tx).await?;
@@ -189,6 +204,28 @@ impl WriteSet {
             },
         )
         .await
+    }
+
+    /// Writes the locks taken in memory: the cache holds exactly what these rows are, so the
+    /// update needs no condition beyond the ids.
+    async fn flush_job_locks(&self, tx: &mut WriteTx) -> Result<()> {
+        for lock in &self.job_locks {
+            for chunk in statement_chunks(&lock.ids, MAX_PARAMS) {
+                let sql = format!(
+                    "UPDATE jobs SET state = 'locked', lock_owner = {}, available_at = {}, \
+                     version = version + 1 WHERE id IN ({})",
+                    super::sql::placeholders(tx.dialect(), 1, 1),
+                    super::sql::placeholders(tx.dialect(), 1, 2),
+                    super::sql::placeholders(tx.dialect(), chunk.len(), 3)
+                );
+                let mut args = Vec::with_capacity(chunk.len() + 2);
+                args.push(Arg::from(&lock.owner));
+                args.push(Arg::from(lock.until));
+                args.extend(chunk.iter().map(Arg::from));
+                built(sql).bind_all(args).execute(&mut *tx).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn flush_tasks(&self, tx: &mut WriteTx) -> Result<()> {

@@ -161,7 +161,12 @@ async fn drive(dir: &Path, case: &Case, tmp: &Path) -> Result<Run, String> {
             d.first_instance(&key).await?
         }
     };
-    let result = d.steps(case).await;
+    let mut result = d.steps(case).await;
+    if result.is_ok()
+        && let Err(e) = d.engine.verify_job_cache().await
+    {
+        result = Err(e.to_string());
+    }
     let actual = match result {
         Ok(()) => crate::check::gather(&d.engine, &d.instance).await,
         Err(e) => {

@@ -353,4 +353,6 @@ pub async fn assert_trail_of(engine: &Engine, instance: &str, expected: &[(&str,
         .collect();
     assert_eq!(actual, expected, "audit trail of {instance}");
     assert!(engine.verify_audit().await.unwrap().is_ok());
+    // The writer's job cache (SQLite) still mirrors the jobs table.
+    engine.verify_job_cache().await.unwrap();
 }
