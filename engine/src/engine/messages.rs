@@ -1,5 +1,7 @@
-//! Message correlation: a message continues every waiting subscription whose name and
-//! correlation key match (at most one per instance), then starts an instance of every process
+//! Message correlation: a message (from the API, or thrown by a message throw event: a
+//! follow-up of its step, [`publish`], docs/decisions/0013) continues every waiting
+//! subscription whose name and correlation key match (at most one per instance; committed rows
+//! and those opened earlier in the batch), then starts an instance of every process
 //! whose latest version has a message start event for it (`starts`); with no match at all it
 //! is buffered for `ttl_ms` and correlates to the first matching catch subscription that opens
 //! (it starts an instance only when the instance that held back its correlation key ends,

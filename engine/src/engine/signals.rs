@@ -3,8 +3,9 @@
 //! instance of every process whose latest version has a signal start event of that name. Signals
 //! are not buffered: one nobody waits for is gone. A broadcast comes from the API
 //! ([`Engine::broadcast_signal`]) or from a signal throw event (a follow-up of its step, in the
-//! same transaction); each is one global audit record `signal_broadcast`, and each instance it
-//! reaches gets its own record (`signal_received`, `instance_started`).
+//! same transaction; the throwing instance's own waits took it in the step, at the throw, and
+//! its rows are left out here); each is one global audit record `signal_broadcast`, and each
+//! instance it reaches gets its own record (`signal_received`, `instance_started`).
 //!
 //! Subscriptions are rows of `subscriptions` whose `message_name` is `signal:<name>`
 //! (docs/decisions/0008-signal-subscriptions.md); a signal start event's row belongs to its
