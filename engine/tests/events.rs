@@ -1151,3 +1151,67 @@ async fn processes_that_keep_messaging_each_other_stop_after_the_bound() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_throw_event_with_several_definitions_throws_all_or_none() {
+    let h = Harness::new().await;
+    h.deploy(&events_model("catcher", &catcher(ALARM))).await;
+    let body = [
+        format!(
+            r#"<startEvent id="start"/><intermediateThrowEvent id="both">{ALARM}<messageEventDefinition messageRef="m_paid"><extensionElements><zeebe:publishMessage correlationKey="=order" timeToLive="PT1H"/></extensionElements></messageEventDefinition></intermediateThrowEvent><endEvent id="end"/>"#
+        ),
+        flow("start", "both"),
+        flow("both", "end"),
+    ];
+    h.deploy(&events_model("thrower", &body)).await;
+    h.deploy(&events_model("catcher_paid", &catcher(PAID)))
+        .await;
+    let waiting = h.start("catcher", json!({})).await;
+    // The message's correlation key has no value: an incident, and nothing thrown at all.
+    let inst = h.start("thrower", json!({})).await;
+    let incidents = h.open_incidents(&inst.id).await;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].element_id, "both");
+    assert_eq!(active(&h.instance(&waiting.id).await), ["wait"]);
+    // Resolved with the variable: the signal and the message go out.
+    h.engine
+        .resolve_incident(
+            &incidents[0].id,
+            None,
+            vars(json!({"order": "o-1"})),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    assert_eq!(h.instance(&waiting.id).await.state, "completed");
+    let paid = h.start("catcher_paid", json!({"orderId": "o-1"})).await;
+    assert_eq!(h.instance(&paid.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "thrower:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_both:taken",
+                    "both:activated",
+                ],
+            ),
+            ("variables_set", &[]),
+            (
+                "incident_resolved",
+                &[
+                    "both:completed",
+                    "both_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "thrower:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}

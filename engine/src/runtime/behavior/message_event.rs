@@ -19,9 +19,18 @@ use crate::runtime::state::ElementKey;
 use crate::runtime::timer::{TimerKind, parse_due};
 use crate::runtime::{CONDITION_PREFIX, Effect, Occurrence, SIGNAL_PREFIX, TRIGGER_PREFIX};
 
-/// Publishes the message of throw event instance `key`; false when that ended the thrower (an
-/// interrupting catch of its own instance around it).
-pub fn throw(run: &mut Run<'_>, key: ElementKey, message: &MessageRef) -> Result<bool, Failure> {
+/// A message a throw event publishes, its expressions evaluated.
+pub struct Message {
+    name: String,
+    correlation_key: Option<String>,
+    variables: Map<String, Json>,
+    ttl_ms: i64,
+    message_id: Option<String>,
+}
+
+/// Evaluates the message of throw event instance `key` (in its scope, after its input
+/// mappings).
+pub fn evaluate(run: &Run<'_>, key: ElementKey, message: &MessageRef) -> Result<Message, Failure> {
     let name = eval::text(run.state, key, &run.now, &message.name, "message name")?;
     if [SIGNAL_PREFIX, TRIGGER_PREFIX, CONDITION_PREFIX]
         .iter()
@@ -63,17 +72,32 @@ pub fn throw(run: &mut Run<'_>, key: ElementKey, message: &MessageRef) -> Result
         .get(&key)
         .and_then(|e| e.variables.clone())
         .unwrap_or_default();
-    let caught_here =
-        message_id.is_none() && deliver(run, &name, correlation_key.as_deref(), &variables);
-    run.out.effects.push(Effect::PublishMessage {
+    Ok(Message {
         name,
         correlation_key,
         variables,
         ttl_ms,
         message_id,
+    })
+}
+
+/// Publishes `message`: a wait of this instance takes it now, the shell does the rest.
+pub fn throw(run: &mut Run<'_>, message: Message) {
+    let caught_here = message.message_id.is_none()
+        && deliver(
+            run,
+            &message.name,
+            message.correlation_key.as_deref(),
+            &message.variables,
+        );
+    run.out.effects.push(Effect::PublishMessage {
+        name: message.name,
+        correlation_key: message.correlation_key,
+        variables: message.variables,
+        ttl_ms: message.ttl_ms,
+        message_id: message.message_id,
         caught_here,
     });
-    Ok(run.state.elements.contains_key(&key))
 }
 
 /// Hands message `name` to the first wait of this instance open now that matches it; true when

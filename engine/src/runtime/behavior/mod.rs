@@ -132,21 +132,39 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
     Ok(activation)
 }
 
+/// One message or signal a throw event throws, its expressions evaluated.
+enum Thrown {
+    Message(message_event::Message),
+    Signal(signal_event::Signal),
+}
+
 /// Throws the message(s) and signal(s) of throw event instance `key`, in document order, each
 /// reaching the waits of this instance at once; `Done` when that ended the thrower (an
-/// interrupting catch around it).
+/// interrupting catch around it). Every expression is evaluated first: a failure throws
+/// nothing (an incident; resolving it throws them all).
 pub fn throw_all(
     run: &mut Run<'_>,
     key: ElementKey,
     trigger: &EventTrigger,
 ) -> Result<Activation, Failure> {
+    let mut thrown = Vec::new();
     for definition in trigger.definitions() {
-        let live = match definition {
-            EventTrigger::Message(message) => message_event::throw(run, key, message)?,
-            EventTrigger::Signal(signal) => signal_event::throw(run, key, signal)?,
-            _ => true, // deployment refuses other definitions on a multiple throw event
-        };
-        if !live {
+        match definition {
+            EventTrigger::Message(message) => {
+                thrown.push(Thrown::Message(message_event::evaluate(run, key, message)?));
+            }
+            EventTrigger::Signal(signal) => {
+                thrown.push(Thrown::Signal(signal_event::evaluate(run, key, signal)?));
+            }
+            _ => {} // deployment refuses other definitions on a throw event with several
+        }
+    }
+    for one in thrown {
+        match one {
+            Thrown::Message(message) => message_event::throw(run, message),
+            Thrown::Signal(signal) => signal_event::throw(run, signal),
+        }
+        if !run.state.elements.contains_key(&key) {
             return Ok(Activation::Done);
         }
     }

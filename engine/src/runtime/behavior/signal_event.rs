@@ -33,9 +33,14 @@ pub fn open_subscription(
     Ok(())
 }
 
-/// Throws the signal of event instance `key`; false when that ended the thrower (an
-/// interrupting catch of its own instance around it).
-pub fn throw(run: &mut Run<'_>, key: ElementKey, signal: &SignalRef) -> Result<bool, Failure> {
+/// A signal a throw event broadcasts, its name evaluated.
+pub struct Signal {
+    name: String,
+    variables: Map<String, Json>,
+}
+
+/// Evaluates the signal of throw event instance `key` (in its scope, after its input mappings).
+pub fn evaluate(run: &Run<'_>, key: ElementKey, signal: &SignalRef) -> Result<Signal, Failure> {
     let name = eval::text(run.state, key, &run.now, &signal.name, "signal name")?;
     let variables = run
         .state
@@ -43,13 +48,18 @@ pub fn throw(run: &mut Run<'_>, key: ElementKey, signal: &SignalRef) -> Result<b
         .get(&key)
         .and_then(|e| e.variables.clone())
         .unwrap_or_default();
-    let caught_here = deliver(run, &name, &variables);
+    Ok(Signal { name, variables })
+}
+
+/// Broadcasts `signal`: the waits of this instance open now receive it, the shell does the
+/// rest.
+pub fn throw(run: &mut Run<'_>, signal: Signal) {
+    let caught_here = deliver(run, &signal.name, &signal.variables);
     run.out.effects.push(Effect::BroadcastSignal {
-        name,
-        variables,
+        name: signal.name,
+        variables: signal.variables,
         caught_here,
     });
-    Ok(run.state.elements.contains_key(&key))
 }
 
 /// Delivers signal `name` to every wait for it open in this instance now (the catches it opens
