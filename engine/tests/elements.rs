@@ -325,7 +325,7 @@ async fn event_based_gateway_must_lead_to_catch_events() {
     assert_eq!(
         h.deploy_errors(&model("bad_gw", &body.join("\n"))).await,
         [
-            "t (task) cannot follow event-based gateway gw; only message, timer and signal intermediate catch events can"
+            "t (task) cannot follow event-based gateway gw; only message, timer, signal and conditional intermediate catch events can"
         ]
     );
 }
@@ -2067,21 +2067,6 @@ async fn interrupting_message_event_sub_process_of_a_sub_process_lets_it_complet
 
 const GO: &str = r#"<signalEventDefinition signalRef="sig_go"/>"#;
 const SIG_GO: &str = r#"<signal id="sig_go" name="go"/>"#;
-
-impl Harness {
-    /// The instances of definition `key`, newest first.
-    async fn instances_of(&self, key: &str) -> Vec<InstanceView> {
-        self.engine
-            .list_instances(&keel_engine::InstanceFilter {
-                definition_key: Some(key.into()),
-                limit: 100,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .items
-    }
-}
 
 #[tokio::test]
 async fn thrown_signal_reaches_every_catch_and_starts_signal_start_processes() {

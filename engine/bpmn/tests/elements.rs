@@ -72,7 +72,7 @@ fn event_based_gateway_rules() {
         [
             "event-based gateway gw needs at least two outgoing sequence flows (it has 1)",
             "sequence flow f1 leaves event-based gateway gw and cannot have a condition",
-            "t1 follows event-based gateway gw and cannot have other incoming sequence flows",
+            "t1 follows event-based gateway gw and cannot have incoming sequence flows from elsewhere",
         ]
     );
     let errs = errors(&process(

@@ -545,6 +545,7 @@ impl<'c> Batch<'c> {
                         .push((row.id.clone(), i64::from(*key), self.now_ms));
                 }
                 Effect::BroadcastSignal { .. }
+                | Effect::PublishMessage { .. }
                 | Effect::StartCalled(_)
                 | Effect::CompleteCaller { .. }
                 | Effect::CancelCalled { .. }

@@ -19,7 +19,7 @@ use super::instances::{NewInstance, create_instance};
 use super::starts::{START_EVENT_KEY, version_of};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
-use crate::runtime::{CONDITION_PREFIX, Trigger, start_condition_holds};
+use crate::runtime::{CONDITION_PREFIX, Occurrence, Trigger, start_condition_holds};
 use crate::store::query;
 use crate::store::rows::SubscriptionRow;
 
@@ -74,6 +74,7 @@ pub(crate) async fn start(
         ctx.data.insert("condition_start".into(), json!(true));
         let trigger = Trigger::StartAt {
             element_id: sub.element_id.clone(),
+            by: Some(Occurrence::Condition),
         };
         let row = create_instance(batch, new, trigger, ctx).await?;
         started.push(row.id);

@@ -1,10 +1,12 @@
-//! Follow-ups: effects of a step that reach beyond its own instance (a thrown signal; call
-//! activities starting, completing, cancelling their called instances). `Batch::translate` queues
+//! Follow-ups: effects of a step that reach beyond its own instance (a thrown signal or
+//! message, after its own instance's waits took it in the step; call activities starting,
+//! completing, cancelling their called instances). `Batch::translate` queues
 //! them; after each command the writer runs them here, in the same transaction, until none is
 //! left, then hands buffered messages to the subscriptions the command and its follow-ups opened
 //! and to the message start events that an ended instance held back (`starts::after_ends`).
-//! Follow-ups may cause more follow-ups; signals thrown by follow-ups of one command are bounded
-//! ([`MAX_SIGNALS`]) so processes that keep signalling each other cannot run forever.
+//! Follow-ups may cause more follow-ups; signals and messages thrown by follow-ups of one command
+//! are bounded ([`MAX_THROWN`]) so processes that keep signalling or messaging each other cannot
+//! run forever.
 
 use crate::audit::Actor;
 use crate::error::Result;
@@ -14,8 +16,9 @@ use crate::store::rows::InstanceRow;
 use super::batch::Batch;
 use super::{calls, messages, signals, starts};
 
-/// Most signals thrown by the follow-ups of one command; later ones are dropped (logged).
-pub(crate) const MAX_SIGNALS: usize = 1000;
+/// Most signals and messages thrown by the follow-ups of one command; later ones are dropped
+/// (logged).
+pub(crate) const MAX_THROWN: usize = 1000;
 
 /// One queued effect, with the instance that produced it and who caused the step.
 #[derive(Debug, Clone)]
@@ -61,33 +64,61 @@ pub(crate) async fn after_command(
 /// Runs the queued follow-ups (and those they cause) until none is left; a command that answers
 /// with a view of what it changed calls this first, so the view includes them.
 pub(crate) async fn run_queued(batch: &mut Batch<'_>) -> Result<()> {
-    let mut signals_thrown = 0usize;
+    let mut thrown = 0usize;
     while let Some(follow_up) = batch.follow_ups.pop_front() {
-        run(batch, follow_up, &mut signals_thrown).await?;
+        run(batch, follow_up, &mut thrown).await?;
     }
     Ok(())
 }
 
-async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, signals_thrown: &mut usize) -> Result<()> {
+async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> Result<()> {
     match follow_up.effect {
-        Effect::BroadcastSignal { name, variables } => {
-            *signals_thrown += 1;
-            if *signals_thrown > MAX_SIGNALS {
+        Effect::BroadcastSignal {
+            name,
+            variables,
+            caught_here,
+        } => {
+            *thrown += 1;
+            if *thrown > MAX_THROWN {
                 tracing::warn!(
                     signal = %name,
                     instance = %follow_up.instance_id,
-                    "signal dropped: more than {MAX_SIGNALS} signals thrown by one command"
+                    "signal dropped: more than {MAX_THROWN} signals and messages thrown by one command"
                 );
                 return Ok(());
             }
-            signals::deliver(
-                batch,
-                &name,
-                &variables,
-                &follow_up.actor,
-                Some(&follow_up.instance_id),
-            )
-            .await?;
+            let by = signals::Thrown {
+                by: &follow_up.instance_id,
+                caught_here,
+            };
+            signals::deliver(batch, &name, &variables, &follow_up.actor, Some(by)).await?;
+        }
+        Effect::PublishMessage {
+            name,
+            correlation_key,
+            variables,
+            ttl_ms,
+            message_id,
+            caught_here,
+        } => {
+            *thrown += 1;
+            if *thrown > MAX_THROWN {
+                tracing::warn!(
+                    message = %name,
+                    instance = %follow_up.instance_id,
+                    "message dropped: more than {MAX_THROWN} signals and messages thrown by one command"
+                );
+                return Ok(());
+            }
+            let message = messages::Thrown {
+                name,
+                correlation_key,
+                variables,
+                ttl_ms,
+                message_id,
+                caught_here,
+            };
+            messages::publish(batch, &follow_up.instance_id, message, &follow_up.actor).await?;
         }
         Effect::StartCalled(spec) => {
             calls::start_called(batch, &follow_up.instance_id, spec, &follow_up.actor).await?

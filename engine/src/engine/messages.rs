@@ -1,10 +1,14 @@
-//! Message correlation: a message continues every waiting subscription whose name and
-//! correlation key match (at most one per instance), then starts an instance of every process
+//! Message correlation: a message (from the API, or thrown by a message throw event: a
+//! follow-up of its step, [`publish`], docs/decisions/0013) continues every waiting
+//! subscription whose name and correlation key match (at most one per instance; committed rows
+//! and those opened earlier in the batch), then starts an instance of every process
 //! whose latest version has a message start event for it (`starts`); with no match at all it
 //! is buffered for `ttl_ms` and correlates to the first matching catch subscription that opens
 //! (it starts an instance only when the instance that held back its correlation key ends,
 //! `starts::after_ends`). A repeated `message_id` is answered with the
 //! first result and changes nothing (so one message id starts at most one instance).
+
+use std::collections::HashSet;
 
 use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
@@ -69,6 +73,16 @@ enum Delivery {
     /// Variables for the conditional start events (`evaluate_start_conditions`): of the
     /// latest version of this process key, or of every process.
     StartConditions(Option<String>),
+    /// A message thrown by a message throw or end event of instance `by` (a follow-up of its
+    /// step): without a message id, that instance's waits had their chance at the throw
+    /// (`caught_here`: one took it) and are left out; a message nothing takes is dropped, or
+    /// buffered with a time to live, never an error.
+    Thrown {
+        /// The throwing instance.
+        by: String,
+        /// One of its waits took it at the throw.
+        caught_here: bool,
+    },
 }
 
 impl Engine {
@@ -196,7 +210,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             };
         }
     }
-    let subscriptions: Vec<SubscriptionRow> = query(
+    let mut subscriptions: Vec<SubscriptionRow> = query(
         "SELECT * FROM subscriptions WHERE message_name = $1 AND element_key <> $5 AND \
          ((correlation_key IS NOT NULL AND correlation_key = $2) OR \
           (correlation_key IS NULL AND ((business_key IS NOT NULL AND business_key = $3) OR instance_id = $4))) \
@@ -209,9 +223,36 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     .bind(START_EVENT_KEY)
     .fetch_all(&mut *batch.conn)
     .await?;
+    // And those opened earlier in this batch, not flushed yet.
+    let stored: HashSet<String> = subscriptions.iter().map(|s| s.id.clone()).collect();
+    subscriptions.extend(
+        batch
+            .writes
+            .subscriptions
+            .iter()
+            .filter(|s| !stored.contains(&s.id) && takes(s, &r))
+            .cloned(),
+    );
+    // The thrower's own waits had their chance at the throw.
+    let (thrown_by, caught_here) = match &op.delivery {
+        Delivery::Thrown { by, caught_here } if r.message_id.is_none() => {
+            (Some(by.as_str()), *caught_here)
+        }
+        Delivery::Thrown { by, .. } => (Some(by.as_str()), false),
+        _ => (None, false),
+    };
     let mut correlated: Vec<String> = Vec::new();
+    // Process start events the message reached in instances waiting there (parallel multiple).
+    let mut joined: Vec<(String, String)> = Vec::new();
+    if let Some(by) = thrown_by
+        && caught_here
+    {
+        correlated.push(by.to_owned());
+    }
     for sub in subscriptions {
-        if correlated.contains(&sub.instance_id)
+        let own = r.message_id.is_none() && thrown_by == Some(sub.instance_id.as_str());
+        if own
+            || correlated.contains(&sub.instance_id)
             || batch.is_removed(&sub.instance_id, sub.element_key)
         {
             continue;
@@ -222,19 +263,29 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         if instance.state != "active" {
             continue;
         }
+        let definition_id = instance.definition_id.clone();
         let mut ctx = ApplyCtx::new(op.actor.clone());
         ctx.element_id = Some(sub.element_id.clone());
         ctx.data.insert("message_name".into(), json!(r.name));
         ctx.data
             .insert("correlation_key".into(), json!(r.correlation_key));
         ctx.data.insert("message_id".into(), json!(r.message_id));
+        if let Some(by) = thrown_by {
+            ctx.data.insert("thrown_by".into(), json!(by));
+        }
         let trigger = Trigger::MessageCorrelated {
             key: ElementKey::try_from(sub.element_key).unwrap_or(0),
             element_id: sub.element_id.clone(),
+            name: r.name.clone(),
             variables: r.variables.clone(),
         };
         match batch.apply(instance, trigger, ctx).await {
-            Ok(_) => correlated.push(sub.instance_id.clone()),
+            Ok(_) => {
+                correlated.push(sub.instance_id.clone());
+                if let Some(key) = waits_to_start(batch, &definition_id, &sub.element_id).await? {
+                    joined.push((key, sub.element_id.clone()));
+                }
+            }
             Err(Error::Conflict(_)) => continue,
             Err(e) => return Err(e),
         }
@@ -242,12 +293,18 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     if op.delivery == Delivery::WaitState {
         return wait_state_result(batch, &r, correlated).await;
     }
-    // Then the message start events of the latest versions (Zeebe: both, in this order).
-    let started = super::starts::start_by_message(batch, &r, &op.actor).await?;
+    // Then the message start events of the latest versions (Zeebe: both, in this order); not
+    // a parallel multiple start event that the message just joined in an instance waiting
+    // there (it is that start).
+    let started = super::starts::start_by_message(batch, &r, &op.actor, &joined).await?;
     correlated.extend(started.iter().cloned());
     let mut buffered = false;
     if correlated.is_empty() {
-        if r.ttl_ms <= 0 {
+        if r.ttl_ms <= 0 && thrown_by.is_some() {
+            // A thrown message nothing takes is gone (Camunda 7 passes such an event; Zeebe drops
+            // a published message without a time to live).
+            tracing::debug!(message = %r.name, "thrown message taken by no one");
+        } else if r.ttl_ms <= 0 {
             if let Some(id) = &r.message_id {
                 // Release the claim: the message was not accepted.
                 query("DELETE FROM message_ids WHERE message_id = $1")
@@ -256,23 +313,10 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
                     .await?;
             }
             return Err(Error::NoSubscription(r.name));
+        } else {
+            buffer(batch, &r).await?;
+            buffered = true;
         }
-        query(
-            "INSERT INTO buffered_messages (id, name, correlation_key, business_key, instance_id, \
-             variables, message_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(batch.new_id())
-        .bind(&r.name)
-        .bind(&r.correlation_key)
-        .bind(&r.business_key)
-        .bind(&r.instance_id)
-        .bind(Json::Object(r.variables.clone()).to_string())
-        .bind(&r.message_id)
-        .bind(batch.now_ms.saturating_add(r.ttl_ms))
-        .bind(batch.now_ms)
-        .execute(&mut *batch.conn)
-        .await?;
-        buffered = true;
     }
     let result = CorrelateResult {
         correlated,
@@ -287,6 +331,99 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             .await?;
     }
     Ok(Reply::Correlated(result))
+}
+
+/// The process key when `element_id` is a start event of the process of `definition_id`: an
+/// instance that waits there waits for the rest of a parallel multiple start.
+async fn waits_to_start(
+    batch: &mut Batch<'_>,
+    definition_id: &str,
+    element_id: &str,
+) -> Result<Option<String>> {
+    let def = batch.definition(definition_id).await?;
+    let start = def.node_by_id(element_id).is_some_and(|n| {
+        let node = def.node(n);
+        node.scope == keel_bpmn::ScopeIdx::ROOT
+            && matches!(node.kind, keel_bpmn::FlowNodeKind::StartEvent { .. })
+    });
+    Ok(start.then(|| def.key.clone()))
+}
+
+/// Buffers message `r` for its time to live.
+async fn buffer(batch: &mut Batch<'_>, r: &CorrelateRequest) -> Result<()> {
+    query(
+            "INSERT INTO buffered_messages (id, name, correlation_key, business_key, instance_id, \
+             variables, message_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(batch.new_id())
+        .bind(&r.name)
+        .bind(&r.correlation_key)
+        .bind(&r.business_key)
+        .bind(&r.instance_id)
+        .bind(Json::Object(r.variables.clone()).to_string())
+        .bind(&r.message_id)
+        .bind(batch.now_ms.saturating_add(r.ttl_ms))
+        .bind(batch.now_ms)
+        .execute(&mut *batch.conn)
+        .await?;
+    Ok(())
+}
+
+/// True when subscription `sub` takes message `r` (the query's rule, for rows not flushed).
+fn takes(sub: &SubscriptionRow, r: &CorrelateRequest) -> bool {
+    sub.message_name == r.name
+        && sub.element_key != START_EVENT_KEY
+        && match &sub.correlation_key {
+            Some(key) => r.correlation_key.as_ref() == Some(key),
+            None => {
+                (sub.business_key.is_some() && sub.business_key == r.business_key)
+                    || r.instance_id.as_ref() == Some(&sub.instance_id)
+            }
+        }
+}
+
+/// Publishes the message a throw event of instance `by` threw (a follow-up of its step), as
+/// `POST /api/v1/messages` would with that instance's business key.
+pub(crate) async fn publish(
+    batch: &mut Batch<'_>,
+    by: &str,
+    thrown: Thrown,
+    actor: &Actor,
+) -> Result<()> {
+    let business_key = batch.instance(by).await?.and_then(|i| i.business_key);
+    let op = CorrelateOp {
+        request: CorrelateRequest {
+            name: thrown.name,
+            correlation_key: thrown.correlation_key,
+            business_key,
+            instance_id: Some(by.to_owned()),
+            variables: thrown.variables,
+            message_id: thrown.message_id,
+            ttl_ms: thrown.ttl_ms,
+        },
+        actor: actor.clone(),
+        delivery: Delivery::Thrown {
+            by: by.to_owned(),
+            caught_here: thrown.caught_here,
+        },
+    };
+    correlate(batch, op).await.map(|_| ())
+}
+
+/// A message a throw event threw ([`crate::runtime::Effect::PublishMessage`]).
+pub(crate) struct Thrown {
+    /// Its name.
+    pub name: String,
+    /// Its correlation key, if the model gives one.
+    pub correlation_key: Option<String>,
+    /// Its variables.
+    pub variables: Map<String, Json>,
+    /// How long it is buffered when nothing takes it.
+    pub ttl_ms: i64,
+    /// Its deduplication id.
+    pub message_id: Option<String>,
+    /// A wait of the throwing instance took it at the throw.
+    pub caught_here: bool,
 }
 
 /// The answer to `trigger_element`: the instance, or why nothing was triggered.
@@ -360,6 +497,7 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         let trigger = Trigger::MessageCorrelated {
             key: ElementKey::try_from(sub.element_key).unwrap_or(0),
             element_id: sub.element_id.clone(),
+            name: sub.message_name.clone(),
             variables,
         };
         match batch.apply(instance, trigger, ctx).await {

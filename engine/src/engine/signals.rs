@@ -3,8 +3,9 @@
 //! instance of every process whose latest version has a signal start event of that name. Signals
 //! are not buffered: one nobody waits for is gone. A broadcast comes from the API
 //! ([`Engine::broadcast_signal`]) or from a signal throw event (a follow-up of its step, in the
-//! same transaction); each is one global audit record `signal_broadcast`, and each instance it
-//! reaches gets its own record (`signal_received`, `instance_started`).
+//! same transaction; the throwing instance's own waits took it in the step, at the throw, and
+//! its rows are left out here); each is one global audit record `signal_broadcast`, and each
+//! instance it reaches gets its own record (`signal_received`, `instance_started`).
 //!
 //! Subscriptions are rows of `subscriptions` whose `message_name` is `signal:<name>`
 //! (docs/decisions/0008-signal-subscriptions.md); a signal start event's row belongs to its
@@ -23,7 +24,7 @@ use super::writer::{Op, Reply};
 use crate::audit::{Actor, audit_value};
 use crate::error::{Error, Result};
 use crate::principal::Principal;
-use crate::runtime::{ElementKey, SIGNAL_PREFIX, Trigger};
+use crate::runtime::{ElementKey, Occurrence, SIGNAL_PREFIX, Trigger};
 use crate::store::query;
 use crate::store::rows::SubscriptionRow;
 
@@ -69,20 +70,31 @@ impl Engine {
     }
 }
 
+/// Who threw a signal a throw event threw: its own waits took it in the throwing step.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Thrown<'a> {
+    /// The throwing instance.
+    pub by: &'a str,
+    /// One of its waits caught it.
+    pub caught_here: bool,
+}
+
 pub(crate) async fn broadcast(batch: &mut Batch<'_>, op: BroadcastOp) -> Result<Reply> {
     let result = deliver(batch, &op.name, &op.variables, &op.actor, None).await?;
     Ok(Reply::Signalled(result))
 }
 
-/// Delivers signal `name` (thrown by instance `thrown_by`, or by the API) to the subscriptions
-/// open now: committed ones and those opened earlier in this batch.
+/// Delivers signal `name` (thrown by a throw event, or by the API) to the subscriptions open
+/// now: committed ones and those opened earlier in this batch; a throwing instance's own waits
+/// took it in its step already.
 pub(crate) async fn deliver(
     batch: &mut Batch<'_>,
     name: &str,
     variables: &Map<String, Json>,
     actor: &Actor,
-    thrown_by: Option<&str>,
+    thrown: Option<Thrown<'_>>,
 ) -> Result<SignalResult> {
+    let thrown_by = thrown.map(|t| t.by);
     let full = format!("{SIGNAL_PREFIX}{name}");
     let mut subscriptions: Vec<SubscriptionRow> =
         query("SELECT * FROM subscriptions WHERE message_name = $1 ORDER BY created_at, id")
@@ -99,6 +111,13 @@ pub(crate) async fn deliver(
             .cloned(),
     );
     let mut result = SignalResult::default();
+    if let Some(Thrown {
+        by,
+        caught_here: true,
+    }) = thrown
+    {
+        result.caught.push(by.to_owned());
+    }
     for sub in subscriptions {
         if sub.element_key == START_EVENT_KEY {
             match start(batch, &sub, name, variables, actor).await {
@@ -110,7 +129,9 @@ pub(crate) async fn deliver(
             }
             continue;
         }
-        if batch.is_removed(&sub.instance_id, sub.element_key) {
+        if batch.is_removed(&sub.instance_id, sub.element_key)
+            || thrown_by == Some(sub.instance_id.as_str())
+        {
             continue;
         }
         let Some(instance) = batch.instance(&sub.instance_id).await? else {
@@ -126,6 +147,7 @@ pub(crate) async fn deliver(
         let trigger = Trigger::SignalReceived {
             key: ElementKey::try_from(sub.element_key).unwrap_or(0),
             element_id: sub.element_id.clone(),
+            name: name.to_owned(),
             variables: variables.clone(),
         };
         match batch.apply(instance, trigger, ctx).await {
@@ -180,6 +202,7 @@ async fn start(
     ctx.data.insert("signal_name".into(), json!(name));
     let trigger = Trigger::StartAt {
         element_id: sub.element_id.clone(),
+        by: Some(Occurrence::Signal(name.to_owned())),
     };
     let row = create_instance(batch, new, trigger, ctx).await?;
     Ok(row.id)

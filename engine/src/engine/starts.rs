@@ -27,7 +27,9 @@ use super::instances::{NewInstance, create_instance};
 use super::messages::CorrelateRequest;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
-use crate::runtime::{CONDITION_PREFIX, Cycle, SIGNAL_PREFIX, TimerKind, Trigger, parse_due};
+use crate::runtime::{
+    CONDITION_PREFIX, Cycle, Occurrence, SIGNAL_PREFIX, TimerKind, Trigger, parse_due,
+};
 use crate::store::rows::{StartTimerRow, SubscriptionRow};
 use crate::store::{built, query};
 
@@ -62,28 +64,42 @@ pub(crate) async fn on_deploy(
         let FlowNodeKind::StartEvent { trigger, .. } = &node.kind else {
             continue;
         };
-        // Deployment refuses expressions in all three.
-        match trigger {
-            EventTrigger::Signal(signal) => {
-                if let Text::Static(name) = &signal.name {
-                    let name = format!("{SIGNAL_PREFIX}{name}");
-                    subscribe(batch, definition_id, &node.id, &name).await?;
-                }
-            }
-            EventTrigger::Message(message) => {
-                if let Text::Static(name) = &message.name {
-                    subscribe(batch, definition_id, &node.id, name).await?;
-                }
-            }
-            EventTrigger::Timer(timer) => {
-                schedule(batch, definition_id, &node.id, timer).await?;
-            }
-            EventTrigger::Conditional(_) => {
-                let name = format!("{CONDITION_PREFIX}{}", node.id);
-                subscribe(batch, definition_id, &node.id, &name).await?;
-            }
-            _ => {}
+        // Deployment refuses expressions in all three; an event with several definitions
+        // starts on each.
+        for definition in trigger.definitions() {
+            open_start(batch, definition_id, &node.id, definition).await?;
         }
+    }
+    Ok(())
+}
+
+/// Opens the start subscription or timer of one definition of start event `element_id`.
+async fn open_start(
+    batch: &mut Batch<'_>,
+    definition_id: &str,
+    element_id: &str,
+    trigger: &EventTrigger,
+) -> Result<()> {
+    match trigger {
+        EventTrigger::Signal(signal) => {
+            if let Text::Static(name) = &signal.name {
+                let name = format!("{SIGNAL_PREFIX}{name}");
+                subscribe(batch, definition_id, element_id, &name).await?;
+            }
+        }
+        EventTrigger::Message(message) => {
+            if let Text::Static(name) = &message.name {
+                subscribe(batch, definition_id, element_id, name).await?;
+            }
+        }
+        EventTrigger::Timer(timer) => {
+            schedule(batch, definition_id, element_id, timer).await?;
+        }
+        EventTrigger::Conditional(_) => {
+            let name = format!("{CONDITION_PREFIX}{element_id}");
+            subscribe(batch, definition_id, element_id, &name).await?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -92,15 +108,16 @@ pub(crate) async fn on_deploy(
 /// hold a correlation key that a buffered message waits for ([`after_ends`]).
 pub(crate) fn has_message_start(process: &ProcessDefinition) -> bool {
     process.get_scope(ScopeIdx::ROOT).is_some_and(|scope| {
-        scope.start_events.iter().any(|&start| {
-            matches!(
-                &process.node(start).kind,
-                FlowNodeKind::StartEvent {
-                    trigger: EventTrigger::Message(_),
-                    ..
-                }
-            )
-        })
+        scope
+            .start_events
+            .iter()
+            .any(|&start| match &process.node(start).kind {
+                FlowNodeKind::StartEvent { trigger, .. } => trigger
+                    .definitions()
+                    .iter()
+                    .any(|d| matches!(d, EventTrigger::Message(_))),
+                _ => false,
+            })
     })
 }
 
@@ -181,11 +198,14 @@ struct StartMessage<'a> {
 }
 
 /// Starts an instance of every process whose latest version has a message start event for the
-/// message `r` (unless the correlation key rule holds it back); returns the instances started.
+/// message `r` (unless the correlation key rule holds it back, or the message joined a waiting
+/// instance of that process at that start event, one of `joined`: (process key, start event
+/// id)); returns the instances started.
 pub(crate) async fn start_by_message(
     batch: &mut Batch<'_>,
     r: &CorrelateRequest,
     actor: &Actor,
+    joined: &[(String, String)],
 ) -> Result<Vec<String>> {
     let subscriptions: Vec<SubscriptionRow> = query(
         "SELECT * FROM subscriptions WHERE message_name = $1 AND element_key = $2 \
@@ -206,6 +226,13 @@ pub(crate) async fn start_by_message(
     };
     let mut started = Vec::new();
     for sub in subscriptions {
+        let key = sub
+            .instance_id
+            .rsplit_once(':')
+            .map_or(sub.instance_id.as_str(), |(key, _)| key);
+        if joined.iter().any(|(k, e)| k == key && *e == sub.element_id) {
+            continue;
+        }
         if let Some(id) = start_at(batch, &sub, &message, actor).await? {
             started.push(id);
         }
@@ -257,6 +284,7 @@ async fn start_at(
     }
     let trigger = Trigger::StartAt {
         element_id: sub.element_id.clone(),
+        by: Some(Occurrence::Message(sub.message_name.clone())),
     };
     match create_instance(batch, new, trigger, ctx).await {
         Ok(row) => Ok(Some(row.id)),
@@ -424,10 +452,12 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<usize> {
         let next = def
             .node_by_id(&timer.element_id)
             .and_then(|n| match &def.node(n).kind {
-                FlowNodeKind::StartEvent {
-                    trigger: EventTrigger::Timer(t),
-                    ..
-                } => next_due(t, &timer, batch),
+                FlowNodeKind::StartEvent { trigger, .. } => {
+                    trigger.definitions().iter().find_map(|d| match d {
+                        EventTrigger::Timer(t) => next_due(t, &timer, batch),
+                        _ => None,
+                    })
+                }
                 _ => None,
             });
         match next {
@@ -464,6 +494,7 @@ pub(crate) async fn fire(batch: &mut Batch<'_>, limit: usize) -> Result<usize> {
         );
         let trigger = Trigger::StartAt {
             element_id: timer.element_id.clone(),
+            by: Some(Occurrence::Timer),
         };
         match create_instance(batch, new, trigger, ctx).await {
             Ok(_) => fired += 1,

@@ -119,13 +119,36 @@ pub enum Effect {
         /// then correlates by business key or instance id).
         correlation_key: Option<String>,
     },
-    /// Broadcast a signal to every open signal subscription and signal start event (after this
-    /// step, in the same transaction; signals are not buffered).
+    /// Broadcast a signal to every open signal subscription of other instances and to the signal
+    /// start events (after this step, in the same transaction; signals are not buffered). The
+    /// waits of this instance received it at the throw, in the step itself.
     BroadcastSignal {
         /// Signal name.
         name: String,
         /// The signal's variables (the throw event's input mappings).
         variables: Map<String, Json>,
+        /// A wait of this instance caught it.
+        caught_here: bool,
+    },
+    /// Publish a message, as `POST /api/v1/messages` would with the throwing instance's business
+    /// key (after this step, in the same transaction): it continues the matching subscriptions
+    /// of other instances, starts processes at their message start events, and is buffered for
+    /// `ttl_ms` when nothing took it. Without a `message_id`, a wait of this instance that
+    /// matched took it at the throw, in the step itself.
+    PublishMessage {
+        /// Message name.
+        name: String,
+        /// Correlation key value, if the model gives one.
+        correlation_key: Option<String>,
+        /// The message's variables (the throw event's input mappings).
+        variables: Map<String, Json>,
+        /// How long it is buffered when nothing takes it (0: not buffered).
+        ttl_ms: i64,
+        /// Deduplication id: the whole delivery, this instance's waits included, then happens
+        /// after the step.
+        message_id: Option<String>,
+        /// A wait of this instance took it.
+        caught_here: bool,
     },
     /// Start an instance of another process for call activity instance `key` (after this step,
     /// in the same transaction).

@@ -19,7 +19,8 @@ use super::state::{
 };
 use super::variables::{self, ScopeView};
 use super::{
-    AsyncPoint, Effect, Error, Outcome, StepContext, Transition, TransitionKind, Trigger, Work,
+    AsyncPoint, Effect, Error, Occurrence, Outcome, StepContext, Transition, TransitionKind,
+    Trigger, Work,
 };
 
 /// How a completing element instance goes on.
@@ -48,6 +49,9 @@ pub struct Run<'a> {
     pub conditions_opened: Vec<ElementKey>,
     /// For a process with conditional events: the variables as the conditions last saw them.
     pub condition_variables: Option<behavior::conditional_event::Snapshot>,
+    /// Which definition of the process's start event started this run's instance (a
+    /// parallel multiple start event records it, then waits for the others).
+    pub start_occurrence: Option<Occurrence>,
 }
 
 impl<'a> Run<'a> {
@@ -69,6 +73,7 @@ impl<'a> Run<'a> {
             terminated_root: false,
             conditions_opened: Vec::new(),
             condition_variables,
+            start_occurrence: None,
         }
     }
 
@@ -87,7 +92,7 @@ impl<'a> Run<'a> {
                     .ok_or_else(|| Error::NoStartEvent(self.def.key.clone()))?;
                 self.start_root(start);
             }
-            Trigger::StartAt { element_id } => {
+            Trigger::StartAt { element_id, by } => {
                 let start = self.node_idx(&element_id)?;
                 let node = self.def.node(start);
                 if node.scope != ScopeIdx::ROOT
@@ -98,6 +103,7 @@ impl<'a> Run<'a> {
                         expected: "a start of the process",
                     });
                 }
+                self.start_occurrence = by;
                 self.start_root(start);
             }
             Trigger::JobCompleted { key, variables } => {
@@ -147,22 +153,26 @@ impl<'a> Run<'a> {
                 element_id,
                 due_at_ms,
             } => {
-                self.event_arrived(key, &element_id, Map::new(), "a timer")?;
+                self.event_arrived(key, &element_id, Occurrence::Timer, Map::new(), "a timer")?;
                 behavior::timer_cycle::fired(self, key, &element_id, due_at_ms);
             }
             Trigger::MessageCorrelated {
                 key,
                 element_id,
+                name,
                 variables,
             } => {
-                self.event_arrived(key, &element_id, variables, "a message")?;
+                let occurrence = Occurrence::Message(name);
+                self.event_arrived(key, &element_id, occurrence, variables, "a message")?;
             }
             Trigger::SignalReceived {
                 key,
                 element_id,
+                name,
                 variables,
             } => {
-                self.event_arrived(key, &element_id, variables, "a signal")?;
+                let occurrence = Occurrence::Signal(name);
+                self.event_arrived(key, &element_id, occurrence, variables, "a signal")?;
             }
             Trigger::CalledCompleted { key, variables } => {
                 self.expect_waiting(key, "its called instance", |k| {
@@ -355,6 +365,7 @@ impl<'a> Run<'a> {
                 compensable: compensate.unwrap_or_default(),
                 compensating: Vec::new(),
                 compensation,
+                occurred: BTreeMap::new(),
             },
         );
         let element_type = if body {
@@ -752,13 +763,23 @@ impl<'a> Run<'a> {
 
     // ----- events, incidents ----------------------------------------------------------------
 
-    fn event_arrived(
+    /// Event `element_id`, waited for by element instance `key`, occurred (`occurrence` tells
+    /// which of its definitions): it fires (a parallel multiple event once every definition
+    /// has occurred). `Err` when `key` does not wait for it; nothing changed then.
+    pub fn event_arrived(
         &mut self,
         key: ElementKey,
         element_id: &str,
+        occurrence: Occurrence,
         variables: Map<String, Json>,
         what: &'static str,
     ) -> Result<(), Error> {
+        let event = self.node_idx(element_id)?;
+        let Some(variables) =
+            behavior::parallel_event::arrived(self, key, event, &occurrence, variables, what)?
+        else {
+            return Ok(()); // a parallel multiple event waits for its other definitions
+        };
         let element = self
             .state
             .elements
@@ -775,7 +796,6 @@ impl<'a> Run<'a> {
             self.state.agenda.push_front(Action::Complete { key });
             return Ok(());
         }
-        let event = self.node_idx(element_id)?;
         if behavior::event_sub_process::is_start(self.def, event) {
             return behavior::event_sub_process::trigger(self, key, event, variables);
         }

@@ -26,7 +26,7 @@ pub use effect::{
 };
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
 pub use timer::{Cycle, TimerError, TimerKind, parse_due};
-pub use trigger::Trigger;
+pub use trigger::{Occurrence, Trigger};
 
 /// Why a trigger could not be applied (the instance is left unchanged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,11 +85,13 @@ pub fn start_condition_holds(
     else {
         return Ok(false);
     };
-    let keel_bpmn::FlowNodeKind::StartEvent {
-        trigger: keel_bpmn::EventTrigger::Conditional(conditional),
-        ..
-    } = &node.kind
-    else {
+    let keel_bpmn::FlowNodeKind::StartEvent { trigger, .. } = &node.kind else {
+        return Ok(false);
+    };
+    let Some(conditional) = trigger.definitions().iter().find_map(|d| match d {
+        keel_bpmn::EventTrigger::Conditional(c) => Some(c),
+        _ => None,
+    }) else {
         return Ok(false);
     };
     let state = InstanceState::new(variables.clone());

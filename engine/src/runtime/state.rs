@@ -7,7 +7,7 @@
 //! index, so a state written by one Keel version reads correctly in the next.
 //! Only the runtime mutates this state; the store serializes it as one compact JSON document.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -142,6 +142,12 @@ pub struct ElementInstance {
     /// no start event, takes no sequence flows and applies no output mappings.
     #[serde(rename = "cx", default, skip_serializing_if = "std::ops::Not::not")]
     pub compensation: bool,
+    /// For the owner of the waits of a parallel multiple event (the event itself, the activity
+    /// of a boundary event, the scope of an event sub-process start event, an event-based
+    /// gateway): which of the event's definitions have occurred so far, by event id (indices
+    /// into its definitions). The event occurs once all have.
+    #[serde(rename = "oc", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub occurred: BTreeMap<String, BTreeSet<u32>>,
 }
 
 /// A completed activity that can be compensated.
@@ -300,6 +306,7 @@ impl InstanceState {
                 compensable: Vec::new(),
                 compensating: Vec::new(),
                 compensation: false,
+                occurred: BTreeMap::new(),
             },
         );
         InstanceState {

@@ -9,11 +9,14 @@ use super::state::ElementKey;
 pub enum Trigger {
     /// Start the instance at the process's none start event (its state is fresh).
     Start,
-    /// Start the instance at one of the process's start events (a signal start event; its
-    /// state is fresh).
+    /// Start the instance at one of the process's start events (a message, signal, timer or
+    /// conditional start event; its state is fresh).
     StartAt {
         /// The start event's BPMN id.
         element_id: String,
+        /// Which of its event definitions occurred: a parallel multiple start event then waits
+        /// for the others.
+        by: Option<Occurrence>,
     },
     /// The job of element `key` was completed with these variables.
     JobCompleted {
@@ -63,6 +66,8 @@ pub enum Trigger {
         key: ElementKey,
         /// The message event's BPMN id.
         element_id: String,
+        /// The message's name (which definition of an event with several it matched).
+        name: String,
         /// The message's variables.
         variables: Map<String, Json>,
     },
@@ -73,6 +78,8 @@ pub enum Trigger {
         key: ElementKey,
         /// The signal event's BPMN id.
         element_id: String,
+        /// The signal's name (which definition of an event with several it matched).
+        name: String,
         /// The signal's variables.
         variables: Map<String, Json>,
     },
@@ -125,6 +132,20 @@ pub enum Trigger {
         /// Variables to set (root scope).
         variables: Map<String, Json>,
     },
+}
+
+/// Which event definition of an event occurred: a parallel multiple event counts them, and
+/// occurs once each has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Occurrence {
+    /// A message of this name.
+    Message(String),
+    /// A signal of this name.
+    Signal(String),
+    /// Its timer.
+    Timer,
+    /// Its condition.
+    Condition,
 }
 
 impl Trigger {

@@ -162,6 +162,7 @@ mod tests {
                 compensable: Vec::new(),
                 compensating: Vec::new(),
                 compensation: false,
+                occurred: BTreeMap::new(),
             },
         );
         s.elements.insert(
@@ -180,6 +181,7 @@ mod tests {
                 compensable: Vec::new(),
                 compensating: Vec::new(),
                 compensation: false,
+                occurred: BTreeMap::new(),
             },
         );
         s

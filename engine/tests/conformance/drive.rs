@@ -299,13 +299,17 @@ impl Driver {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Action::StartProcess(key) => self
+            Action::StartProcess(key, business_key) => self
                 .engine
                 .start_instance(
                     StartRequest {
                         definition_key: key.clone(),
                         variables: vars.clone(),
-                        business_key: Some(format!("{BUSINESS_KEY}-{key}")),
+                        business_key: Some(
+                            business_key
+                                .clone()
+                                .unwrap_or_else(|| format!("{BUSINESS_KEY}-{key}")),
+                        ),
                         ..Default::default()
                     },
                     &admin(),

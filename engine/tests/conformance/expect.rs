@@ -141,6 +141,10 @@ pub struct Step {
     /// Start another instance of this process (deployed with the case) with `vars`; the end
     /// state stays the first instance's.
     pub start_process: Option<String>,
+    /// The business key of the instance `start_process` starts (default
+    /// `conformance-<process>`): the same as the case's instance lets the two exchange
+    /// messages that correlate by business key.
+    pub business_key: Option<String>,
     /// Variables of the completion, error or message.
     #[serde(default)]
     pub vars: Map<String, Value>,
@@ -169,8 +173,8 @@ pub enum Action {
     Conditions,
     /// Advance the clock (ms) and fire timers.
     Advance(i64),
-    /// Start another instance of a process.
-    StartProcess(String),
+    /// Start another instance of a process, with this business key.
+    StartProcess(String, Option<String>),
 }
 
 impl Step {
@@ -219,7 +223,7 @@ impl Step {
             return Ok(Action::Conditions);
         }
         if let Some(p) = &self.start_process {
-            return Ok(Action::StartProcess(p.clone()));
+            return Ok(Action::StartProcess(p.clone(), self.business_key.clone()));
         }
         let advance = self.advance.as_deref().unwrap_or("PT0S");
         Ok(Action::Advance(duration_ms(advance)?))
@@ -287,9 +291,14 @@ pub fn load(path: &Path) -> SourceFile {
         }
         if let Some(step) = &case.start_by {
             match step.action() {
-                Ok(Action::Message(..) | Action::Advance(_) | Action::Conditions) => {}
+                Ok(
+                    Action::Message(..)
+                    | Action::Advance(_)
+                    | Action::Conditions
+                    | Action::StartProcess(..),
+                ) => {}
                 Ok(other) => panic!(
-                    "{}: {}: start_by is a message, an advance or conditions, not {other:?}",
+                    "{}: {}: start_by is a message, an advance, conditions or start_process, not {other:?}",
                     path.display(),
                     case.label()
                 ),

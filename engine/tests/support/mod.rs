@@ -159,6 +159,41 @@ impl Harness {
             .unwrap()
     }
 
+    /// Starts `key` with business key `business_key` (instances sharing one exchange messages
+    /// that correlate by it).
+    pub async fn start_keyed(
+        &self,
+        key: &str,
+        business_key: &str,
+        variables: Value,
+    ) -> InstanceView {
+        self.engine
+            .start_instance(
+                StartRequest {
+                    definition_key: key.into(),
+                    variables: vars(variables),
+                    business_key: Some(business_key.into()),
+                    ..Default::default()
+                },
+                &admin(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The instances of definition `key`, newest first.
+    pub async fn instances_of(&self, key: &str) -> Vec<InstanceView> {
+        self.engine
+            .list_instances(&keel_engine::InstanceFilter {
+                definition_key: Some(key.into()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+    }
+
     pub async fn instance(&self, id: &str) -> InstanceView {
         self.engine.instance(id).await.unwrap()
     }

@@ -33,6 +33,37 @@ pub enum EventTrigger {
     /// `conditionalEventDefinition`: caught (intermediate catch, boundary, event sub-process
     /// start events) when its condition holds.
     Conditional(ConditionalRef),
+    /// Several event definitions on one event (BPMN's "multiple" and "parallel multiple"
+    /// events): a catch event waits for all of them at once and occurs when any one does, or,
+    /// with `parallelMultiple`, once every one has; a throw event throws each, in document order.
+    Multiple(MultipleTrigger),
+}
+
+impl EventTrigger {
+    /// The event definitions: those of a multiple event, else the trigger itself.
+    pub fn definitions(&self) -> &[EventTrigger] {
+        match self {
+            EventTrigger::Multiple(m) => &m.definitions,
+            other => std::slice::from_ref(other),
+        }
+    }
+
+    /// True for a parallel multiple catch event (`parallelMultiple="true"`): it occurs once
+    /// every one of its definitions has occurred.
+    pub fn is_parallel(&self) -> bool {
+        matches!(self, EventTrigger::Multiple(m) if m.parallel)
+    }
+}
+
+/// The definitions of an event with several event definitions.
+#[derive(Debug, Clone)]
+pub struct MultipleTrigger {
+    /// The event definitions, in document order (none of them is itself multiple). On a catch
+    /// event: messages, signals (fixed names when `parallel`), at most one timer and at most one
+    /// condition; on a throw event: messages and signals.
+    pub definitions: Vec<EventTrigger>,
+    /// `parallelMultiple="true"` (catch events only): every definition must occur.
+    pub parallel: bool,
 }
 
 /// The condition a conditional event waits for.
@@ -90,11 +121,21 @@ pub struct SignalRef {
 /// A message, by name, with the correlation key expression that picks the instance.
 #[derive(Debug, Clone)]
 pub struct MessageRef {
-    /// The message's `name` (static, or an expression evaluated when the subscription opens).
+    /// The message's `name` (static, or an expression evaluated when the subscription opens or
+    /// the message is thrown).
     pub name: Text,
-    /// `zeebe:subscription correlationKey` (evaluated when the subscription opens). Without one,
-    /// messages correlate by business key or instance id.
+    /// On a catch: `zeebe:subscription correlationKey` of the message (evaluated when the
+    /// subscription opens). On a throw that publishes: `zeebe:publishMessage correlationKey`,
+    /// else the message's `zeebe:subscription correlationKey` (evaluated when it is thrown).
+    /// Without one, messages correlate by business key or instance id.
     pub correlation_key: Option<Expression>,
+    /// On a throw that publishes: `zeebe:publishMessage timeToLive` (an ISO 8601 duration,
+    /// static or FEEL): how long the message is buffered when nothing waits for it. `None`:
+    /// not buffered.
+    pub time_to_live: Option<Text>,
+    /// On a throw that publishes: `zeebe:publishMessage messageId` (static or FEEL): a second
+    /// message with the same id is dropped.
+    pub message_id: Option<Text>,
 }
 
 /// A link, by name: a link throw event continues at the link catch event of the same name in

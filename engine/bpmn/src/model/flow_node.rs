@@ -89,7 +89,8 @@ pub enum FlowNodeKind {
         /// it: an interrupting one terminates the rest of its enclosing scope first.
         interrupting: bool,
     },
-    /// Ends a path; `result` is what the end event throws (none, terminate, error).
+    /// Ends a path; `result` is what the end event throws (none, terminate, error, signal,
+    /// message...).
     EndEvent {
         /// What the end event does besides ending the path.
         result: EventTrigger,
@@ -115,7 +116,8 @@ pub enum FlowNodeKind {
     },
     /// A task with no automated behavior (`task`, `manualTask`): it completes at once.
     Task,
-    /// A task done by a job worker or a built-in connector (service, send, business rule task).
+    /// A task done by a job worker or a built-in connector (service, send, business rule task;
+    /// a script task with a job definition; a message throw or end event with one).
     JobTask(JobTask),
     /// A task for a person.
     UserTask(UserTask),
@@ -156,8 +158,8 @@ pub enum FlowNodeKind {
     /// Starts an instance of another process and waits for it to complete.
     CallActivity(CallActivity),
     /// A BPMN element Keel recognises but does not execute yet (a parallel event-based
-    /// gateway, an event with several event definitions...). Only non-executable processes can hold one without an
-    /// error; the runtime never meets it in a deployable process.
+    /// gateway, an `eventDefinitionRef`...). Only non-executable processes can hold one without
+    /// an error; the runtime never meets it in a deployable process.
     Unsupported {
         /// What is not supported: the element's local name (`inclusiveGateway`), or the event
         /// definition (`signalEventDefinition`), or a short description (`event subProcess`).

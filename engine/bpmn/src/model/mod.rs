@@ -21,7 +21,7 @@ pub use continuation::AsyncContinuations;
 pub use data_object::DataObject;
 pub use event::{
     CompensateRef, ConditionalRef, ErrorRef, EscalationRef, EventTrigger, LinkRef, MessageRef,
-    SignalRef, TimerDefinition, VariableEvents,
+    MultipleTrigger, SignalRef, TimerDefinition, VariableEvents,
 };
 pub use flow_node::{AdHocSubProcess, ElementType, FlowNode, FlowNodeKind, Mapping};
 pub use gateway::{ComplexGateway, InclusiveGateway};

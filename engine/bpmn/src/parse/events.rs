@@ -2,13 +2,17 @@
 //! against the document's `message` and `error` elements, and which combinations run.
 //!
 //! Owns the event matrix: start (none, signal, message, timer, conditional; in an event
-//! sub-process message, timer, signal, conditional, error, escalation, compensation), end (none, terminate, error, escalation, signal, compensation, cancel), intermediate
-//! catch (message, timer, link, signal, conditional), intermediate throw (none, link,
-//! escalation, signal, compensation), boundary (error, timer, message, escalation, signal,
-//! compensation, conditional, cancel).
+//! sub-process message, timer, signal, conditional, error, escalation, compensation), end (none,
+//! terminate, error, escalation, signal, message, compensation, cancel), intermediate catch
+//! (message, timer, link, signal, conditional), intermediate throw (none, link, escalation,
+//! signal, message, compensation), boundary (error, timer, message, escalation, signal,
+//! compensation, conditional, cancel). Events with several definitions are checked by
+//! `multiple`, message throw and end events built by `message_throw`.
 //! Other definitions are recognised and refused as "not supported yet"; impossible
-//! combinations are errors. A dangling `messageRef`/`escalationRef`/`signalRef` is always an
-//! error; an `errorRef` naming no `error` element is the error code itself (as in Camunda 7).
+//! combinations are errors. A dangling `escalationRef`/`signalRef`, and a dangling `messageRef`
+//! of a catch, is an error; an `errorRef` naming no `error` element is the error code itself,
+//! and so is the `messageRef` of a message throw event the message name (a warning; Camunda 7
+//! never resolves either).
 //! Timer values are checked for shape only; nothing is scheduled or evaluated here.
 
 use super::context::Ctx;
@@ -18,7 +22,8 @@ use super::tree::{Element, Ns};
 use crate::expression::Text;
 use crate::model::{
     CompensateRef, ConditionalRef, ElementType, ErrorRef, EscalationRef, EventTrigger,
-    FlowNodeKind, LinkRef, MessageRef, NodeIdx, SignalRef, TimerDefinition, VariableEvents,
+    FlowNodeKind, LinkRef, MessageRef, MultipleTrigger, NodeIdx, SignalRef, TimerDefinition,
+    VariableEvents,
 };
 
 /// Where a start event lies: what it may wait for depends on it.
@@ -60,13 +65,54 @@ pub(crate) fn event(
             Some(t) => t,
             None => return Some((ty, unsupported(ctx, e, &d.local))),
         },
-        _ => {
-            return Some((
-                ty,
-                unsupported(ctx, e, "an event with several event definitions"),
-            ));
+        many => {
+            let mut definitions = Vec::with_capacity(many.len());
+            for d in many {
+                match definition(ctx, e, d) {
+                    Some(t) => definitions.push(t),
+                    None => return Some((ty, unsupported(ctx, e, &d.local))),
+                }
+            }
+            let parallel = e.flag("parallelMultiple") == Some(true);
+            let multiple = MultipleTrigger {
+                definitions,
+                parallel,
+            };
+            super::multiple::check(ctx, e, ty, start_in, &multiple);
+            EventTrigger::Multiple(multiple)
         }
     };
+    // A message throw or end event with a job definition is a job, like a send task; without
+    // one it publishes its message inside the engine.
+    if matches!(
+        ty,
+        ElementType::IntermediateThrowEvent | ElementType::EndEvent
+    ) {
+        if let ([d], EventTrigger::Message(message)) = (defs.as_slice(), &trigger) {
+            if let Some(job) = super::message_throw::job(ctx, e, d) {
+                return Some((ty, job));
+            }
+            let published = super::message_throw::publish(ctx, e, d, message.clone());
+            let kind = match ty {
+                ElementType::EndEvent => FlowNodeKind::EndEvent {
+                    result: EventTrigger::Message(published),
+                },
+                _ => FlowNodeKind::IntermediateThrowEvent {
+                    trigger: EventTrigger::Message(published),
+                },
+            };
+            return Some((ty, kind));
+        }
+        if let EventTrigger::Multiple(multiple) = trigger {
+            let multiple = super::message_throw::publish_all(ctx, e, &defs, multiple);
+            let trigger = EventTrigger::Multiple(multiple);
+            let kind = match ty {
+                ElementType::EndEvent => FlowNodeKind::EndEvent { result: trigger },
+                _ => FlowNodeKind::IntermediateThrowEvent { trigger },
+            };
+            return Some((ty, kind));
+        }
+    }
     let kind = match ty {
         ElementType::StartEvent => start(ctx, e, trigger, start_in),
         ElementType::EndEvent => end(ctx, e, trigger),
@@ -84,7 +130,7 @@ fn unsupported(ctx: &mut Ctx<'_, '_>, e: &Element, what: &str) -> FlowNodeKind {
     }
 }
 
-fn name(t: &EventTrigger) -> &'static str {
+pub(crate) fn name(t: &EventTrigger) -> &'static str {
     match t {
         EventTrigger::None => "none",
         EventTrigger::Terminate => "terminate",
@@ -97,11 +143,12 @@ fn name(t: &EventTrigger) -> &'static str {
         EventTrigger::Compensation(_) => "compensate",
         EventTrigger::Cancel => "cancel",
         EventTrigger::Conditional(_) => "conditional",
+        EventTrigger::Multiple(_) => "multiple",
     }
 }
 
 /// `a timerEventDefinition`, `an errorEventDefinition`...
-fn a_definition(t: &EventTrigger) -> String {
+pub(crate) fn a_definition(t: &EventTrigger) -> String {
     let n = name(t);
     let article = if n.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
@@ -111,7 +158,7 @@ fn a_definition(t: &EventTrigger) -> String {
     format!("{article} {n}EventDefinition")
 }
 
-fn start(
+pub(super) fn start(
     ctx: &mut Ctx<'_, '_>,
     e: &Element,
     trigger: EventTrigger,
@@ -157,6 +204,8 @@ fn start(
         ),
         // Evaluated when `Engine::evaluate_start_conditions` is asked to (Camunda 7).
         EventTrigger::Conditional(_) => {}
+        // Each definition is checked like a start event of its own (`multiple::check`).
+        EventTrigger::Multiple(_) => {}
         _ => ctx.exec_error(
             e,
             format!("a start event cannot have {}", a_definition(&trigger)),
@@ -182,7 +231,8 @@ fn event_sub_process_start(
         | EventTrigger::Escalation(_)
         | EventTrigger::Signal(_)
         | EventTrigger::Conditional(_)
-        | EventTrigger::Compensation(_) => {}
+        | EventTrigger::Compensation(_)
+        | EventTrigger::Multiple(_) => {}
         EventTrigger::Error(_) if !interrupting => ctx.exec_error(
             e,
             "an error start event is always interrupting (isInterrupting=\"true\")",
@@ -218,7 +268,8 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
             e,
             "escalation end event needs an escalationRef to an escalation with an escalationCode",
         ),
-        EventTrigger::Message(_) => ctx.exec_error(e, "message end event is not supported yet"),
+        // Built by `event` (a job, or a publication); never reached.
+        EventTrigger::Message(_) | EventTrigger::Multiple(_) => {}
         EventTrigger::Timer(_) | EventTrigger::Link(_) | EventTrigger::Conditional(_) => ctx
             .exec_error(
                 e,
@@ -228,13 +279,14 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
     FlowNodeKind::EndEvent { result }
 }
 
-fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
+pub(super) fn catch(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     match &trigger {
         EventTrigger::Message(_)
         | EventTrigger::Timer(_)
         | EventTrigger::Link(_)
         | EventTrigger::Signal(_)
-        | EventTrigger::Conditional(_) => {}
+        | EventTrigger::Conditional(_)
+        | EventTrigger::Multiple(_) => {}
         EventTrigger::None => {
             ctx.exec_error(
                 e,
@@ -263,9 +315,8 @@ fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
             e,
             "escalation intermediate throw event needs an escalationRef to an escalation with an escalationCode",
         ),
-        EventTrigger::Message(_) => {
-            ctx.exec_error(e, "message intermediate throw event is not supported yet")
-        }
+        // Built by `event` (a job, or a publication); never reached.
+        EventTrigger::Message(_) | EventTrigger::Multiple(_) => {}
         _ => ctx.exec_error(
             e,
             format!(
@@ -277,7 +328,7 @@ fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
     FlowNodeKind::IntermediateThrowEvent { trigger }
 }
 
-fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
+pub(super) fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeKind {
     let cancel_activity = e.flag("cancelActivity") != Some(false);
     match &trigger {
         EventTrigger::Timer(_)
@@ -285,7 +336,8 @@ fn boundary(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNo
         | EventTrigger::Escalation(_)
         | EventTrigger::Signal(_)
         | EventTrigger::Conditional(_)
-        | EventTrigger::Compensation(_) => {}
+        | EventTrigger::Compensation(_)
+        | EventTrigger::Multiple(_) => {}
         EventTrigger::Cancel if !cancel_activity => ctx.exec_error(
             e,
             "a cancel boundary event must be interrupting (cancelActivity=\"true\")",
@@ -343,6 +395,8 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
     let mut out = MessageRef {
         name: Text::Static(String::new()),
         correlation_key: None,
+        time_to_live: None,
+        message_id: None,
     };
     let Some(r) = d.attr("messageRef") else {
         // SpiffWorkflow names a message without `messageRef` after its event.
@@ -359,6 +413,20 @@ pub(crate) fn message(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Messag
         return out;
     };
     let Some(m) = ctx.doc.message(r) else {
+        if matches!(e.local.as_str(), "intermediateThrowEvent" | "endEvent") {
+            // Camunda 7 never resolves the reference of a message throw event: the thrown
+            // message is named by the reference.
+            let name = r.trim().to_owned();
+            ctx.warning(
+                e,
+                format!(
+                    "messageRef \"{r}\" names no message: the thrown message is named \"{name}\""
+                ),
+            );
+            check_reserved(ctx, e, &name, "the message of this event");
+            out.name = Text::Static(name);
+            return out;
+        }
         ctx.error(e, format!("messageRef \"{r}\" does not name a message"));
         return out;
     };

@@ -36,6 +36,19 @@ pub(crate) fn job_task(ctx: &mut Ctx<'_, '_>, e: &Element) -> FlowNodeKind {
         "scriptTask" => "script task",
         _ => "service task",
     };
+    job_definition(ctx, e, e, what)
+}
+
+/// The job of element `e` (its job type, retries and headers), `what` naming it in messages:
+/// `zeebe:` extensions are read from `e`, the Camunda 7 attributes (`camunda:type`,
+/// `camunda:topic`...) from `attrs` (`e` itself, or the `messageEventDefinition` of a message
+/// throw event, where Camunda 7 puts them).
+pub(crate) fn job_definition(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Element,
+    attrs: &Element,
+    what: &str,
+) -> FlowNodeKind {
     let exts = extensions(ctx, e);
     let mut refused = false;
     let mut refuse = |ctx: &mut Ctx<'_, '_>, msg: String| {
@@ -43,20 +56,20 @@ pub(crate) fn job_task(ctx: &mut Ctx<'_, '_>, e: &Element) -> FlowNodeKind {
         ctx.exec_error(e, msg);
     };
     for attr in ["class", "delegateExpression"] {
-        if e.ns_attr(&Ns::Camunda, attr).is_some() {
+        if attrs.ns_attr(&Ns::Camunda, attr).is_some() {
             refuse(
                 ctx,
                 format!("camunda:{attr} runs java code, which keel does not do; {USE_INSTEAD}"),
             );
         }
     }
-    if e.ns_attr(&Ns::Camunda, "expression").is_some() {
+    if attrs.ns_attr(&Ns::Camunda, "expression").is_some() {
         refuse(
             ctx,
             format!("camunda:expression on a {what} is not supported; {USE_INSTEAD}"),
         );
     }
-    if e.ns_attr(&Ns::Camunda, "decisionRef").is_some()
+    if attrs.ns_attr(&Ns::Camunda, "decisionRef").is_some()
         || find(&exts, &Ns::Zeebe, "calledDecision").is_some()
     {
         refuse(
@@ -87,9 +100,9 @@ pub(crate) fn job_task(ctx: &mut Ctx<'_, '_>, e: &Element) -> FlowNodeKind {
             }
         }
     }
-    match e.ns_attr(&Ns::Camunda, "type").map(str::trim) {
+    match attrs.ns_attr(&Ns::Camunda, "type").map(str::trim) {
         None => {}
-        Some("external") => match e
+        Some("external") => match attrs
             .ns_attr(&Ns::Camunda, "topic")
             .map(str::trim)
             .filter(|t| !t.is_empty())

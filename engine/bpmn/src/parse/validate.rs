@@ -22,6 +22,7 @@ pub(crate) fn run(b: &mut Builder<'_, '_>) {
     conditions(b);
     boundaries(b);
     event_based_gateways(b);
+    super::message_waits::check(b);
     ends_and_dead_ends(b);
 }
 
@@ -100,20 +101,23 @@ fn duplicate_message_starts(
     let mut seen: Vec<(&str, &str)> = Vec::new();
     let mut problems = Vec::new();
     for node in starts.iter().filter_map(|&n| b.nodes.get(n.0 as usize)) {
-        let FlowNodeKind::StartEvent {
-            trigger: EventTrigger::Message(m),
-            ..
-        } = &node.kind
-        else {
+        let FlowNodeKind::StartEvent { trigger, .. } = &node.kind else {
             continue;
         };
-        let name = m.name.source();
-        match seen.iter().find(|(n, _)| *n == name) {
-            Some((_, first)) => problems.push(format!(
-                "message start events {first} and {} wait for the same message '{name}'; each needs its own",
-                node.id
-            )),
-            None => seen.push((name, node.id.as_str())),
+        for definition in trigger.definitions() {
+            let EventTrigger::Message(m) = definition else {
+                continue;
+            };
+            let name = m.name.source();
+            match seen.iter().find(|(n, _)| *n == name) {
+                // Two definitions of one event are `multiple`'s to report.
+                Some((_, first)) if *first == node.id => {}
+                Some((_, first)) => problems.push(format!(
+                    "message start events {first} and {} wait for the same message '{name}'; each needs its own",
+                    node.id
+                )),
+                None => seen.push((name, node.id.as_str())),
+            }
         }
     }
     for p in problems {
@@ -450,7 +454,9 @@ fn boundaries(b: &mut Builder<'_, '_>) {
 }
 
 /// An event-based gateway has at least two outgoing flows, without conditions, each leading to a
-/// message or timer intermediate catch event that has no other incoming flow.
+/// message, timer, signal or conditional intermediate catch event (or one with several of
+/// those definitions) whose incoming flows all come from the gateway (two flows to the same
+/// event open its wait once).
 fn event_based_gateways(b: &mut Builder<'_, '_>) {
     for i in 0..b.nodes.len() {
         let (Some(node), Some(&e)) = (b.nodes.get(i), b.node_elems.get(i)) else {
@@ -481,28 +487,41 @@ fn event_based_gateways(b: &mut Builder<'_, '_>) {
             let Some(target) = b.nodes.get(flow.target.0 as usize) else {
                 continue;
             };
-            let waits = matches!(
-                &target.kind,
-                FlowNodeKind::IntermediateCatchEvent {
-                    trigger: EventTrigger::Message(_)
-                        | EventTrigger::Timer(_)
-                        | EventTrigger::Signal(_)
+            let waits = match &target.kind {
+                FlowNodeKind::IntermediateCatchEvent { trigger } => {
+                    trigger.definitions().iter().all(|d| {
+                        matches!(
+                            d,
+                            EventTrigger::Message(_)
+                                | EventTrigger::Timer(_)
+                                | EventTrigger::Signal(_)
+                                | EventTrigger::Conditional(_)
+                        )
+                    })
                 }
-            );
+                _ => false,
+            };
+            let other_sources = target.incoming.iter().any(|f| {
+                b.flows
+                    .get(f.0 as usize)
+                    .is_some_and(|f| f.source.0 as usize != i)
+            });
             if !waits {
                 problems.push(format!(
-                    "{} ({}) cannot follow event-based gateway {}; only message, timer and signal intermediate catch events can",
+                    "{} ({}) cannot follow event-based gateway {}; only message, timer, signal and conditional intermediate catch events can",
                     target.id,
                     target.element_type.as_str(),
                     node.id
                 ));
-            } else if target.incoming.len() > 1 {
+            } else if other_sources {
                 problems.push(format!(
-                    "{} follows event-based gateway {} and cannot have other incoming sequence flows",
+                    "{} follows event-based gateway {} and cannot have incoming sequence flows from elsewhere",
                     target.id, node.id
                 ));
             }
         }
+        problems.sort();
+        problems.dedup();
         for p in problems {
             b.ctx.exec_error(e, p);
         }

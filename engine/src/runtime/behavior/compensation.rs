@@ -19,7 +19,7 @@ use keel_bpmn::{CompensateRef, EventTrigger, FlowNode, FlowNodeKind, ScopeIdx};
 
 use super::Activation;
 use crate::runtime::flow::Run;
-use crate::runtime::state::{Action, Compensable, ElementKey};
+use crate::runtime::state::{Action, Compensable, ElementKey, ROOT_KEY};
 
 /// An element instance that just completed, as compensation sees it.
 pub struct Completed<'a> {
@@ -63,17 +63,14 @@ pub fn completed(run: &mut Run<'_>, scope: ElementKey, done: Completed<'_>) {
     if !node.is_for_compensation && !done.recreated {
         return;
     }
-    // The thrower lies in `scope`, or in a compensation event sub-process running in it.
-    let state = &*run.state;
-    let thrower = state
+    // The thrower lies in `scope`, or in event sub-processes running in it.
+    let thrower = run
+        .state
         .elements
         .iter()
-        .find(|(_, e)| {
-            e.compensating.contains(&node.id)
-                && (e.parent == Some(scope)
-                    || e.parent.and_then(|p| state.elements.get(&p)?.parent) == Some(scope))
-        })
-        .map(|(k, _)| *k);
+        .filter(|(_, e)| e.compensating.contains(&node.id))
+        .map(|(k, _)| *k)
+        .find(|k| compensated_scope(run, *k) == scope);
     let Some(key) = thrower else {
         return;
     };
@@ -121,13 +118,11 @@ pub fn iteration_completed(run: &mut Run<'_>, body: ElementKey, done: Completed<
 }
 
 /// Compensation throw event instance `key`: starts the handlers; returns how it goes on.
-/// Inside a compensation event sub-process it compensates the sub-process the event
-/// sub-process runs in.
+/// Inside an event sub-process (an error handler, a compensation event sub-process...) it
+/// compensates the scope the event sub-process runs in (Camunda 7: event sub-processes do not
+/// consume compensation).
 pub fn throw(run: &mut Run<'_>, key: ElementKey, compensate: &CompensateRef) -> Activation {
-    let mut scope = run.parent_of(key);
-    if is_compensation_event_sub_process(run, scope) {
-        scope = run.parent_of(scope);
-    }
+    let scope = compensated_scope(run, key);
     let started = start(run, scope, compensate.activity.as_deref());
     if started.is_empty() || !compensate.wait_for_completion {
         return Activation::Complete;
@@ -239,30 +234,26 @@ fn compensation_event_sub_process(run: &Run<'_>, node: &FlowNode) -> Option<Stri
 
 /// True when element instance `key` is an event sub-process started by a compensation start
 /// event.
-fn is_compensation_event_sub_process(run: &Run<'_>, key: ElementKey) -> bool {
+/// The scope instance a compensation throw event instance `key` compensates: the one it runs
+/// in, or, from inside event sub-processes, the first scope around them that is none.
+fn compensated_scope(run: &Run<'_>, key: ElementKey) -> ElementKey {
+    let mut scope = run.parent_of(key);
+    for _ in 0..run.state.elements.len() {
+        if scope == ROOT_KEY || !is_event_sub_process(run, scope) {
+            break;
+        }
+        scope = run.parent_of(scope);
+    }
+    scope
+}
+
+fn is_event_sub_process(run: &Run<'_>, key: ElementKey) -> bool {
     let def = run.def;
-    let Some(node) = run
-        .state
+    run.state
         .elements
         .get(&key)
         .and_then(|e| def.node_by_id(&e.element_id))
-    else {
-        return false;
-    };
-    let FlowNodeKind::EventSubProcess { scope } = &def.node(node).kind else {
-        return false;
-    };
-    def.get_scope(*scope)
-        .and_then(|s| s.start_events.first())
-        .is_some_and(|start| {
-            matches!(
-                def.node(*start).kind,
-                FlowNodeKind::StartEvent {
-                    trigger: EventTrigger::Compensation(_),
-                    ..
-                }
-            )
-        })
+        .is_some_and(|node| matches!(def.node(node).kind, FlowNodeKind::EventSubProcess { .. }))
 }
 
 /// The scope of a sub-process (embedded, transaction or ad-hoc).

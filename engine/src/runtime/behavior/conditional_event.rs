@@ -7,7 +7,11 @@
 //! message variables, input and output mappings, scripts), each time the run settles with
 //! nothing left to do; with `camunda:variableName`, only a change of that variable counts. A
 //! true condition fires the event: the catch event completes, the boundary event starts its path
-//! (terminating its activity when interrupting), the event sub-process starts. A
+//! (terminating its activity when interrupting), the event sub-process starts; after an
+//! event-based gateway, the gateway completes through it (a conditional catch event there is
+//! evaluated once the run that reached the gateway settles, and at every change after). As one
+//! definition of an event with several, the condition occurring fires the event (a parallel
+//! multiple event records it and fires once the others have occurred too). A
 //! non-interrupting event fires again whenever a later run settles with changed variables while
 //! its condition holds (Camunda 7 fires it once per changed variable; Keel once per settle). Conditions are evaluated in the scope of the element owning the wait; a
 //! change anywhere in the instance counts. A condition that reads a variable not defined yet
@@ -20,34 +24,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use keel_bpmn::{
-    ConditionalRef, EventTrigger, FlowNodeKind, NodeIdx, ProcessDefinition, VariableEvents,
-};
+use keel_bpmn::{ConditionalRef, EventTrigger, FlowNodeKind, ProcessDefinition, VariableEvents};
 use serde_json::{Map, Value as Json};
 
+use super::waits;
+use crate::runtime::Occurrence;
 use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
-use crate::runtime::state::{Action, ElementKey, ElementState, InstanceState};
+use crate::runtime::state::{ElementKey, ElementState, InstanceState};
 
 /// The variables of every scope of an instance, by element instance.
 pub type Snapshot = BTreeMap<ElementKey, Map<String, Json>>;
 
-/// True when the process has a conditional event anywhere.
+/// True when the process has a conditional event anywhere (also as one of several
+/// definitions).
 pub fn has_any(def: &ProcessDefinition) -> bool {
-    def.nodes.iter().any(|n| {
-        matches!(
-            &n.kind,
-            FlowNodeKind::StartEvent {
-                trigger: EventTrigger::Conditional(_),
-                ..
-            } | FlowNodeKind::IntermediateCatchEvent {
-                trigger: EventTrigger::Conditional(_)
-            } | FlowNodeKind::BoundaryEvent {
-                trigger: EventTrigger::Conditional(_),
-                ..
-            }
-        )
-    })
+    def.nodes.iter().any(|n| conditional_of(&n.kind).is_some())
 }
 
 /// The variables of every element instance that holds some.
@@ -72,23 +64,11 @@ pub fn holds(
 }
 
 /// One open conditional wait.
-enum Wait {
-    /// An intermediate catch event instance.
-    Catch { key: ElementKey, event: NodeIdx },
-    /// A boundary event of the activity instance `key`.
-    Boundary { key: ElementKey, event: NodeIdx },
-    /// An event sub-process start event of the scope instance `key`.
-    Start { key: ElementKey, event: NodeIdx },
-}
-
-impl Wait {
-    fn parts(&self) -> (ElementKey, NodeIdx) {
-        match self {
-            Wait::Catch { key, event }
-            | Wait::Boundary { key, event }
-            | Wait::Start { key, event } => (*key, *event),
-        }
-    }
+struct Wait {
+    /// The wait (owner, event, how they relate).
+    open: waits::OpenWait,
+    /// The owner is the catch event itself.
+    own_catch: bool,
 }
 
 /// Called when the run has nothing left to do: evaluates the conditional waits opened since
@@ -109,9 +89,9 @@ pub fn settle(run: &mut Run<'_>) -> bool {
     }
     let mut fired = false;
     for wait in open_waits(run) {
-        let (key, event) = wait.parts();
+        let (key, event) = (wait.open.owner, wait.open.event);
         let node = run.def.node(event);
-        let Some(conditional) = conditional_of(&node.kind) else {
+        let Some((_, conditional)) = conditional_of(&node.kind) else {
             continue;
         };
         let counts = |change: &VariableEvents| {
@@ -137,7 +117,7 @@ pub fn settle(run: &mut Run<'_>) -> bool {
             Ok(false) => {}
             Ok(true) => fired |= fire(run, &wait),
             Err(failure) => {
-                if matches!(wait, Wait::Catch { .. })
+                if wait.own_catch
                     && let Some(element) = run.state.elements.get_mut(&key)
                 {
                     // Resolving the incident evaluates the catch event again.
@@ -150,20 +130,22 @@ pub fn settle(run: &mut Run<'_>) -> bool {
     fired
 }
 
-/// Fires `wait`; true when the run has work again.
+/// Fires `wait` (the condition is one definition of a parallel multiple event: records it);
+/// true when the run has work again.
 fn fire(run: &mut Run<'_>, wait: &Wait) -> bool {
-    match *wait {
-        Wait::Catch { key, .. } => {
-            run.state.agenda.push_back(Action::Complete { key });
-            true
-        }
-        Wait::Boundary { key, event } => {
-            super::boundary_event::trigger(run, key, event, Map::new()).is_ok()
-        }
-        Wait::Start { key, event } => {
-            super::event_sub_process::trigger(run, key, event, Map::new()).is_ok()
-        }
-    }
+    let (key, event) = (wait.open.owner, wait.open.event);
+    let event_id = run.def.node(event).id.clone();
+    let pending = run.state.agenda.len();
+    let ok = run
+        .event_arrived(
+            key,
+            &event_id,
+            Occurrence::Condition,
+            Map::new(),
+            "a condition",
+        )
+        .is_ok();
+    ok && run.state.agenda.len() > pending
 }
 
 /// The variables that are new, changed or removed in `now`, with the kinds of change each saw
@@ -189,75 +171,41 @@ fn changes(before: &Snapshot, now: &Snapshot) -> BTreeMap<String, VariableEvents
     changed
 }
 
-fn conditional_of(kind: &FlowNodeKind) -> Option<&ConditionalRef> {
-    match kind {
-        FlowNodeKind::StartEvent {
-            trigger: EventTrigger::Conditional(c),
-            ..
-        }
-        | FlowNodeKind::IntermediateCatchEvent {
-            trigger: EventTrigger::Conditional(c),
-        }
-        | FlowNodeKind::BoundaryEvent {
-            trigger: EventTrigger::Conditional(c),
-            ..
-        } => Some(c),
-        _ => None,
-    }
+/// The conditional definition of an event (its only one, or one of several) with its index.
+fn conditional_of(kind: &FlowNodeKind) -> Option<(u32, &ConditionalRef)> {
+    let trigger = match kind {
+        FlowNodeKind::StartEvent { trigger, .. }
+        | FlowNodeKind::IntermediateCatchEvent { trigger }
+        | FlowNodeKind::BoundaryEvent { trigger, .. } => trigger,
+        _ => return None,
+    };
+    trigger
+        .definitions()
+        .iter()
+        .enumerate()
+        .find_map(|(i, d)| match d {
+            EventTrigger::Conditional(c) => Some((u32::try_from(i).unwrap_or(u32::MAX), c)),
+            _ => None,
+        })
 }
 
-/// Every conditional wait open in the instance, in element-instance order.
+/// Every conditional wait open in the instance whose condition has not occurred yet (a
+/// parallel multiple event's), in element-instance order. A process's own start event is
+/// evaluated only when asked (`start_condition_holds`), unless it waits for the rest of a
+/// parallel multiple start.
 fn open_waits(run: &Run<'_>) -> Vec<Wait> {
     let def = run.def;
-    let mut waits = Vec::new();
-    for (key, element) in &run.state.elements {
-        let key = *key;
-        if element.state != ElementState::Active || element.incident.is_some() {
-            continue;
-        }
-        if let Some(scope) = super::event_sub_process::scope_of(run, key)
-            && element.triggered_by.is_none()
-            && !element.compensation
-        {
-            for esp in def
-                .get_scope(scope)
-                .map(|s| s.event_sub_processes.as_slice())
-                .unwrap_or_default()
-            {
-                let FlowNodeKind::EventSubProcess { scope } = &def.node(*esp).kind else {
-                    continue;
-                };
-                if let Some(start) = def.get_scope(*scope).and_then(|s| s.start_events.first())
-                    && conditional_of(&def.node(*start).kind).is_some()
-                {
-                    waits.push(Wait::Start { key, event: *start });
-                }
+    waits::open(run)
+        .into_iter()
+        .filter_map(|open| {
+            let node = def.node(open.event);
+            let (index, _) = conditional_of(&node.kind)?;
+            if waits::has_occurred(run, open.owner, &node.id, index) {
+                return None;
             }
-        }
-        let Some(idx) = def.node_by_id(&element.element_id) else {
-            continue;
-        };
-        let node = def.node(idx);
-        if conditional_of(&node.kind).is_some()
-            && matches!(node.kind, FlowNodeKind::IntermediateCatchEvent { .. })
-        {
-            waits.push(Wait::Catch { key, event: idx });
-        }
-        // The boundary events of a multi-instance activity belong to its body.
-        let owns_boundaries = !element.compensation
-            && (element.loop_state.is_some()
-                || (node.multi_instance.is_none()
-                    && super::multi_instance::body_of(run.state, key).is_none()));
-        if owns_boundaries {
-            for boundary in &node.boundary_events {
-                if conditional_of(&def.node(*boundary).kind).is_some() {
-                    waits.push(Wait::Boundary {
-                        key,
-                        event: *boundary,
-                    });
-                }
-            }
-        }
-    }
-    waits
+            let own_catch = open.kind == waits::WaitKind::Own
+                && matches!(node.kind, FlowNodeKind::IntermediateCatchEvent { .. });
+            Some(Wait { open, own_catch })
+        })
+        .collect()
 }

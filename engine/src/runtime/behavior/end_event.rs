@@ -1,7 +1,9 @@
 //! End events: none (ends the path), terminate (ends every path of its scope), error (throws a
 //! BPMN error to the nearest matching catch event), escalation (throws an escalation, then
-//! ends the path unless an interrupting catch ended it first), signal (broadcasts it, then
-//! ends the path), compensation and cancel (cancels its transaction, see `transaction`).
+//! ends the path unless an interrupting catch ended it first), signal and message (broadcasts
+//! the signal, publishes the message, then ends the path; a message end event with a job
+//! definition is a job task instead), several of those, compensation and cancel (cancels its
+//! transaction, see `transaction`).
 
 use keel_bpmn::EventTrigger;
 
@@ -60,13 +62,11 @@ pub fn activate(
         EventTrigger::Compensation(compensate) => {
             Ok(super::compensation::throw(run, key, compensate))
         }
-        EventTrigger::Signal(signal) => {
-            super::signal_event::throw(run, key, signal)?;
-            Ok(Activation::Complete)
+        EventTrigger::Signal(_) | EventTrigger::Message(_) | EventTrigger::Multiple(_) => {
+            super::throw_all(run, key, result)
         }
         EventTrigger::Cancel => Ok(super::transaction::cancel(run, key)),
         EventTrigger::None
-        | EventTrigger::Message(_)
         | EventTrigger::Timer(_)
         | EventTrigger::Link(_)
         | EventTrigger::Conditional(_) => Ok(Activation::Complete),

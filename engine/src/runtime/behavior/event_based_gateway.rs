@@ -1,8 +1,8 @@
 //! Event-based gateway: on activation it opens the wait of every catch event its outgoing flows
-//! lead to (message subscriptions and timers, all owned by the gateway's element instance). The
-//! first event to occur wins: the gateway completes through the flow to that event (its other
-//! waits are deleted with the gateway's work) and the event, which has then occurred, completes at
-//! once.
+//! lead to (message and signal subscriptions, timers, conditions; all owned by the gateway's
+//! element instance; an event two flows lead to waits once). The first event to occur wins: the
+//! gateway completes through the (first) flow to that event (its other waits are deleted with
+//! the gateway's work) and the event, which has then occurred, completes at once.
 
 use keel_bpmn::{FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
 use serde_json::{Map, Value as Json};
@@ -31,16 +31,35 @@ pub fn activate(
 
 fn open_waits(run: &mut Run<'_>, key: ElementKey, node: &FlowNode) -> Result<(), Failure> {
     let def = run.def;
+    let mut opened: Vec<NodeIdx> = Vec::new();
     for flow in &node.outgoing {
         let Some(sequence_flow) = def.get_flow(*flow) else {
             continue;
         };
+        // Two flows to one event open its wait once.
+        if opened.contains(&sequence_flow.target) {
+            continue;
+        }
+        opened.push(sequence_flow.target);
         let event = def.node(sequence_flow.target);
         if let FlowNodeKind::IntermediateCatchEvent { trigger } = &event.kind {
             open_wait(run, key, &event.id, trigger, false)?;
         }
     }
     Ok(())
+}
+
+/// True when gateway instance `key` waits for catch event `event_id` after it.
+pub fn waits_for(run: &Run<'_>, key: ElementKey, event_id: &str) -> bool {
+    let def = run.def;
+    run.state.elements.get(&key).is_some_and(|element| {
+        element.state == ElementState::Active
+            && element.incident.is_none()
+            && def.node_by_id(&element.element_id).is_some_and(|gateway| {
+                matches!(def.node(gateway).kind, FlowNodeKind::EventBasedGateway)
+                    && flow_to(def, def.node(gateway), event_id).is_some()
+            })
+    })
 }
 
 /// The wait of catch event `event` of gateway instance `key` ended: the gateway completes

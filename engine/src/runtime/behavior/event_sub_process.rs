@@ -48,13 +48,14 @@ fn start_trigger(def: &ProcessDefinition, start: NodeIdx) -> Option<(&EventTrigg
 /// True when instances of `scope` own waits for event sub-process start events.
 pub fn has_waits(def: &ProcessDefinition, scope: ScopeIdx) -> bool {
     in_scope(def, scope).any(|(_, start)| {
-        matches!(
-            start_trigger(def, start),
-            Some((
-                EventTrigger::Message(_) | EventTrigger::Timer(_) | EventTrigger::Signal(_),
-                _
-            ))
-        )
+        start_trigger(def, start).is_some_and(|(trigger, _)| {
+            trigger.definitions().iter().any(|d| {
+                matches!(
+                    d,
+                    EventTrigger::Message(_) | EventTrigger::Timer(_) | EventTrigger::Signal(_)
+                )
+            })
+        })
     })
 }
 
@@ -143,6 +144,15 @@ fn open_for_events(run: &Run<'_>, key: ElementKey) -> bool {
         .is_some_and(|e| e.state == ElementState::Active && e.triggered_by.is_none())
 }
 
+/// True when the scope instance `key` waits for start event `start` of one of its event
+/// sub-processes: it is that scope's instance and still takes events.
+pub fn accepts(run: &Run<'_>, key: ElementKey, start: NodeIdx) -> bool {
+    let def = run.def;
+    let esp = def.get_scope(def.node(start).scope).and_then(|s| s.owner);
+    let fits = esp.is_some_and(|esp| scope_of(run, key) == Some(def.node(esp).scope));
+    fits && open_for_events(run, key)
+}
+
 /// The message or timer of start event `start` arrived at the scope instance `key`.
 pub fn trigger(
     run: &mut Run<'_>,
@@ -157,13 +167,9 @@ pub fn trigger(
         .get(&key)
         .ok_or(Error::ElementNotActive(key))?;
     let esp = def.get_scope(start_node.scope).and_then(|s| s.owner);
-    let fits = esp.is_some_and(|esp| scope_of(run, key) == Some(def.node(esp).scope));
-    let (Some(esp), Some((_, interrupting)), true, true) = (
-        esp,
-        start_trigger(def, start),
-        fits,
-        open_for_events(run, key),
-    ) else {
+    let (Some(esp), Some((_, interrupting)), true) =
+        (esp, start_trigger(def, start), accepts(run, key, start))
+    else {
         return Err(Error::NotWaiting {
             element_id: start_node.id.clone(),
             expected: "an event",

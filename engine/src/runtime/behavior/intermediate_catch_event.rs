@@ -1,5 +1,6 @@
-//! Intermediate catch events: wait for a message, a timer, a signal or a condition, then
-//! continue. The subscription and timer helpers here are shared with boundary events.
+//! Intermediate catch events: wait for a message, a timer, a signal or a condition (or several
+//! of them: any one, or with `parallelMultiple` all), then continue. The subscription and timer
+//! helpers here are shared with boundary events.
 
 use keel_bpmn::{EventTrigger, FlowNode, MessageRef, TimerDefinition};
 
@@ -17,7 +18,8 @@ pub fn activate(
     node: &FlowNode,
     trigger: &EventTrigger,
 ) -> Result<Activation, Failure> {
-    // A conditional catch event whose condition already holds passes at once.
+    // A conditional catch event whose condition already holds passes at once (a parallel
+    // multiple one records it and waits for the rest).
     if let EventTrigger::Conditional(conditional) = trigger {
         let holds = super::conditional_event::holds(run, key, &node.id, conditional)?;
         return Ok(if holds {
@@ -25,6 +27,19 @@ pub fn activate(
         } else {
             Activation::Wait
         });
+    }
+    let conditional = trigger.definitions().iter().find_map(|d| match d {
+        EventTrigger::Conditional(c) => Some(c),
+        _ => None,
+    });
+    if let Some(conditional) = conditional
+        && super::conditional_event::holds(run, key, &node.id, conditional)?
+    {
+        if !trigger.is_parallel() {
+            return Ok(Activation::Complete);
+        }
+        let occurrence = crate::runtime::Occurrence::Condition;
+        super::parallel_event::record(run, key, &node.id, trigger, &occurrence);
     }
     // A link catch event (and any event without a wait) is a pass-through.
     if open_wait(run, key, &node.id, trigger, false)? {
@@ -38,7 +53,8 @@ pub fn activate(
 /// subscription, or a timer (`repeating`: a cycle keeps firing, as on non-interrupting events).
 /// Returns false for triggers that have nothing to wait for (none, link, error, ...). The one
 /// place catch events, boundary events, event-based gateways and event sub-process starts open
-/// their waits.
+/// their waits; an event with several definitions opens one per definition (those of a
+/// parallel multiple event that occurred already excepted).
 pub fn open_wait(
     run: &mut Run<'_>,
     owner: ElementKey,
@@ -47,6 +63,17 @@ pub fn open_wait(
     repeating: bool,
 ) -> Result<bool, Failure> {
     match trigger {
+        EventTrigger::Multiple(multiple) => {
+            let mut opened = false;
+            for (i, definition) in multiple.definitions.iter().enumerate() {
+                let index = u32::try_from(i).unwrap_or(u32::MAX);
+                if super::waits::has_occurred(run, owner, element_id, index) {
+                    continue;
+                }
+                opened |= open_wait(run, owner, element_id, definition, repeating)?;
+            }
+            return Ok(opened);
+        }
         EventTrigger::Message(message) => open_subscription(run, owner, element_id, message)?,
         EventTrigger::Timer(timer) => schedule_timer(run, owner, element_id, timer, repeating)?,
         EventTrigger::Signal(signal) => {

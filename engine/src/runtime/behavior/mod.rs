@@ -18,14 +18,18 @@ pub mod inclusive_gateway;
 mod intermediate_catch_event;
 mod job_task;
 mod link_event;
+mod message_event;
 pub mod multi_instance;
+pub mod parallel_event;
 pub mod receive_task;
 mod script_task;
 mod signal_event;
+mod start_event;
 mod sub_process;
 pub mod timer_cycle;
 pub mod transaction;
 mod user_task;
+pub mod waits;
 
 use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
 
@@ -62,7 +66,9 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
         return Ok(compensation::activate_recreated(run, key, flow_node));
     }
     let activation = match &flow_node.kind {
-        FlowNodeKind::StartEvent { .. } => Activation::Complete,
+        FlowNodeKind::StartEvent { trigger, .. } => {
+            start_event::activate(run, key, flow_node, trigger)?
+        }
         FlowNodeKind::EndEvent { result } => end_event::activate(run, key, result)?,
         // After an event-based gateway the event has occurred when the catch event is reached.
         FlowNodeKind::IntermediateCatchEvent { .. }
@@ -80,11 +86,11 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
             trigger: EventTrigger::Compensation(compensate),
         } => compensation::throw(run, key, compensate),
         FlowNodeKind::IntermediateThrowEvent {
-            trigger: EventTrigger::Signal(signal),
-        } => {
-            signal_event::throw(run, key, signal)?;
-            Activation::Complete
-        }
+            trigger:
+                trigger @ (EventTrigger::Signal(_)
+                | EventTrigger::Message(_)
+                | EventTrigger::Multiple(_)),
+        } => throw_all(run, key, trigger)?,
         // A none throw event is a pass-through; a link throw event jumps when it completes.
         FlowNodeKind::IntermediateThrowEvent { .. } => Activation::Complete,
         // Reached only once the event was triggered (see boundary_event::trigger).
@@ -124,6 +130,45 @@ pub fn activate(run: &mut Run<'_>, key: ElementKey, node: NodeIdx) -> Result<Act
         boundary_event::subscribe(run, key, flow_node)?;
     }
     Ok(activation)
+}
+
+/// One message or signal a throw event throws, its expressions evaluated.
+enum Thrown {
+    Message(message_event::Message),
+    Signal(signal_event::Signal),
+}
+
+/// Throws the message(s) and signal(s) of throw event instance `key`, in document order, each
+/// reaching the waits of this instance at once; `Done` when that ended the thrower (an
+/// interrupting catch around it). Every expression is evaluated first: a failure throws
+/// nothing (an incident; resolving it throws them all).
+pub fn throw_all(
+    run: &mut Run<'_>,
+    key: ElementKey,
+    trigger: &EventTrigger,
+) -> Result<Activation, Failure> {
+    let mut thrown = Vec::new();
+    for definition in trigger.definitions() {
+        match definition {
+            EventTrigger::Message(message) => {
+                thrown.push(Thrown::Message(message_event::evaluate(run, key, message)?));
+            }
+            EventTrigger::Signal(signal) => {
+                thrown.push(Thrown::Signal(signal_event::evaluate(run, key, signal)?));
+            }
+            _ => {} // deployment refuses other definitions on a throw event with several
+        }
+    }
+    for one in thrown {
+        match one {
+            Thrown::Message(message) => message_event::throw(run, message),
+            Thrown::Signal(signal) => signal_event::throw(run, signal),
+        }
+        if !run.state.elements.contains_key(&key) {
+            return Ok(Activation::Done);
+        }
+    }
+    Ok(Activation::Complete)
 }
 
 /// The flows element instance `key` of `node` takes when it completes.
@@ -191,6 +236,8 @@ pub fn owned_work(def: &ProcessDefinition, node: &FlowNode) -> Work {
         FlowNodeKind::IntermediateCatchEvent { .. } | FlowNodeKind::EventBasedGateway => {
             Work::EVENTS
         }
+        // A parallel multiple start event of the process waits for its other definitions.
+        FlowNodeKind::StartEvent { trigger, .. } if trigger.is_parallel() => Work::EVENTS,
         FlowNodeKind::StartEvent { .. }
         | FlowNodeKind::EndEvent { .. }
         | FlowNodeKind::IntermediateThrowEvent { .. }
