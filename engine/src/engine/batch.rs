@@ -614,6 +614,7 @@ impl<'c> Batch<'c> {
                 Effect::BroadcastSignal { .. }
                 | Effect::StartCalled(_)
                 | Effect::CompleteCaller { .. }
+                | Effect::CalledIncidents { .. }
                 | Effect::CancelCalled { .. }
                 | Effect::PropagateError { .. } => self
                     .follow_ups

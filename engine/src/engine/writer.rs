@@ -40,6 +40,7 @@ pub(crate) enum Op {
     AddUser(users::AddUserOp),
     Connector(super::connector_ops::ConnectorOp),
     Continuation(super::continuations::ContinuationOp),
+    Element(super::elements::ElementOp),
 }
 
 /// What the writer answers.
@@ -359,5 +360,6 @@ async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
         Op::AddUser(op) => users::add(batch, op).await,
         Op::Connector(op) => super::connector_ops::execute(batch, op).await,
         Op::Continuation(op) => super::continuations::execute(batch, op).await,
+        Op::Element(op) => super::elements::execute(batch, op).await,
     }
 }

@@ -26,6 +26,7 @@ mod sub_process;
 pub mod timer_cycle;
 pub mod transaction;
 mod user_task;
+pub mod wait_state;
 
 use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};
 

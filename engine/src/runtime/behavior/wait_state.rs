@@ -1,0 +1,49 @@
+//! Wait states an operator may trigger (`Engine::trigger_element`,
+//! `POST /api/v1/instances/{id}/elements/{element_id}/trigger`; Camunda 7's
+//! `runtimeService.signal`): the element instance completes as if what it waits for had come.
+//!
+//! Which waits qualify (docs/decisions/0013): a receive task, with or without a message, and
+//! an intermediate catch event waiting for a message, a timer, a signal or a condition. Not a
+//! user task or a job (they have their own completion, with its rules), a call activity, a
+//! sub-process, a gateway, a boundary event or an event sub-process start (they have no
+//! instance of their own that waits), nor a catch event after an event-based gateway (the
+//! gateway waits, not the event). Manual tasks are no wait states in Keel (they complete at
+//! once, as in Camunda 7 and 8), so there is nothing to trigger there.
+
+use keel_bpmn::{EventTrigger, FlowNodeKind};
+
+use crate::runtime::Error;
+use crate::runtime::flow::Run;
+use crate::runtime::state::{ElementKey, ElementState};
+
+/// The oldest instance of `element_id` that waits in a state an operator may trigger.
+pub fn waiting(run: &Run<'_>, element_id: &str) -> Result<ElementKey, Error> {
+    let def = run.def;
+    let kind = def.node_by_id(element_id).map(|n| &def.node(n).kind);
+    let kind_waits = match kind {
+        Some(FlowNodeKind::ReceiveTask(_)) => true,
+        Some(FlowNodeKind::IntermediateCatchEvent { trigger }) => matches!(
+            trigger,
+            EventTrigger::Message(_)
+                | EventTrigger::Timer(_)
+                | EventTrigger::Signal(_)
+                | EventTrigger::Conditional(_)
+        ),
+        _ => false,
+    };
+    let found = kind_waits
+        .then(|| {
+            run.state.active_elements().find(|(_, e)| {
+                e.element_id == element_id
+                    && e.state == ElementState::Active
+                    && e.incident.is_none()
+                    && e.loop_state.is_none()
+                    && !e.compensation
+            })
+        })
+        .flatten();
+    found.map(|(key, _)| key).ok_or_else(|| Error::NotWaiting {
+        element_id: element_id.to_owned(),
+        expected: "a trigger (only a waiting receive task or intermediate message, timer, signal or conditional catch event can be triggered)",
+    })
+}
