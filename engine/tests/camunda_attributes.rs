@@ -231,6 +231,49 @@ async fn an_escalation_boundary_event_leaves_the_code_in_the_named_variable() {
     assert_eq!(inst.variables["escalated"], json!("LATE"));
 }
 
+#[tokio::test]
+async fn an_escalation_event_sub_process_leaves_the_code_in_the_named_variable() {
+    let h = Harness::new().await;
+    let roots = r#"<escalation id="esc" escalationCode="LATE"/>"#;
+    let body = [
+        r#"<startEvent id="start"/><intermediateThrowEvent id="shout"><escalationEventDefinition escalationRef="esc"/></intermediateThrowEvent>"#.to_owned(),
+        user_task("go_on"),
+        flow("start", "shout"),
+        flow("shout", "go_on"),
+        r#"<subProcess id="on_late" triggeredByEvent="true"><startEvent id="late" isInterrupting="false"><escalationEventDefinition camunda:escalationCodeVariable="why"/></startEvent>"#.to_owned(),
+        user_task("chase"),
+        flow("late", "chase"),
+        "</subProcess>".to_owned(),
+    ];
+    h.deploy(&model_with("chasing", roots, &body.join("\n")))
+        .await;
+    let inst = h.start("chasing", json!({})).await;
+    assert_eq!(active(&inst), ["chase", "go_on", "on_late"]);
+    assert_eq!(inst.variables["why"], json!("LATE"));
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "chasing:activated",
+                "start:activated",
+                "start:completed",
+                "start_shout:taken",
+                "shout:activated",
+                "shout:completed",
+                "shout_go_on:taken",
+                "on_late:activated",
+                "go_on:activated",
+                "late:activated",
+                "late:completed",
+                "late_chase:taken",
+                "chase:activated",
+            ],
+        )],
+    )
+    .await;
+}
+
 // ----- durations as dates ---------------------------------------------------------------------------
 
 #[tokio::test]
