@@ -19,18 +19,9 @@ use crate::runtime::state::{ElementKey, ElementState};
 /// The oldest instance of `element_id` that waits in a state an operator may trigger.
 pub fn waiting(run: &Run<'_>, element_id: &str) -> Result<ElementKey, Error> {
     let def = run.def;
-    let kind = def.node_by_id(element_id).map(|n| &def.node(n).kind);
-    let kind_waits = match kind {
-        Some(FlowNodeKind::ReceiveTask(_)) => true,
-        Some(FlowNodeKind::IntermediateCatchEvent { trigger }) => matches!(
-            trigger,
-            EventTrigger::Message(_)
-                | EventTrigger::Timer(_)
-                | EventTrigger::Signal(_)
-                | EventTrigger::Conditional(_)
-        ),
-        _ => false,
-    };
+    let kind_waits = def
+        .node_by_id(element_id)
+        .is_some_and(|n| triggerable(&def.node(n).kind));
     let found = kind_waits
         .then(|| {
             run.state.active_elements().find(|(_, e)| {
@@ -46,4 +37,44 @@ pub fn waiting(run: &Run<'_>, element_id: &str) -> Result<ElementKey, Error> {
         element_id: element_id.to_owned(),
         expected: "a trigger (only a waiting receive task or intermediate message, timer, signal or conditional catch event can be triggered)",
     })
+}
+
+/// Whether an element of this kind waits in a way an operator may trigger. Exhaustive, so a
+/// new kind is decided on, not defaulted.
+fn triggerable(kind: &FlowNodeKind) -> bool {
+    match kind {
+        FlowNodeKind::ReceiveTask(_) => true,
+        FlowNodeKind::IntermediateCatchEvent { trigger } => match trigger {
+            EventTrigger::Message(_)
+            | EventTrigger::Timer(_)
+            | EventTrigger::Signal(_)
+            | EventTrigger::Conditional(_) => true,
+            // A link catch event never waits; the others are refused at deployment.
+            EventTrigger::None
+            | EventTrigger::Terminate
+            | EventTrigger::Error(_)
+            | EventTrigger::Link(_)
+            | EventTrigger::Escalation(_)
+            | EventTrigger::Compensation(_)
+            | EventTrigger::Cancel => false,
+        },
+        FlowNodeKind::StartEvent { .. }
+        | FlowNodeKind::EndEvent { .. }
+        | FlowNodeKind::IntermediateThrowEvent { .. }
+        | FlowNodeKind::BoundaryEvent { .. }
+        | FlowNodeKind::Task
+        | FlowNodeKind::JobTask(_)
+        | FlowNodeKind::UserTask(_)
+        | FlowNodeKind::ScriptTask(_)
+        | FlowNodeKind::ExclusiveGateway
+        | FlowNodeKind::ParallelGateway
+        | FlowNodeKind::InclusiveGateway(_)
+        | FlowNodeKind::ComplexGateway(_)
+        | FlowNodeKind::EventBasedGateway
+        | FlowNodeKind::SubProcess { .. }
+        | FlowNodeKind::AdHocSubProcess(_)
+        | FlowNodeKind::EventSubProcess { .. }
+        | FlowNodeKind::CallActivity(_)
+        | FlowNodeKind::Unsupported { .. } => false,
+    }
 }
