@@ -156,6 +156,19 @@ pub struct TaskView {
     pub completed_by: Option<String>,
     /// When.
     pub completed_at: Option<i64>,
+    /// The model's `camunda:formRef` with its binding (filled by `Engine::task` only).
+    pub form_ref: Option<FormRefView>,
+}
+
+/// A task's `camunda:formRef`: the form's key and which version of it the task shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRefView {
+    /// The form's key (also the task's `form_key`).
+    pub key: String,
+    /// `latest`, `deployment` or `version`.
+    pub binding: &'static str,
+    /// The version of a `version` binding.
+    pub version: Option<u32>,
 }
 
 impl TaskView {
@@ -177,6 +190,7 @@ impl TaskView {
             form_key: row.form_key.clone(),
             completed_by: row.completed_by.clone(),
             completed_at: row.completed_at,
+            form_ref: None,
         }
     }
 }

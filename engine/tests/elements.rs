@@ -2599,8 +2599,43 @@ async fn error_no_caller_catches_is_an_incident_in_the_called_instance() {
         .await;
     let inst = h.start("open_call", json!({})).await;
     assert_eq!(inst.state, "active");
-    assert_eq!(inst.incidents, 0);
+    // The call activity mirrors the called instance's incident (Camunda 7's incidents in the
+    // super process instance).
+    assert_eq!(inst.incidents, 1);
+    let mirrored = h.open_incidents(&inst.id).await;
+    assert_eq!(mirrored.len(), 1);
+    assert_eq!(mirrored[0].kind, "called_instance_incident");
+    assert_eq!(mirrored[0].element_id, "pay");
     let child = h.instances_of("failing").await.remove(0);
+    assert!(
+        mirrored[0].message.contains(&child.id),
+        "{}",
+        mirrored[0].message
+    );
+    // It stands for the one below: resolving it by itself is refused.
+    assert!(matches!(
+        h.engine
+            .resolve_incident(&mirrored[0].id, None, Map::new(), &admin())
+            .await,
+        Err(keel_engine::Error::Conflict(_))
+    ));
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "open_call:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pay:taken",
+                    "pay:activated",
+                ],
+            ),
+            ("called_instance_incident", &[]),
+        ],
+    )
+    .await;
     let incidents = h.open_incidents(&child.id).await;
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0].kind, "unhandled_error");

@@ -523,6 +523,41 @@ async fn a_parallel_multiple_catch_event_waits_for_every_definition() {
 }
 
 #[tokio::test]
+async fn an_operator_trigger_stands_for_every_definition_of_a_multiple_catch_event() {
+    let h = Harness::new().await;
+    let body = [
+        format!(
+            r#"<startEvent id="start"/><intermediateCatchEvent id="wait" parallelMultiple="true">{PING}{HOUR_TIMER}</intermediateCatchEvent><endEvent id="end"/>"#
+        ),
+        flow("start", "wait"),
+        flow("wait", "end"),
+    ];
+    h.deploy(&events_model("catcher", &body)).await;
+    let inst = h.start("catcher", json!({})).await;
+    h.engine
+        .trigger_element(&inst.id, "wait", vars(json!({"by": "operator"})), &admin())
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["by"], json!("operator"));
+    // Its message subscription and its timer went with it.
+    assert!(matches!(
+        h.correlate("ping", "catcher", json!({})).await,
+        Err(keel_engine::Error::NoSubscription(_))
+    ));
+    assert_eq!(h.advance(2 * HOUR).await, 0);
+    h.assert_trail(
+        &inst.id,
+        &[
+            ("instance_started", CATCHER_STARTED),
+            ("element_triggered", CATCHER_DONE),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_parallel_multiple_boundary_event_fires_once_all_occurred_and_again() {
     let h = Harness::new().await;
     let body = [

@@ -36,12 +36,19 @@ async fn receive_task_without_a_message_waits_until_triggered() {
         h.correlate("trigger:wait", "waiting", json!({})).await,
         Err(keel_engine::Error::Invalid { .. })
     ));
-    // Another element, or an unknown instance, is refused.
+    // Another element, an element the process does not have, or an unknown instance, is
+    // refused.
     assert!(matches!(
         h.engine
             .trigger_element(&inst.id, "start", Map::new(), &admin())
             .await,
         Err(keel_engine::Error::Conflict(_))
+    ));
+    assert!(matches!(
+        h.engine
+            .trigger_element(&inst.id, "ghost", Map::new(), &admin())
+            .await,
+        Err(keel_engine::Error::NotFound(_))
     ));
     assert!(matches!(
         h.engine
@@ -72,7 +79,7 @@ async fn receive_task_without_a_message_waits_until_triggered() {
                 ],
             ),
             (
-                "message_correlated",
+                "element_triggered",
                 &[
                     "wait:completed",
                     "wait_done:taken",

@@ -199,15 +199,21 @@ pub struct TaskDetailDto {
     pub task: TaskDto,
     /// Variables visible at the task.
     pub variables: Map<String, Json>,
-    /// The form: `{"key": form_key}`, or null without one.
+    /// The form: `{"key", "binding"?, "version"?}`, or null without one.
     pub form: Option<FormDto>,
 }
 
-/// A task's form (only its key for now).
+/// A task's form: its key, and for a `camunda:formRef` which version of the form it shows.
 #[derive(Debug, Serialize)]
 pub struct FormDto {
-    /// The model's form key.
+    /// The model's form key (or the key of its `camunda:formRef`).
     pub key: String,
+    /// `camunda:formRefBinding`: `latest`, `deployment` or `version` (a `camunda:formRef` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<&'static str>,
+    /// `camunda:formRefVersion` of a `version` binding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 /// A job handed to a worker.

@@ -67,6 +67,18 @@ const ENGINE_VALID: &[(&str, &str)] = &[
         "isExecutable=\"false\": execution rules do not apply",
     ),
     (
+        "BpmnParseTest.testInvalidProcessWithoutStartEvent.bpmn20.xml",
+        "BPMN 2.0 (10.5.2) lets a process without start events start every element without incoming flows; Keel warns",
+    ),
+    (
+        "BpmnParseTest.testInvalidSubProcessWithoutStartEvent.bpmn",
+        "BPMN 2.0 (10.5.2) lets a sub-process without start events start every element without incoming flows; Keel warns",
+    ),
+    (
+        "Invalid-Workflows/No-Start-Event.bpmn20.xml",
+        "BPMN 2.0 (10.5.2) lets a process without start events start every element without incoming flows; Keel warns",
+    ),
+    (
         "categoryValue.bpmn",
         "groups and categories are skipped; a dangling categoryValueRef does not affect execution",
     ),

@@ -308,12 +308,23 @@ fn condition_languages() {
         &parsed,
         "conditionExpression is written in \"javascript\", which is not supported; use FEEL (=...)",
     );
+    // XPath on the definitions is the spec's default, written out by modelers: ignored, as in
+    // Camunda 7 (the condition is FEEL here); on the condition itself it is refused.
     let xpath = flow("<conditionExpression>x &gt; 1</conditionExpression>").replace(
         " id=\"defs\"",
         " id=\"defs\" expressionLanguage=\"http://www.w3.org/1999/XPath\"",
     );
+    assert!(xpath.contains("expressionLanguage"));
+    let p = clean(&xpath);
+    let f1 = p.flows.iter().find(|f| f.id == "f1");
+    assert_eq!(
+        f1.and_then(|f| f.condition.as_ref()).map(|c| c.source()),
+        Some("x > 1")
+    );
     error_with(
-        &parse_str(&xpath),
+        &parse_str(&flow(
+            "<conditionExpression language=\"http://www.w3.org/1999/XPath\">x &gt; 1</conditionExpression>",
+        )),
         "written in \"http://www.w3.org/1999/XPath\"",
     );
     let dmn_feel = flow(
@@ -458,7 +469,7 @@ fn error_end_events_need_a_code() {
     assert!(matches!(
         &end.kind,
         FlowNodeKind::EndEvent {
-            result: EventTrigger::Error(ErrorRef { code: Some(c) })
+            result: EventTrigger::Error(ErrorRef { code: Some(c), .. })
         } if c == "ghost"
     ));
 }

@@ -20,14 +20,43 @@ fn duplicate_ids_are_errors_at_the_second_element() {
 }
 
 #[test]
-fn executable_process_needs_exactly_one_none_start_event() {
-    let parsed = parse_str(&process(r#"<task id="t"/>"#));
-    let d = error_with(&parsed, "process has no none start event");
-    assert_eq!(d.element_id.as_deref(), Some("p"));
+fn executable_process_has_at_most_one_none_start_event() {
     let parsed = parse_str(&process(&format!(
         r#"{START_END}<startEvent id="s2"/><sequenceFlow id="f2" sourceRef="s2" targetRef="e"/>"#
     )));
     error_with(&parsed, "process has 2 none start events (s, s2)");
+}
+
+#[test]
+fn a_process_without_start_events_starts_its_elements_without_incoming_flows() {
+    let xml = process(
+        r#"<task id="t"/><userTask id="u"/><sequenceFlow id="f" sourceRef="t" targetRef="e"/><endEvent id="e"/>
+<boundaryEvent id="b" attachedToRef="u"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>"#,
+    );
+    let parsed = parse_str(&xml);
+    assert!(!parsed.has_errors(), "{}", dump(&parsed));
+    let def = &parsed.processes[0];
+    let starts: Vec<&str> = def.scopes[0]
+        .implicit_starts
+        .iter()
+        .map(|n| def.node(*n).id.as_str())
+        .collect();
+    assert_eq!(starts, ["t", "u"]);
+    let warned = warnings(&xml);
+    assert!(
+        warned.contains(
+            &"process has no start event: its elements without incoming sequence flows (t, u) start when it starts".to_owned()
+        ),
+        "{warned:?}"
+    );
+    // No "never reached" warning for the elements that start.
+    assert!(
+        !warned.iter().any(|w| w.contains("never reached")),
+        "{warned:?}"
+    );
+    // A process with start events starts only there.
+    let parsed = parse_str(&process(&format!(r#"{START_END}<task id="t"/>"#)));
+    assert!(parsed.processes[0].scopes[0].implicit_starts.is_empty());
 }
 
 #[test]
@@ -88,14 +117,22 @@ fn non_executable_processes_skip_execution_rules() {
 }
 
 #[test]
-fn sub_process_needs_one_none_start_event() {
-    let parsed = parse_str(&process(
+fn sub_process_start_events() {
+    // Without a start event, its elements without incoming flows start with it.
+    let xml = process(
         r#"<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
-<subProcess id="sub"><task id="t"/></subProcess>
+<subProcess id="sub"><task id="t"/><task id="t2"/><sequenceFlow id="g" sourceRef="t" targetRef="t2"/></subProcess>
 <sequenceFlow id="f2" sourceRef="sub" targetRef="e"/><endEvent id="e"/>"#,
-    ));
-    let d = error_with(&parsed, "sub-process has no none start event");
-    assert_eq!(d.element_id.as_deref(), Some("sub"));
+    );
+    let parsed = parse_str(&xml);
+    assert!(!parsed.has_errors(), "{}", dump(&parsed));
+    assert!(
+        warnings(&xml).contains(
+            &"sub-process has no start event: its elements without incoming sequence flows (t) start when it starts".to_owned()
+        ),
+        "{:?}",
+        warnings(&xml)
+    );
     let parsed = parse_str(&defs(
         r#"<message id="m" name="x"/><process id="p"><startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
 <subProcess id="sub"><startEvent id="in"><messageEventDefinition messageRef="m"/></startEvent><sequenceFlow id="g" sourceRef="in" targetRef="ie"/><endEvent id="ie"/></subProcess>
@@ -105,6 +142,12 @@ fn sub_process_needs_one_none_start_event() {
         &parsed,
         "the start event of an embedded sub-process must be a none start event",
     );
+    let parsed = parse_str(&process(
+        r#"<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
+<subProcess id="sub"><startEvent id="a"/><startEvent id="b"/><sequenceFlow id="g" sourceRef="a" targetRef="ie"/><sequenceFlow id="h" sourceRef="b" targetRef="ie"/><endEvent id="ie"/></subProcess>
+<sequenceFlow id="f2" sourceRef="sub" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    error_with(&parsed, "sub-process has 2 none start events (a, b)");
 }
 
 #[test]

@@ -262,7 +262,7 @@ fn diagrams_and_other_content_are_skipped() {
 
 #[test]
 fn positions_are_one_based_line_and_column_of_the_element() {
-    let xml = "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n<process id=\"p\">\n  <task id=\"t\"/>\n</process></definitions>";
+    let xml = "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n<process id=\"p\">\n  <task id=\"t\"/>\n  <startEvent id=\"s\"/>\n</process></definitions>";
     let parsed = parse_str(xml);
     let t = common::node(&parsed.processes[0], "t");
     assert_eq!((t.position.line, t.position.column), (3, 3));

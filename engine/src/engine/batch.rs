@@ -548,6 +548,7 @@ impl<'c> Batch<'c> {
                 | Effect::PublishMessage { .. }
                 | Effect::StartCalled(_)
                 | Effect::CompleteCaller { .. }
+                | Effect::CalledIncidents { .. }
                 | Effect::CancelCalled { .. }
                 | Effect::PropagateError { .. } => self
                     .follow_ups

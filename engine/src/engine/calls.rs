@@ -1,8 +1,9 @@
 //! Call activities across instances, run as follow-ups in the transaction of the step that asked:
 //! starting the called instance (a new row with its own audit chain; its state names the calling
 //! instance and call activity), completing the call activity when the called instance completes,
-//! cancelling the called instance when the call activity is terminated, and offering an error the
-//! called instance does not catch to the calling instances, innermost first.
+//! cancelling the called instance when the call activity is terminated, offering an error the
+//! called instance does not catch to the calling instances, innermost first, and mirroring the
+//! called instance's open incidents on its call activity.
 //!
 //! A called instance's id is the caller's id, `.`, and the call activity's element key: unique
 //! (element keys are never reused) and found again from the caller without a lookup.
@@ -51,37 +52,40 @@ pub(crate) async fn start_called(
                 format!("process '{}' has no version {v}", spec.process_id)
             }
         }),
-        Some((definition_id, version)) => {
-            let new = NewInstance {
-                id,
-                definition_id,
-                definition_key: spec.process_id.clone(),
-                version,
-                business_key: None,
-                variables: spec.variables,
-                started_by: caller_row.started_by.clone(),
-                parent: Some(ParentLink {
-                    instance_id: caller.to_owned(),
-                    key: spec.key,
-                    element_id: spec.element_id.clone(),
-                    depth: spec.depth,
-                }),
-            };
-            let mut ctx = ApplyCtx::new(actor.clone());
-            ctx.data.insert(
-                "called_by".into(),
-                json!({"instance_id": caller, "element_id": spec.element_id}),
-            );
-            match create_instance(batch, new, Trigger::Start, ctx).await {
-                Ok(_) => None,
-                // The called process cannot start (no none start event...).
-                Err(Error::Conflict(e)) => Some(format!(
-                    "process '{}' could not be started: {e}",
-                    spec.process_id
-                )),
-                Err(e) => return Err(e),
+        Some((definition_id, version)) => match data_inputs(batch, &definition_id, &spec).await? {
+            Err(message) => Some(message),
+            Ok(variables) => {
+                let new = NewInstance {
+                    id,
+                    definition_id,
+                    definition_key: spec.process_id.clone(),
+                    version,
+                    business_key: None,
+                    variables,
+                    started_by: caller_row.started_by.clone(),
+                    parent: Some(ParentLink {
+                        instance_id: caller.to_owned(),
+                        key: spec.key,
+                        element_id: spec.element_id.clone(),
+                        depth: spec.depth,
+                    }),
+                };
+                let mut ctx = ApplyCtx::new(actor.clone());
+                ctx.data.insert(
+                    "called_by".into(),
+                    json!({"instance_id": caller, "element_id": spec.element_id}),
+                );
+                match create_instance(batch, new, Trigger::Start, ctx).await {
+                    Ok(_) => None,
+                    // The called process cannot start (no none start event...).
+                    Err(Error::Conflict(e)) => Some(format!(
+                        "process '{}' could not be started: {e}",
+                        spec.process_id
+                    )),
+                    Err(e) => return Err(e),
+                }
             }
-        }
+        },
     };
     let Some(message) = failure else {
         return Ok(());
@@ -100,6 +104,31 @@ pub(crate) async fn start_called(
         Ok(_) | Err(Error::Conflict(_)) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// The variables the called instance starts with: what the call activity passes, or, when the
+/// called process declares data inputs (its `ioSpecification`), exactly those, each of which
+/// the call activity must pass (SpiffWorkflow's rule); `Err` says which one is missing.
+async fn data_inputs(
+    batch: &mut Batch<'_>,
+    definition_id: &str,
+    spec: &CallSpec,
+) -> Result<std::result::Result<Map<String, Json>, String>> {
+    let def = batch.definition(definition_id).await?;
+    if def.data_inputs.is_empty() {
+        return Ok(Ok(spec.variables.clone()));
+    }
+    let mut variables = Map::new();
+    for input in &def.data_inputs {
+        let Some(value) = spec.variables.get(input) else {
+            return Ok(Err(format!(
+                "'{}' passes no variable '{input}', a data input of process '{}'",
+                spec.element_id, spec.process_id
+            )));
+        };
+        variables.insert(input.clone(), value.clone());
+    }
+    Ok(Ok(variables))
 }
 
 /// The definition id and version the call resolves to.
@@ -225,17 +254,33 @@ pub(crate) async fn cancel_called(
     }
 }
 
-/// Offers error `code`, thrown by end event instance `key` of `called` and not caught there, to
-/// the calling instances, innermost first; the first that catches it terminates its call activity
+/// An error an end event of a called instance threw and nothing there caught.
+pub(crate) struct Thrown<'a> {
+    /// The called instance.
+    pub called: &'a str,
+    /// The end event's element instance.
+    pub key: ElementKey,
+    /// The error code.
+    pub code: &'a str,
+    /// The error's message, if any.
+    pub message: Option<&'a str>,
+}
+
+/// Offers the error `thrown` by an end event of a called instance and not caught there to the
+/// calling instances, innermost first; the first that catches it terminates its call activity
 /// (which cancels the called instances below). When none does, the end event gets an
 /// `unhandled_error` incident.
 pub(crate) async fn propagate_error(
     batch: &mut Batch<'_>,
-    called: &str,
-    key: ElementKey,
-    code: &str,
+    thrown: Thrown<'_>,
     actor: &Actor,
 ) -> Result<()> {
+    let Thrown {
+        called,
+        key,
+        code,
+        message,
+    } = thrown;
     let Some(row) = batch.instance(called).await? else {
         return Ok(());
     };
@@ -257,6 +302,7 @@ pub(crate) async fn propagate_error(
         let trigger = Trigger::CalledErrorThrown {
             key: at.key,
             code: code.to_owned(),
+            message: message.map(str::to_owned),
         };
         match batch.apply(caller.clone(), trigger, ctx).await {
             Ok(_) => return Ok(()),
@@ -277,6 +323,49 @@ pub(crate) async fn propagate_error(
         code: code.to_owned(),
     };
     match batch.apply(row, trigger, ctx).await {
+        Ok(_) | Err(Error::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A called instance got its first open incident or resolved its last one.
+pub(crate) struct Mirror {
+    /// The calling instance.
+    pub caller: String,
+    /// Its call activity's element instance.
+    pub key: ElementKey,
+    /// The call activity's BPMN id.
+    pub element_id: String,
+    /// The called instance.
+    pub called: String,
+    /// The called instance has open incidents.
+    pub open: bool,
+}
+
+/// Raises or clears the `called_instance_incident` of the call activity (which, changing the
+/// caller's own incidents, goes on up to its caller).
+pub(crate) async fn mirror_incidents(
+    batch: &mut Batch<'_>,
+    mirror: Mirror,
+    actor: &Actor,
+) -> Result<()> {
+    let Some(caller) = batch.instance(&mirror.caller).await? else {
+        return Ok(());
+    };
+    if caller.state != "active" {
+        return Ok(());
+    }
+    let mut ctx = ApplyCtx::new(actor.clone());
+    ctx.element_id = Some(mirror.element_id);
+    ctx.data
+        .insert("called_instance".into(), json!(mirror.called));
+    ctx.data.insert("open".into(), json!(mirror.open));
+    let trigger = Trigger::CalledIncidents {
+        key: mirror.key,
+        open: mirror.open,
+        called: mirror.called,
+    };
+    match batch.apply(caller, trigger, ctx).await {
         Ok(_) | Err(Error::Conflict(_)) => Ok(()),
         Err(e) => Err(e),
     }

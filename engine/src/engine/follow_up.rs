@@ -138,12 +138,32 @@ async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> 
             };
             calls::complete_caller(batch, completed, &follow_up.actor).await?
         }
+        Effect::CalledIncidents {
+            instance_id,
+            key,
+            element_id,
+            open,
+        } => {
+            let mirror = calls::Mirror {
+                caller: instance_id,
+                key,
+                element_id,
+                called: follow_up.instance_id,
+                open,
+            };
+            calls::mirror_incidents(batch, mirror, &follow_up.actor).await?
+        }
         Effect::CancelCalled { key } => {
             calls::cancel_called(batch, &follow_up.instance_id, key, &follow_up.actor).await?
         }
-        Effect::PropagateError { key, code } => {
-            calls::propagate_error(batch, &follow_up.instance_id, key, &code, &follow_up.actor)
-                .await?
+        Effect::PropagateError { key, code, message } => {
+            let thrown = calls::Thrown {
+                called: &follow_up.instance_id,
+                key,
+                code: &code,
+                message: message.as_deref(),
+            };
+            calls::propagate_error(batch, thrown, &follow_up.actor).await?
         }
         // Handled by `Batch::translate` itself; never queued.
         Effect::CreateJob { .. }

@@ -261,11 +261,12 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
         })
     })?;
     let def = batch.definition(&definition_id).await?;
-    if def
+    // The API start: the none start event, or without any start event the nodes without
+    // incoming flows.
+    let api_start = def
         .get_scope(keel_bpmn::ScopeIdx::ROOT)
-        .and_then(|s| s.none_start)
-        .is_none()
-    {
+        .is_some_and(|s| s.none_start.is_some() || !s.implicit_starts.is_empty());
+    if !api_start {
         return Err(Error::Invalid {
             code: "no_none_start_event",
             message: format!(
@@ -333,6 +334,19 @@ pub(crate) async fn create_instance(
     trigger: Trigger,
     mut ctx: ApplyCtx,
 ) -> Result<InstanceRow> {
+    let mut new = new;
+    // `camunda:initiator`: the starting user's name (null when no user started it, as in
+    // Camunda 7); a start variable of the same name wins.
+    let def = batch.definition(&new.definition_id).await?;
+    if let Some(name) = &def.initiator
+        && !new.variables.contains_key(name)
+    {
+        let user = (ctx.actor.kind == "user")
+            .then(|| ctx.actor.name.clone())
+            .flatten();
+        new.variables
+            .insert(name.clone(), user.map_or(Json::Null, Json::String));
+    }
     let mut state = InstanceState::new(new.variables.clone());
     state
         .engine_values

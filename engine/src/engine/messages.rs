@@ -61,15 +61,11 @@ pub(crate) struct CorrelateOp {
     delivery: Delivery,
 }
 
-/// What a [`CorrelateOp`] delivers: the three ways variables reach waiting subscriptions from
-/// outside.
+/// What a [`CorrelateOp`] delivers: the ways variables reach waiting subscriptions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Delivery {
     /// A message (`POST /api/v1/messages`).
     Message,
-    /// The trigger of a plain wait state (`trigger_element`): only its `trigger:`
-    /// subscription, no start events, no buffering.
-    WaitState,
     /// Variables for the conditional start events (`evaluate_start_conditions`): of the
     /// latest version of this process key, or of every process.
     StartConditions(Option<String>),
@@ -96,34 +92,6 @@ impl Engine {
             request,
             actor: caller.actor(),
             delivery: Delivery::Message,
-        };
-        match self.send(Op::Correlate(op)).await? {
-            Reply::Correlated(r) => Ok(r),
-            _ => Err(Error::Unavailable),
-        }
-    }
-
-    /// Triggers the plain wait state `element_id` (a receive task without a message) of
-    /// instance `instance_id`, continuing it with `variables` (Camunda 7's
-    /// `runtimeService.signal`). It waits under the subscription `trigger:<element_id>`, so
-    /// this is a message correlation by instance id that only that subscription can match.
-    /// Unknown instance: `NotFound`; nothing there waits to be triggered: `Conflict`.
-    pub async fn trigger_element(
-        &self,
-        instance_id: &str,
-        element_id: &str,
-        variables: Map<String, Json>,
-        caller: &Principal,
-    ) -> Result<CorrelateResult> {
-        let op = CorrelateOp {
-            request: CorrelateRequest {
-                name: format!("{TRIGGER_PREFIX}{element_id}"),
-                instance_id: Some(instance_id.to_owned()),
-                variables,
-                ..CorrelateRequest::default()
-            },
-            actor: caller.actor(),
-            delivery: Delivery::WaitState,
         };
         match self.send(Op::Correlate(op)).await? {
             Reply::Correlated(r) => Ok(r),
@@ -172,9 +140,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
         }));
     }
     let reserved = [SIGNAL_PREFIX, TRIGGER_PREFIX, CONDITION_PREFIX];
-    if reserved.iter().any(|p| r.name.starts_with(p))
-        && !(op.delivery == Delivery::WaitState && r.name.starts_with(TRIGGER_PREFIX))
-    {
+    if reserved.iter().any(|p| r.name.starts_with(p)) {
         return Err(Error::Invalid {
             code: "invalid_message",
             message: format!(
@@ -289,9 +255,6 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             Err(Error::Conflict(_)) => continue,
             Err(e) => return Err(e),
         }
-    }
-    if op.delivery == Delivery::WaitState {
-        return wait_state_result(batch, &r, correlated).await;
     }
     // Then the message start events of the latest versions (Zeebe: both, in this order); not
     // a parallel multiple start event that the message just joined in an instance waiting
@@ -424,29 +387,6 @@ pub(crate) struct Thrown {
     pub message_id: Option<String>,
     /// A wait of the throwing instance took it at the throw.
     pub caught_here: bool,
-}
-
-/// The answer to `trigger_element`: the instance, or why nothing was triggered.
-async fn wait_state_result(
-    batch: &mut Batch<'_>,
-    r: &CorrelateRequest,
-    correlated: Vec<String>,
-) -> Result<Reply> {
-    if !correlated.is_empty() {
-        return Ok(Reply::Correlated(CorrelateResult {
-            correlated,
-            started: Vec::new(),
-            buffered: false,
-        }));
-    }
-    let id = r.instance_id.clone().unwrap_or_default();
-    let element = r.name.strip_prefix(TRIGGER_PREFIX).unwrap_or(&r.name);
-    match batch.instance(&id).await? {
-        None => Err(Error::NotFound(format!("instance {id}"))),
-        Some(_) => Err(Error::Conflict(format!(
-            "element '{element}' of instance {id} is not a wait state waiting to be triggered"
-        ))),
-    }
 }
 
 /// After subscriptions opened in this batch, hands each the oldest live buffered message that

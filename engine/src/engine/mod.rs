@@ -11,6 +11,7 @@ mod conditions;
 mod connector_ops;
 mod continuations;
 mod deploy;
+mod elements;
 mod executor;
 mod follow_up;
 mod incidents;

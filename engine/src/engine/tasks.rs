@@ -13,7 +13,7 @@ use crate::principal::{Principal, Role};
 use crate::runtime::variables::ScopeView;
 use crate::runtime::{ElementKey, InstanceState, Trigger};
 use crate::store::rows::TaskRow;
-use crate::views::{Page, TaskView};
+use crate::views::{FormRefView, Page, TaskView};
 
 /// Filters for listing tasks.
 #[derive(Debug, Clone, Default)]
@@ -132,10 +132,17 @@ impl Engine {
                 "you may not work on task {task_id}"
             )));
         }
-        let body: Option<String> = query("SELECT body FROM instances WHERE id = $1")
-            .bind(&row.instance_id)
-            .scalar_optional(self.read())
-            .await?;
+        let mut view = view;
+        let instance: Option<(String, String)> =
+            query("SELECT body, definition_id FROM instances WHERE id = $1")
+                .bind(&row.instance_id)
+                .fetch_optional(self.read())
+                .await?;
+        let (body, definition_id) = instance.unzip();
+        if let Some(definition_id) = definition_id {
+            let def = self.shared.defs.get(self.read(), &definition_id).await?;
+            view.form_ref = form_ref(&def, &row.element_id);
+        }
         let variables = body
             .and_then(|b| serde_json::from_str::<InstanceState>(&b).ok())
             .map(|s| {
@@ -322,4 +329,17 @@ async fn set_assignee(
         .execute(&mut *batch.conn)
         .await?;
     Ok(())
+}
+
+/// The `camunda:formRef` of user task `element_id` in `def`.
+fn form_ref(def: &keel_bpmn::ProcessDefinition, element_id: &str) -> Option<FormRefView> {
+    let node = def.node(def.node_by_id(element_id)?);
+    let keel_bpmn::FlowNodeKind::UserTask(task) = &node.kind else {
+        return None;
+    };
+    task.form_ref.as_ref().map(|r| FormRefView {
+        key: r.key.clone(),
+        binding: r.binding.as_str(),
+        version: r.binding.version(),
+    })
 }

@@ -42,6 +42,7 @@ pub(crate) enum Op {
     Continuation(super::continuations::ContinuationOp),
     /// Compare the job cache with the committed rows (a diagnostic).
     CheckJobCache,
+    Element(super::elements::ElementOp),
 }
 
 /// What the writer answers.
@@ -373,5 +374,6 @@ async fn execute(batch: &mut Batch<'_>, op: Op) -> Result<Reply> {
                 message: format!("the writer's job cache differs from the jobs table: {problem}"),
             }),
         },
+        Op::Element(op) => super::elements::execute(batch, op).await,
     }
 }

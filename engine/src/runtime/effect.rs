@@ -7,9 +7,10 @@ use serde_json::{Map, Value as Json};
 /// names may not start with it), see docs/decisions/0008-signal-subscriptions.md.
 pub const SIGNAL_PREFIX: &str = "signal:";
 
-/// A receive task without a message waits under a subscription named with this prefix and its
-/// element id, continued only through `Engine::trigger_element` (message names may not start
-/// with it either).
+/// Reserved: receive tasks without a message once waited under a subscription named with this
+/// prefix and their element id (instances started before docs/decisions/0014 may still hold
+/// one; `Engine::trigger_element` continues them like any receive task, and completing them
+/// deletes the row). Message names may not start with it either.
 pub const TRIGGER_PREFIX: &str = "trigger:";
 
 /// A conditional start event of a process's latest version is a start subscription named with
@@ -165,6 +166,19 @@ pub enum Effect {
         /// This instance's process-scope variables.
         variables: Map<String, Json>,
     },
+    /// This called instance got its first open incident (`open`), or resolved its last one:
+    /// the call activity instance `key` of the calling instance mirrors that (docs/bpmn-support.md,
+    /// call activity; Camunda 7's incidents in super process instances).
+    CalledIncidents {
+        /// The calling instance.
+        instance_id: String,
+        /// Its call activity's element instance.
+        key: ElementKey,
+        /// The call activity's BPMN id.
+        element_id: String,
+        /// The called instance has open incidents.
+        open: bool,
+    },
     /// Call activity instance `key` was terminated: cancel the instance it called.
     CancelCalled {
         /// The call activity's element instance.
@@ -177,6 +191,8 @@ pub enum Effect {
         key: ElementKey,
         /// The error code.
         code: String,
+        /// The error's message (`camunda:errorMessage`), if it has one.
+        message: Option<String>,
     },
     /// Delete every job, user task, timer and subscription owned by element instance `key`
     /// (it completed or was terminated).

@@ -23,6 +23,10 @@ use super::{
     Trigger, Work,
 };
 
+/// What a sub-process re-created to compensate starts with: what completed inside it, and its
+/// local variables as they were when it completed.
+type Recreated = (Vec<Compensable>, Option<Map<String, Json>>);
+
 /// How a completing element instance goes on.
 enum Ending {
     /// Along these flows of its scope.
@@ -85,12 +89,19 @@ impl<'a> Run<'a> {
     pub fn apply(&mut self, trigger: Trigger) -> Result<(), Error> {
         match trigger {
             Trigger::Start => {
-                let start = self
-                    .def
-                    .get_scope(ScopeIdx::ROOT)
-                    .and_then(|s| s.none_start)
-                    .ok_or_else(|| Error::NoStartEvent(self.def.key.clone()))?;
-                self.start_root(start);
+                let root = self.def.get_scope(ScopeIdx::ROOT);
+                // Without any start event, every node without incoming flows starts.
+                let starts = match root.and_then(|s| s.none_start) {
+                    Some(start) => vec![start],
+                    None => root
+                        .filter(|s| s.start_events.is_empty())
+                        .map(|s| s.implicit_starts.clone())
+                        .unwrap_or_default(),
+                };
+                if starts.is_empty() {
+                    return Err(Error::NoStartEvent(self.def.key.clone()));
+                }
+                self.start_root(&starts);
             }
             Trigger::StartAt { element_id, by } => {
                 let start = self.node_idx(&element_id)?;
@@ -104,7 +115,7 @@ impl<'a> Run<'a> {
                     });
                 }
                 self.start_occurrence = by;
-                self.start_root(start);
+                self.start_root(&[start]);
             }
             Trigger::JobCompleted { key, variables } => {
                 self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
@@ -133,7 +144,14 @@ impl<'a> Run<'a> {
                 variables,
             } => {
                 self.expect_waiting(key, "a job", |k| matches!(k, FlowNodeKind::JobTask(_)))?;
-                if !behavior::boundary_event::throw_error(self, key, &code, variables) {
+                let thrown_message = (!message.is_empty()).then_some(message.as_str());
+                if !behavior::boundary_event::throw_error(
+                    self,
+                    key,
+                    &code,
+                    thrown_message,
+                    variables,
+                ) {
                     let message = if message.is_empty() {
                         format!("error '{code}' was thrown and not caught")
                     } else {
@@ -195,11 +213,12 @@ impl<'a> Run<'a> {
                 let kind = behavior::call_activity::CALL_FAILED;
                 self.raise(key, Failure { kind, message });
             }
-            Trigger::CalledErrorThrown { key, code } => {
+            Trigger::CalledErrorThrown { key, code, message } => {
                 self.expect_waiting(key, "its called instance", |k| {
                     matches!(k, FlowNodeKind::CallActivity(_))
                 })?;
-                if !behavior::boundary_event::throw_error(self, key, &code, Map::new()) {
+                let message = message.as_deref();
+                if !behavior::boundary_event::throw_error(self, key, &code, message, Map::new()) {
                     return Err(Error::ErrorNotCaught(code));
                 }
             }
@@ -220,6 +239,27 @@ impl<'a> Run<'a> {
                 );
             }
             Trigger::AsyncContinued { key } => self.continue_async(key)?,
+            Trigger::CalledIncidents { key, open, called } => {
+                behavior::call_activity::called_incidents(self, key, open, &called)?;
+            }
+            Trigger::ElementTriggered {
+                element_id,
+                variables,
+            } => {
+                let key = behavior::wait_state::waiting(self, &element_id)?;
+                self.set_from_event(key, variables);
+                self.state.agenda.push_front(Action::Complete { key });
+            }
+            Trigger::AdHocActivated {
+                element_id,
+                elements,
+                variables,
+            } => behavior::ad_hoc_sub_process::activate_later(
+                self,
+                &element_id,
+                &elements,
+                variables,
+            )?,
             Trigger::Cancel => {
                 self.terminate_children(ROOT_KEY);
                 self.state.agenda.clear();
@@ -236,9 +276,9 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Starts the process at its start event `start` and opens the waits of its event
-    /// sub-processes.
-    fn start_root(&mut self, start: NodeIdx) {
+    /// Starts the process at `starts` (its start event, or the nodes a process without start
+    /// events starts) and opens the waits of its event sub-processes.
+    fn start_root(&mut self, starts: &[NodeIdx]) {
         if let Some(root) = self.state.elements.get_mut(&ROOT_KEY) {
             root.started_at = self.now_ms;
         }
@@ -249,11 +289,13 @@ impl<'a> Run<'a> {
             TransitionKind::Activated,
         );
         behavior::data_object::declare(self, ROOT_KEY, ScopeIdx::ROOT);
-        let element_id = self.def.node(start).id.clone();
-        self.state.agenda.push_back(Action::Activate {
-            scope: ROOT_KEY,
-            element_id,
-        });
+        for start in starts {
+            let element_id = self.def.node(*start).id.clone();
+            self.state.agenda.push_back(Action::Activate {
+                scope: ROOT_KEY,
+                element_id,
+            });
+        }
         self.open_root_waits();
     }
 
@@ -321,7 +363,8 @@ impl<'a> Run<'a> {
                     scope,
                     element_id,
                     inner,
-                } => self.activate(scope, &element_id, Some(inner))?,
+                    variables,
+                } => self.activate(scope, &element_id, Some((inner, variables)))?,
                 Action::Complete { key } => self.complete(key)?,
             }
         }
@@ -331,12 +374,13 @@ impl<'a> Run<'a> {
     // ----- activation ---------------------------------------------------------------------
 
     /// Activates `element_id` in the scope instance `scope`; with `compensate`, a completed
-    /// sub-process is re-created only to compensate what completed inside it.
+    /// sub-process is re-created only to compensate what completed inside it, with its local
+    /// variables as they were when it completed.
     fn activate(
         &mut self,
         scope: ElementKey,
         element_id: &str,
-        compensate: Option<Vec<Compensable>>,
+        compensate: Option<Recreated>,
     ) -> Result<(), Error> {
         let Some(scope_instance) = self.state.elements.get(&scope) else {
             return Ok(()); // the scope was terminated meanwhile
@@ -346,6 +390,7 @@ impl<'a> Run<'a> {
         // A multi-instance activity runs as a body first, then as its inner instances.
         let inner = scope_instance.loop_state.is_some() && scope_instance.element_id == element_id;
         let compensation = compensate.is_some();
+        let (compensable, snapshot) = compensate.unwrap_or_default();
         let body = flow_node.multi_instance.is_some() && !inner && !compensation;
         let key = self.state.next_key;
         self.state.next_key = self.state.next_key.saturating_add(1);
@@ -355,14 +400,14 @@ impl<'a> Run<'a> {
                 element_id: element_id.to_owned(),
                 parent: Some(scope),
                 state: ElementState::Activating,
-                variables: None,
+                variables: snapshot,
                 joins: BTreeMap::new(),
                 incident: None,
                 started_at: self.now_ms,
                 triggered_by: None,
                 loop_state: body.then(LoopState::default),
                 cycles: BTreeMap::new(),
-                compensable: compensate.unwrap_or_default(),
+                compensable,
                 compensating: Vec::new(),
                 compensation,
                 occurred: BTreeMap::new(),
@@ -523,11 +568,15 @@ impl<'a> Run<'a> {
             .as_ref()
             .map(|e| e.started_at)
             .unwrap_or(self.now_ms);
+        let (inner, variables) = removed
+            .map(|e| (e.compensable, e.variables))
+            .unwrap_or_default();
         let completed = behavior::compensation::Completed {
             node: flow_node,
             recreated: compensation,
             body: is_body,
-            inner: removed.map(|e| e.compensable).unwrap_or_default(),
+            inner,
+            variables,
         };
         let work = behavior::owned_work(self.def, flow_node);
         if cancel_work && !work.is_empty() {
@@ -679,15 +728,25 @@ impl<'a> Run<'a> {
                 work: Work::EVENTS,
             });
         }
-        // A called instance that ends by itself completes its call activity.
+        // A called instance that ends by itself completes its call activity, with its data
+        // outputs only when the process declares some (one it does not hold comes back null).
         if let (Some(parent), InstanceStatus::Completed | InstanceStatus::Terminated) =
             (&self.state.parent, status)
         {
+            let mut variables = self.state.root_variables().cloned().unwrap_or_default();
+            if !self.def.data_outputs.is_empty() {
+                variables = self
+                    .def
+                    .data_outputs
+                    .iter()
+                    .map(|o| (o.clone(), variables.get(o).cloned().unwrap_or(Json::Null)))
+                    .collect();
+            }
             self.out.effects.push(Effect::CompleteCaller {
                 instance_id: parent.instance_id.clone(),
                 key: parent.key,
                 element_id: parent.element_id.clone(),
-                variables: self.state.root_variables().cloned().unwrap_or_default(),
+                variables,
             });
         }
         let started_at = self
@@ -820,6 +879,13 @@ impl<'a> Run<'a> {
             .elements
             .get_mut(&key)
             .ok_or(Error::ElementNotActive(key))?;
+        if element
+            .incident
+            .as_ref()
+            .is_some_and(|i| i.kind == behavior::call_activity::CALLED_INCIDENT)
+        {
+            return Err(Error::IncidentInCalledInstance(element.element_id.clone()));
+        }
         if element.incident.take().is_none() {
             return Err(Error::NoIncident(element.element_id.clone()));
         }

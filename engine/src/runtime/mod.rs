@@ -54,6 +54,12 @@ pub enum Error {
     /// An error offered by a called instance is caught by nothing here.
     #[error("error '{0}' is not caught")]
     ErrorNotCaught(String),
+    /// The incident of a call activity stands for the open incidents of the instance it
+    /// called: those are resolved there, not here.
+    #[error(
+        "the incident of '{0}' stands for an open incident of the instance it called: resolve that one"
+    )]
+    IncidentInCalledInstance(String),
     /// The state refers to an element the definition does not have.
     #[error("state refers to unknown element '{0}'")]
     UnknownElement(String),
@@ -112,12 +118,13 @@ pub fn step(
         return Err(Error::InstanceEnded(state.status.as_str()));
     }
     let mut working = state.clone();
-    let outcome = {
+    let mut outcome = {
         let mut run = flow::Run::new(definition, &mut working, ctx);
         run.apply(trigger)?;
         run.drain()?;
         run.finish()
     };
+    behavior::call_activity::mirror_incidents(state, &working, &mut outcome);
     *state = working;
     Ok(outcome)
 }

@@ -88,7 +88,7 @@ impl ElementState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenIncident {
     /// Incident kind (`job_failed`, `expression_error`, `no_matching_flow`, `unhandled_error`,
-    /// `call_failed`, `step_budget`).
+    /// `call_failed`, `step_budget`, `called_instance_incident`).
     pub kind: String,
 }
 
@@ -166,6 +166,10 @@ pub enum Compensable {
         /// What completed inside it, in completion order.
         #[serde(rename = "in", default)]
         inner: Vec<Compensable>,
+        /// Its local variables when it completed: the instance re-created to compensate it
+        /// starts with them (Camunda 7's variable snapshot).
+        #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+        variables: Option<Map<String, Json>>,
     },
 }
 
@@ -231,6 +235,9 @@ pub enum Action {
         element_id: String,
         /// What completed inside it.
         inner: Vec<Compensable>,
+        /// Its local variables when it completed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variables: Option<Map<String, Json>>,
     },
 }
 
@@ -375,6 +382,7 @@ mod tests {
                 Compensable::Scope {
                     id: "inner".into(),
                     inner: vec![Compensable::Activity("b".into())],
+                    variables: None,
                 },
             ]
         );

@@ -33,8 +33,13 @@ pub fn parse_due(kind: TimerKind, value: &str, now: &Zoned) -> Result<i64, Timer
         reason: reason.to_owned(),
     };
     let due = match kind {
-        TimerKind::Date => parse_date_time(value)
-            .ok_or_else(|| err("expected an ISO 8601 date-time such as 2026-01-01T10:00:00Z"))?,
+        // A date that is a duration is that long from now (Camunda 7's due date calendar).
+        TimerKind::Date if value.starts_with('P') => add_duration(now, value).ok_or_else(|| {
+            err("expected an ISO 8601 date-time such as 2026-01-01T10:00:00Z, or a duration such as PT1H")
+        })?,
+        TimerKind::Date => parse_date_time(value).ok_or_else(|| {
+            err("expected an ISO 8601 date-time such as 2026-01-01T10:00:00Z, or a duration such as PT1H")
+        })?,
         TimerKind::Duration => add_duration(now, value)
             .ok_or_else(|| err("expected an ISO 8601 duration such as PT5M or P1D"))?,
         TimerKind::Cycle => {
@@ -243,6 +248,11 @@ mod tests {
             parse_due(TimerKind::Duration, "PT5M", &n).unwrap(),
             ms("2026-11-21T10:05:00Z")
         );
+        // A date given as a duration is that long from now (Camunda 7).
+        assert_eq!(
+            parse_due(TimerKind::Date, "P2DT2H30M", &n).unwrap(),
+            ms("2026-11-23T12:30:00Z")
+        );
         assert_eq!(
             parse_due(TimerKind::Duration, "P1D", &n).unwrap(),
             ms("2026-11-22T10:00:00Z")
@@ -267,6 +277,8 @@ mod tests {
         assert!(parse_due(TimerKind::Cycle, "R0/PT1M", &n).is_err());
         assert!(parse_due(TimerKind::Cycle, "R/PT0S", &n).is_err());
         assert!(parse_due(TimerKind::Date, "2026-13-01T00:00:00Z", &n).is_err());
+        assert!(parse_due(TimerKind::Date, "PT", &n).is_err());
+        assert!(parse_due(TimerKind::Date, "P-1D", &n).is_err());
     }
 
     #[test]

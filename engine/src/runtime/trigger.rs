@@ -105,6 +105,8 @@ pub enum Trigger {
         key: ElementKey,
         /// The error code.
         code: String,
+        /// The error's message, if it has one.
+        message: Option<String>,
     },
     /// No calling instance caught error `code` of end event instance `key` either: raise an
     /// `unhandled_error` incident there; resolving it throws again.
@@ -119,6 +121,36 @@ pub enum Trigger {
     AsyncContinued {
         /// The waiting element instance.
         key: ElementKey,
+    },
+    /// The instance called by call activity instance `key` got its first open incident
+    /// (`open`) or resolved its last one: the call activity mirrors that with an incident of
+    /// its own (kind `called_instance_incident`), or clears it.
+    CalledIncidents {
+        /// The call activity's element instance.
+        key: ElementKey,
+        /// The called instance has open incidents.
+        open: bool,
+        /// The called instance's id (for the incident message).
+        called: String,
+    },
+    /// An operator triggered the wait state `element_id` (a receive task or an intermediate
+    /// catch event; Camunda 7's `runtimeService.signal`): its oldest waiting instance
+    /// completes with these variables, as if its message (or timer...) had come.
+    ElementTriggered {
+        /// The waiting element's BPMN id.
+        element_id: String,
+        /// Variables, landing like a message's.
+        variables: Map<String, Json>,
+    },
+    /// An operator activated inner elements of the running ad-hoc sub-process `element_id`
+    /// (its oldest active instance), in this order, after setting `variables` in its scope.
+    AdHocActivated {
+        /// The ad-hoc sub-process's BPMN id.
+        element_id: String,
+        /// The BPMN ids of the inner elements to start.
+        elements: Vec<String>,
+        /// Variables set local to the ad-hoc sub-process first.
+        variables: Map<String, Json>,
     },
     /// An operator cancelled the instance.
     Cancel,
@@ -165,6 +197,9 @@ impl Trigger {
             Trigger::CalledErrorThrown { .. } => "error_thrown",
             Trigger::ErrorNotCaught { .. } => "error_not_caught",
             Trigger::AsyncContinued { .. } => "async_continued",
+            Trigger::ElementTriggered { .. } => "element_triggered",
+            Trigger::CalledIncidents { .. } => "called_instance_incident",
+            Trigger::AdHocActivated { .. } => "ad_hoc_elements_activated",
             Trigger::Cancel => "instance_cancelled",
             Trigger::ResolveIncident { .. } => "incident_resolved",
             Trigger::SetVariables { .. } => "variables_set",

@@ -293,6 +293,12 @@ impl Driver {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
+            Action::Signal(name) => self
+                .engine
+                .broadcast_signal(name, vars.clone(), &admin())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Action::Trigger(element) => self
                 .engine
                 .trigger_element(&self.instance, element, vars.clone(), &admin())

@@ -55,8 +55,9 @@ pub struct Case {
     #[serde(default)]
     pub start: Map<String, Value>,
     /// Start the instance by this step instead of the API start: a `message` (a message start
-    /// event) or an `advance` (a timer start event); the case follows the first instance of the
-    /// process it starts.
+    /// event), a `signal` (a signal start event), `conditions` (conditional start events) or an
+    /// `advance` (a timer start event); the case follows the first instance of the process it
+    /// starts.
     pub start_by: Option<Step>,
     /// What is done to the instance, in order.
     #[serde(default)]
@@ -105,7 +106,7 @@ impl Case {
 }
 
 /// One thing done to the instance; exactly one of `task`, `all_tasks`, `job`, `message`,
-/// `trigger`, `conditions`, `advance`, `start_process` is set.
+/// `trigger`, `signal`, `conditions`, `advance`, `start_process` is set.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -133,9 +134,12 @@ pub struct Step {
     /// Evaluate the conditional start events of the deployed processes with `vars`
     /// (Camunda 7's `createConditionEvaluation().evaluateStartConditions()`).
     pub conditions: Option<bool>,
-    /// Trigger the plain wait state with this element id (a receive task without a message;
-    /// Camunda 7's `runtimeService.signal`) in the case's instance.
+    /// Trigger the wait state with this element id (a receive task or an intermediate catch
+    /// event; Camunda 7's `runtimeService.signal`) in the case's instance.
     pub trigger: Option<String>,
+    /// Broadcast a signal of this name with `vars` (`POST /api/v1/signals`; Camunda 7's
+    /// `signalEventReceived`, Zeebe's `broadcastSignal`).
+    pub signal: Option<String>,
     /// Move the clock by this ISO 8601 duration and fire the due timers.
     pub advance: Option<String>,
     /// Start another instance of this process (deployed with the case) with `vars`; the end
@@ -167,8 +171,10 @@ pub enum Action {
     Error(String, String),
     /// Publish a message: name, correlation key, ttl in ms.
     Message(String, Option<String>, i64),
-    /// Trigger a plain wait state.
+    /// Trigger a wait state.
     Trigger(String),
+    /// Broadcast a signal.
+    Signal(String),
     /// Evaluate the conditional start events.
     Conditions,
     /// Advance the clock (ms) and fire timers.
@@ -186,13 +192,14 @@ impl Step {
             self.job.is_some(),
             self.message.is_some(),
             self.trigger.is_some(),
+            self.signal.is_some(),
             self.conditions == Some(true),
             self.advance.is_some(),
             self.start_process.is_some(),
         ];
         if set.iter().filter(|s| **s).count() != 1 {
             return Err(format!(
-                "a step needs exactly one of task, all_tasks, job, message, trigger, conditions, advance, start_process: {self:?}"
+                "a step needs exactly one of task, all_tasks, job, message, trigger, signal, conditions, advance, start_process: {self:?}"
             ));
         }
         if let Some(t) = &self.task {
@@ -218,6 +225,9 @@ impl Step {
         }
         if let Some(t) = &self.trigger {
             return Ok(Action::Trigger(t.clone()));
+        }
+        if let Some(s) = &self.signal {
+            return Ok(Action::Signal(s.clone()));
         }
         if self.conditions == Some(true) {
             return Ok(Action::Conditions);
@@ -295,10 +305,11 @@ pub fn load(path: &Path) -> SourceFile {
                     Action::Message(..)
                     | Action::Advance(_)
                     | Action::Conditions
-                    | Action::StartProcess(..),
+                    | Action::StartProcess(..)
+                    | Action::Signal(_),
                 ) => {}
                 Ok(other) => panic!(
-                    "{}: {}: start_by is a message, an advance, conditions or start_process, not {other:?}",
+                    "{}: {}: start_by is a message, a signal, an advance, conditions or start_process, not {other:?}",
                     path.display(),
                     case.label()
                 ),

@@ -244,7 +244,10 @@ pub fn routes() -> Vec<Route> {
             .role(Role::Operator).body(Payload::Json("SetVariables")).returns(200, Reply::Object("Instance")),
         route(Post, "/api/v1/instances/{id}/elements/{element_id}/trigger", "Trigger a waiting element", instances::trigger)
             .role(Role::Operator).body(Payload::Json("Trigger")).returns(200, Reply::Object("Correlated"))
-            .describe("Continues a plain wait state (a receive task without messageRef) with the variables, as Camunda 7's runtimeService.signal. 404 unknown instance, 409 when the element does not wait to be triggered."),
+            .describe("Continues the element's oldest waiting instance with the variables (they land like a message's), as Camunda 7's runtimeService.signal: a receive task (with or without messageRef) or an intermediate message, timer, signal or conditional catch event. 404 unknown instance or element, 409 when the element does not wait to be triggered."),
+        route(Post, "/api/v1/instances/{id}/elements/{element_id}/activate", "Activate elements of an ad-hoc sub-process", instances::activate)
+            .role(Role::Operator).body(Payload::Json("ActivateElements")).returns(200, Reply::Object("Instance"))
+            .describe("Starts the inner elements element_ids, in that order, in the oldest running instance of the ad-hoc sub-process element_id, after setting variables local to it. 404 unknown instance or element, 409 when the ad-hoc sub-process is not running, 422 invalid_element when an id is not an inner element it can start (boundary events, event sub-processes, start events, compensation handlers and link catch events cannot be) or element_id is no ad-hoc sub-process."),
         route(Get, "/api/v1/instances/{id}/audit", "The instance's audit records, oldest first", instances::audit)
             .query(LIST).returns(200, Reply::List("AuditRecord"))
             .describe("Its starter, operators and auditors."),

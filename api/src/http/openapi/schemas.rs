@@ -66,7 +66,11 @@ pub fn components() -> Json {
         p.insert("variables".into(), vars());
         p.insert(
             "form".into(),
-            json!({"type": ["object", "null"], "properties": {"key": s()}}),
+            json!({"type": ["object", "null"], "required": ["key"], "properties": {
+                "key": s(),
+                "binding": {"enum": ["latest", "deployment", "version"], "description": "camunda:formRefBinding (a camunda:formRef only)"},
+                "version": {"type": "integer", "description": "camunda:formRefVersion of a version binding"},
+            }}),
         );
     }
     let mut detail_required: Vec<&str> = TASK_FIELDS.to_vec();
@@ -184,7 +188,7 @@ pub fn components() -> Json {
                 ],
                 json!({
                     "id": s(), "instance_id": s(), "element_id": s(),
-                    "kind": {"type": "string", "description": "snake_case: job_failed, no_matching_flow, expression_error, unhandled_error, step_budget, ..."},
+                    "kind": {"type": "string", "description": "snake_case: job_failed, no_matching_flow, expression_error, unhandled_error, call_failed, step_budget, called_instance_incident (a call activity whose called instance has open incidents; resolve those), ..."},
                     "message": s(), "state": {"enum": ["open", "resolved"]}, "job_id": s_null(),
                     "created_at": time(), "resolved_at": time_null(),
                 }),
@@ -257,6 +261,13 @@ pub fn components() -> Json {
         ),
         ("Cancel", object(&[], json!({"reason": s()}))),
         ("Trigger", object(&[], json!({"variables": vars()}))),
+        (
+            "ActivateElements",
+            object(
+                &["element_ids"],
+                json!({"element_ids": strings(), "variables": vars()}),
+            ),
+        ),
         (
             "Conditions",
             object(&[], json!({"variables": vars(), "definition_key": s()})),

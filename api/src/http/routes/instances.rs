@@ -183,9 +183,10 @@ pub struct TriggerBody {
     variables: Option<Json>,
 }
 
-/// `POST /api/v1/instances/{id}/elements/{element_id}/trigger` (operator): continues a plain
-/// wait state (a receive task without a message), as Camunda 7's `runtimeService.signal`.
-/// 404 unknown instance; 409 when that element does not wait to be triggered.
+/// `POST /api/v1/instances/{id}/elements/{element_id}/trigger` (operator): continues a waiting
+/// receive task (with or without a message) or intermediate message, timer, signal or
+/// conditional catch event, as Camunda 7's `runtimeService.signal` (docs/decisions/0014).
+/// 404 unknown instance or element; 409 when that element does not wait to be triggered.
 pub async fn trigger(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -198,6 +199,35 @@ pub async fn trigger(
         .trigger_element(&id, &element_id, vars, &caller)
         .await?;
     Ok(axum::Json(result.into()))
+}
+
+/// `POST .../elements/{element_id}/activate` body.
+#[derive(Debug, Deserialize)]
+pub struct ActivateBody {
+    element_ids: Option<Vec<String>>,
+    variables: Option<Json>,
+}
+
+/// `POST /api/v1/instances/{id}/elements/{element_id}/activate` (operator): starts inner
+/// elements of the running ad-hoc sub-process `element_id`, in the order given, after setting
+/// `variables` local to it (docs/decisions/0014). 404 unknown instance or element; 409 when the
+/// ad-hoc sub-process is not running; 422 `invalid_element` when an id is not an inner element
+/// it can start (or `element_id` is no ad-hoc sub-process).
+pub async fn activate(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathIds(id, element_id): PathIds,
+    JsonBody(body): JsonBody<ActivateBody>,
+) -> ApiResult<axum::Json<InstanceDto>> {
+    let Some(elements) = body.element_ids else {
+        return Err(ApiError::bad_request("`element_ids` is required"));
+    };
+    let vars = variables(body.variables, "variables")?;
+    let instance = state
+        .engine
+        .activate_ad_hoc_elements(&id, &element_id, elements, vars, &caller)
+        .await?;
+    Ok(axum::Json(InstanceDto::from(&instance)))
 }
 
 /// `limit`/`offset` query.

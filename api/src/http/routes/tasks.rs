@@ -60,7 +60,11 @@ pub async fn get(
     PathId(id): PathId,
 ) -> ApiResult<axum::Json<TaskDetailDto>> {
     let (task, variables) = state.engine.task(&id, &caller).await?;
-    let form = task.form_key.clone().map(|key| FormDto { key });
+    let form = task.form_key.clone().map(|key| FormDto {
+        key,
+        binding: task.form_ref.as_ref().map(|r| r.binding),
+        version: task.form_ref.as_ref().and_then(|r| r.version),
+    });
     Ok(axum::Json(TaskDetailDto {
         task: TaskDto::from(&task),
         variables,

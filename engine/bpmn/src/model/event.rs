@@ -150,17 +150,29 @@ pub struct LinkRef {
 }
 
 /// An error, by code. On a catch event, `code: None` catches every error.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ErrorRef {
     /// The referenced `error` element's `errorCode`.
     pub code: Option<String>,
+    /// On a throw event: the referenced `error` element's `camunda:errorMessage` (static or
+    /// `${...}`, evaluated when the error is thrown).
+    pub message: Option<Text>,
+    /// On a catch event: `camunda:errorCodeVariable`, the variable that receives the caught
+    /// error's code.
+    pub code_variable: Option<String>,
+    /// On a catch event: `camunda:errorMessageVariable`, the variable that receives the caught
+    /// error's message (null when it has none).
+    pub message_variable: Option<String>,
 }
 
 /// An escalation, by code. On a boundary event, `code: None` catches every escalation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EscalationRef {
     /// The referenced `escalation` element's `escalationCode`.
     pub code: Option<String>,
+    /// On a catch event: `camunda:escalationCodeVariable`, the variable that receives the
+    /// caught escalation's code.
+    pub code_variable: Option<String>,
 }
 
 /// A timer: an ISO 8601 date, duration or repeating cycle (or a cron expression for cycles).

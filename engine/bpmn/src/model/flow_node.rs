@@ -53,6 +53,25 @@ pub struct FlowNode {
     pub position: Position,
 }
 
+impl FlowNode {
+    /// True when its scope can start it without a sequence flow (an ad-hoc sub-process, or a
+    /// process or sub-process without start events, starts such nodes): anything but a
+    /// boundary event, an event sub-process, a start event, a compensation handler or a link
+    /// catch event.
+    pub fn may_start_without_flow(&self) -> bool {
+        !self.is_for_compensation
+            && !matches!(
+                self.kind,
+                FlowNodeKind::BoundaryEvent { .. }
+                    | FlowNodeKind::EventSubProcess { .. }
+                    | FlowNodeKind::StartEvent { .. }
+                    | FlowNodeKind::IntermediateCatchEvent {
+                        trigger: super::EventTrigger::Link(_)
+                    }
+            )
+    }
+}
+
 /// The scope and completion rules of an ad-hoc sub-process.
 #[derive(Debug, Clone)]
 pub struct AdHocSubProcess {

@@ -26,7 +26,7 @@ pub use event::{
 pub use flow_node::{AdHocSubProcess, ElementType, FlowNode, FlowNodeKind, Mapping};
 pub use gateway::{ComplexGateway, InclusiveGateway};
 pub use multi_instance::{MultiInstance, StandardLoop};
-pub use task::{JobTask, RetryCycle, ScriptTask, UserTask};
+pub use task::{FormRef, FormRefBinding, JobTask, RetryCycle, ScriptTask, UserTask};
 
 use crate::expression::Expression;
 
@@ -64,6 +64,16 @@ pub struct ProcessDefinition {
     pub scopes: Vec<Scope>,
     /// Node ids to indices.
     pub node_ids: HashMap<String, NodeIdx>,
+    /// `camunda:initiator` of a start event of the process: the variable that receives the
+    /// name of the user who started the instance (Camunda 7 reads it per process, for every
+    /// start).
+    pub initiator: Option<String>,
+    /// The ids of the `dataInput`s of the process's `ioSpecification`: a call activity starting
+    /// it passes exactly these variables (each is required), as SpiffWorkflow does.
+    pub data_inputs: Vec<String>,
+    /// The ids of the `dataOutput`s of the process's `ioSpecification`: when it was started by
+    /// a call activity, only these variables go back to it.
+    pub data_outputs: Vec<String>,
 }
 
 impl ProcessDefinition {
@@ -113,6 +123,10 @@ pub struct Scope {
     pub event_sub_processes: Vec<NodeIdx>,
     /// The data objects declared directly in this scope: variables of the scope.
     pub data_objects: Vec<DataObject>,
+    /// For a process or embedded sub-process without any start event: the nodes without
+    /// incoming sequence flows that start when the scope starts (BPMN 2.0, 10.5.2: "all Flow
+    /// Nodes without incoming Sequence Flows" are instantiated). Empty otherwise.
+    pub implicit_starts: Vec<NodeIdx>,
 }
 
 /// A sequence flow between two nodes of the same scope.

@@ -103,8 +103,52 @@ pub struct UserTask {
     pub follow_up_date: Option<Text>,
     /// Integer priority.
     pub priority: Option<Text>,
-    /// `camunda:formKey`, `zeebe:formDefinition formKey` or `formId`.
+    /// `camunda:formKey`, `zeebe:formDefinition formKey` or `formId`, or the key of
+    /// `camunda:formRef`.
     pub form_key: Option<String>,
+    /// `camunda:formRef` with its binding: a reference to a deployed form (the key is also
+    /// [`UserTask::form_key`]).
+    pub form_ref: Option<FormRef>,
+}
+
+/// `camunda:formRef`, `camunda:formRefBinding`, `camunda:formRefVersion`: which version of the
+/// form a task shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRef {
+    /// The form's key (`camunda:formRef`).
+    pub key: String,
+    /// `camunda:formRefBinding`: `latest` (the default), `deployment` or `version`.
+    pub binding: FormRefBinding,
+}
+
+/// Which version of a referenced form a task shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormRefBinding {
+    /// The latest deployed version.
+    Latest,
+    /// The version deployed with the process.
+    Deployment,
+    /// This version (`camunda:formRefVersion`).
+    Version(u32),
+}
+
+impl FormRefBinding {
+    /// The binding's name as written in the model.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormRefBinding::Latest => "latest",
+            FormRefBinding::Deployment => "deployment",
+            FormRefBinding::Version(_) => "version",
+        }
+    }
+
+    /// The version of a `version` binding.
+    pub fn version(self) -> Option<u32> {
+        match self {
+            FormRefBinding::Version(v) => Some(v),
+            FormRefBinding::Latest | FormRefBinding::Deployment => None,
+        }
+    }
 }
 
 /// A script task whose script is one FEEL expression (`zeebe:script`, or Camunda 7

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::context::{Ctx, Doc};
 use super::tree::{Element, Ns, Tree};
-use super::{call, continuations, events, extensions, loops, reach, script, validate};
+use super::{call, continuations, events, extensions, initiator, loops, reach, script, validate};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
     AdHocSubProcess, ComplexGateway, ElementType, FlowNode, FlowNodeKind, InclusiveGateway,
@@ -41,6 +41,7 @@ pub(crate) fn build(tree: &Tree, diags: &mut Vec<Diagnostic>) -> Vec<ProcessDefi
     }
     check_duplicate_ids(tree, diags);
     let doc = Doc::new(tree, root);
+    check_item_refs(tree, &doc, diags);
     let mut out = Vec::new();
     let mut any = false;
     for p in tree.children_named(root, &Ns::Bpmn, "process") {
@@ -83,6 +84,28 @@ fn check_duplicate_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Every `itemSubjectRef` (of a data object, property, data input or output, data store...)
+/// must name an `itemDefinition` of the document. Types are not checked: an item definition's
+/// `structureRef` is free-form (an XML Schema type, a Java class...).
+fn check_item_refs(tree: &Tree, doc: &Doc<'_>, diags: &mut Vec<Diagnostic>) {
+    for e in tree.elements.iter().filter(|e| e.ns == Ns::Bpmn) {
+        let Some(r) = e.attr("itemSubjectRef") else {
+            continue;
+        };
+        if doc.item_definition(r).is_none() {
+            diags.push(Diagnostic::error(
+                e.pos,
+                e.id(),
+                format!(
+                    "itemSubjectRef \"{}\" of {} does not name an itemDefinition",
+                    r.trim(),
+                    e.local
+                ),
+            ));
+        }
+    }
+}
+
 /// Builds one process: nodes and flows in flat vectors, with the elements they came from.
 pub(crate) struct Builder<'t, 'd> {
     /// Diagnostics and lookups.
@@ -109,6 +132,10 @@ pub(crate) struct Builder<'t, 'd> {
     pub data_refs: HashMap<String, super::data::DataRef>,
     /// Data object references seen by the walk: (id, `dataObjectRef`, element).
     pub pending_data_refs: Vec<(String, String, &'t Element)>,
+    /// The ids of the process's `ioSpecification` data inputs.
+    pub data_inputs: Vec<String>,
+    /// The ids of the process's `ioSpecification` data outputs.
+    pub data_outputs: Vec<String>,
 }
 
 impl<'t, 'd> Builder<'t, 'd> {
@@ -126,6 +153,8 @@ impl<'t, 'd> Builder<'t, 'd> {
             pending_associations: Vec::new(),
             data_refs: HashMap::new(),
             pending_data_refs: Vec::new(),
+            data_inputs: Vec::new(),
+            data_outputs: Vec::new(),
         }
     }
 
@@ -139,8 +168,10 @@ impl<'t, 'd> Builder<'t, 'd> {
         self.resolve_links();
         self.resolve_compensation();
         self.resolve_data();
+        self.implicit_starts();
         validate::run(&mut self);
         reach::inclusive_joins(&mut self.nodes, &self.flows);
+        let initiator = initiator::read(&mut self);
         ProcessDefinition {
             key: key.to_owned(),
             name: p.attr("name").map(str::to_owned),
@@ -149,6 +180,37 @@ impl<'t, 'd> Builder<'t, 'd> {
             flows: self.flows,
             scopes: self.scopes,
             node_ids: self.node_ids,
+            initiator,
+            data_inputs: self.data_inputs,
+            data_outputs: self.data_outputs,
+        }
+    }
+
+    /// A process or embedded sub-process (transaction) without any start event starts every
+    /// node without incoming sequence flows that may start so (an ad-hoc sub-process does that
+    /// by its own rules; an event sub-process always has its start event).
+    fn implicit_starts(&mut self) {
+        for scope in &mut self.scopes {
+            let owner = scope.owner.and_then(|o| self.nodes.get(o.0 as usize));
+            let own_rules = owner.is_some_and(|o| {
+                matches!(
+                    o.kind,
+                    FlowNodeKind::EventSubProcess { .. } | FlowNodeKind::AdHocSubProcess(_)
+                )
+            });
+            if own_rules || !scope.start_events.is_empty() {
+                continue;
+            }
+            scope.implicit_starts = scope
+                .nodes
+                .iter()
+                .copied()
+                .filter(|n| {
+                    self.nodes.get(n.0 as usize).is_some_and(|node| {
+                        node.incoming.is_empty() && node.may_start_without_flow()
+                    })
+                })
+                .collect();
         }
     }
 

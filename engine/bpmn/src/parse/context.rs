@@ -1,7 +1,8 @@
 //! What every builder step shares: document-level lookups ([`Doc`]) and the diagnostic sink
 //! of one process ([`Ctx`]).
 //!
-//! Owns resolving `messageRef`/`errorRef`/`escalationRef`/`signalRef` (ids, possibly prefixed with a namespace prefix) and
+//! Owns resolving `messageRef`/`errorRef`/`escalationRef`/`signalRef`/`itemSubjectRef` (ids,
+//! possibly prefixed with a namespace prefix) and
 //! the rule for which diagnostics a process gets: errors about invalid BPMN always, execution
 //! errors and warnings only for executable processes. It never builds model objects.
 
@@ -18,7 +19,9 @@ pub(crate) struct Doc<'t> {
     errors: HashMap<&'t str, &'t Element>,
     escalations: HashMap<&'t str, &'t Element>,
     signals: HashMap<&'t str, &'t Element>,
-    /// `definitions expressionLanguage`: the language of formal expressions without one.
+    item_definitions: HashMap<&'t str, &'t Element>,
+    /// `definitions expressionLanguage`: the language of formal expressions without one
+    /// (`None` for XPath, the spec's default, which is ignored).
     pub expression_language: Option<&'t str>,
 }
 
@@ -29,6 +32,7 @@ impl<'t> Doc<'t> {
         let mut errors = HashMap::new();
         let mut escalations = HashMap::new();
         let mut signals = HashMap::new();
+        let mut item_definitions = HashMap::new();
         for c in tree.children(root).filter(|c| c.ns == Ns::Bpmn) {
             let Some(id) = c.id() else { continue };
             match c.local.as_str() {
@@ -36,6 +40,7 @@ impl<'t> Doc<'t> {
                 "error" => errors.entry(id).or_insert(c),
                 "escalation" => escalations.entry(id).or_insert(c),
                 "signal" => signals.entry(id).or_insert(c),
+                "itemDefinition" => item_definitions.entry(id).or_insert(c),
                 _ => continue,
             };
         }
@@ -45,7 +50,10 @@ impl<'t> Doc<'t> {
             errors,
             escalations,
             signals,
-            expression_language: root.attr("expressionLanguage"),
+            item_definitions,
+            // XPath is the BPMN default, which modelers write out as boilerplate: Camunda 7
+            // ignores it (reading every expression as JUEL), and so does Keel.
+            expression_language: root.attr("expressionLanguage").filter(|l| !is_xpath(l)),
         }
     }
 
@@ -64,10 +72,21 @@ impl<'t> Doc<'t> {
         lookup(&self.signals, qref)
     }
 
+    /// The `itemDefinition` an `itemSubjectRef` names.
+    pub(crate) fn item_definition(&self, qref: &str) -> Option<&'t Element> {
+        lookup(&self.item_definitions, qref)
+    }
+
     /// The `escalation` an `escalationRef` names.
     pub(crate) fn escalation(&self, qref: &str) -> Option<&'t Element> {
         lookup(&self.escalations, qref)
     }
+}
+
+/// True for the XPath language URI (`http://www.w3.org/1999/XPath`, any case or scheme).
+fn is_xpath(language: &str) -> bool {
+    let l = language.trim().to_ascii_lowercase();
+    l.ends_with("www.w3.org/1999/xpath") || l == "xpath"
 }
 
 fn lookup<'t>(map: &HashMap<&'t str, &'t Element>, qref: &str) -> Option<&'t Element> {

@@ -1,7 +1,10 @@
 //! Data objects and data associations → scope variables and mappings.
 //!
 //! A `dataObject` is a variable of the process or sub-process it is declared in (named by its
-//! `id`, initialised from a `value` extension element or null); a `dataObjectReference` stands
+//! `id`, initialised from a `value` extension element or null), and so is a `property` of a
+//! process or sub-process (null); the process's own `ioSpecification` lists the data inputs a
+//! calling call activity must pass in and the data outputs it gets back (by id, as
+//! SpiffWorkflow reads them); a `dataObjectReference` stands
 //! for its data object; a `dataStoreReference` is accepted and ignored (Keel has no data
 //! stores). On an activity, a `dataInputAssociation` from a data object to one of the
 //! activity's `ioSpecification` data inputs becomes an input mapping (`dataInput id` :=
@@ -64,6 +67,31 @@ impl<'t> Builder<'t, '_> {
                 }
                 true
             }
+            // A property of a process or sub-process is a variable of its scope, like a data
+            // object without a value.
+            "property" => {
+                let Some(id) = e.id() else {
+                    self.ctx.error(e, "property has no id");
+                    return true;
+                };
+                if let Some(s) = self.scopes.get_mut(scope.0 as usize) {
+                    s.data_objects.push(DataObject {
+                        id: id.to_owned(),
+                        initial: None,
+                    });
+                }
+                self.data_refs
+                    .insert(id.to_owned(), DataRef::Object(id.to_owned()));
+                true
+            }
+            // The process's own data inputs and outputs (what a call activity passes in and
+            // gets back); those of a sub-process are its data associations' business.
+            "ioSpecification" => {
+                if scope == ScopeIdx::ROOT {
+                    self.process_io(e);
+                }
+                true
+            }
             "dataStoreReference" | "dataStore" => {
                 if let Some(id) = e.id() {
                     self.data_refs.insert(id.to_owned(), DataRef::Store);
@@ -71,6 +99,22 @@ impl<'t> Builder<'t, '_> {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// The `dataInput`s and `dataOutput`s of the process's `ioSpecification`, by id.
+    fn process_io(&mut self, spec: &'t Element) {
+        let tree = self.ctx.doc.tree;
+        for d in tree.children(spec).filter(|c| c.ns == Ns::Bpmn) {
+            let list = match d.local.as_str() {
+                "dataInput" => &mut self.data_inputs,
+                "dataOutput" => &mut self.data_outputs,
+                _ => continue,
+            };
+            match d.id() {
+                Some(id) => list.push(id.to_owned()),
+                None => self.ctx.error(d, format!("{} has no id", d.local)),
+            }
         }
     }
 

@@ -16,8 +16,10 @@
 //! Timer values are checked for shape only; nothing is scheduled or evaluated here.
 
 use super::context::Ctx;
+use super::errors;
 use super::expr;
 use super::extensions;
+use super::forms;
 use super::tree::{Element, Ns};
 use crate::expression::Text;
 use crate::model::{
@@ -165,6 +167,8 @@ pub(super) fn start(
     start_in: StartIn,
 ) -> FlowNodeKind {
     let interrupting = e.flag("isInterrupting") != Some(false);
+    // A start form is for a task list Keel does not have: checked as Camunda 7 checks it.
+    forms::camunda(ctx, e);
     if start_in == StartIn::EventSubProcess {
         event_sub_process_start(ctx, e, &trigger, interrupting);
         return FlowNodeKind::StartEvent {
@@ -256,15 +260,15 @@ fn end(ctx: &mut Ctx<'_, '_>, e: &Element, result: EventTrigger) -> FlowNodeKind
         | EventTrigger::Signal(_)
         | EventTrigger::Cancel
         | EventTrigger::Compensation(_) => {}
-        EventTrigger::Error(ErrorRef { code: Some(_) }) => {}
-        EventTrigger::Error(ErrorRef { code: None }) => {
+        EventTrigger::Error(ErrorRef { code: Some(_), .. }) => {}
+        EventTrigger::Error(ErrorRef { code: None, .. }) => {
             ctx.exec_error(
                 e,
                 "error end event needs an errorRef to an error with an errorCode",
             );
         }
-        EventTrigger::Escalation(EscalationRef { code: Some(_) }) => {}
-        EventTrigger::Escalation(EscalationRef { code: None }) => ctx.exec_error(
+        EventTrigger::Escalation(EscalationRef { code: Some(_), .. }) => {}
+        EventTrigger::Escalation(EscalationRef { code: None, .. }) => ctx.exec_error(
             e,
             "escalation end event needs an escalationRef to an escalation with an escalationCode",
         ),
@@ -310,8 +314,8 @@ fn throw(ctx: &mut Ctx<'_, '_>, e: &Element, trigger: EventTrigger) -> FlowNodeK
         | EventTrigger::Link(_)
         | EventTrigger::Signal(_)
         | EventTrigger::Compensation(_) => {}
-        EventTrigger::Escalation(EscalationRef { code: Some(_) }) => {}
-        EventTrigger::Escalation(EscalationRef { code: None }) => ctx.exec_error(
+        EventTrigger::Escalation(EscalationRef { code: Some(_), .. }) => {}
+        EventTrigger::Escalation(EscalationRef { code: None, .. }) => ctx.exec_error(
             e,
             "escalation intermediate throw event needs an escalationRef to an escalation with an escalationCode",
         ),
@@ -369,10 +373,10 @@ fn definition(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Option<EventTr
     let t = match d.local.as_str() {
         "terminateEventDefinition" => EventTrigger::Terminate,
         "messageEventDefinition" => EventTrigger::Message(message(ctx, e, d)),
-        "errorEventDefinition" => EventTrigger::Error(error(ctx, e, d)),
+        "errorEventDefinition" => EventTrigger::Error(errors::error(ctx, e, d)),
         "timerEventDefinition" => EventTrigger::Timer(timer(ctx, e, d)),
         "linkEventDefinition" => EventTrigger::Link(link(ctx, e, d)),
-        "escalationEventDefinition" => EventTrigger::Escalation(escalation(ctx, e, d)),
+        "escalationEventDefinition" => EventTrigger::Escalation(errors::escalation(ctx, e, d)),
         "signalEventDefinition" => EventTrigger::Signal(signal(ctx, e, d)),
         "cancelEventDefinition" => EventTrigger::Cancel,
         "conditionalEventDefinition" => EventTrigger::Conditional(conditional(ctx, e, d)?),
@@ -565,35 +569,6 @@ fn variable_events(value: &str) -> Result<VariableEvents, String> {
     Ok(events)
 }
 
-fn escalation(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> EscalationRef {
-    let Some(r) = d.attr("escalationRef") else {
-        return EscalationRef { code: None };
-    };
-    let Some(esc) = ctx.doc.escalation(r) else {
-        ctx.error(
-            e,
-            format!("escalationRef \"{r}\" does not name an escalation"),
-        );
-        return EscalationRef { code: None };
-    };
-    let code = esc
-        .attr("escalationCode")
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if code.is_some_and(expr::is_camunda7) {
-        ctx.exec_error(
-            e,
-            format!(
-                "escalationCode of escalation \"{r}\": {}",
-                expr::CAMUNDA7_EXPR
-            ),
-        );
-    }
-    EscalationRef {
-        code: code.map(str::to_owned),
-    }
-}
-
 fn link(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> LinkRef {
     let name = d.attr("name").map(str::trim).unwrap_or_default();
     if name.is_empty() {
@@ -603,41 +578,6 @@ fn link(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> LinkRef {
         name: name.to_owned(),
         // Resolved by the builder once every node exists.
         target: None,
-    }
-}
-
-fn error(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> ErrorRef {
-    let Some(r) = d.attr("errorRef") else {
-        return ErrorRef { code: None };
-    };
-    let Some(err) = ctx.doc.error(r) else {
-        // Camunda 7 takes a reference naming no `error` element as the error code itself.
-        let code = r.trim();
-        if expr::is_camunda7(code) {
-            ctx.exec_error(
-                e,
-                format!(
-                    "errorRef \"{code}\" (used as the error code): {}",
-                    expr::CAMUNDA7_EXPR
-                ),
-            );
-        }
-        return ErrorRef {
-            code: (!code.is_empty()).then(|| code.to_owned()),
-        };
-    };
-    let code = err
-        .attr("errorCode")
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if code.is_some_and(expr::is_camunda7) {
-        ctx.exec_error(
-            e,
-            format!("errorCode of error \"{r}\": {}", expr::CAMUNDA7_EXPR),
-        );
-    }
-    ErrorRef {
-        code: code.map(str::to_owned),
     }
 }
 
@@ -690,7 +630,8 @@ fn check_static_timer(what: &str, v: &str) -> Result<(), String> {
             .map_err(|e| format!("timeCycle \"{v}\" is not a valid cron expression: {e}"));
     }
     let ok = match what {
-        "timeDate" => is_date_time(v),
+        // Camunda 7 reads a timeDate starting with `P` as a duration from now.
+        "timeDate" => is_date_time(v) || (v.starts_with('P') && is_duration(v)),
         "timeDuration" => is_duration(v),
         _ => is_cycle(v),
     };
@@ -698,7 +639,9 @@ fn check_static_timer(what: &str, v: &str) -> Result<(), String> {
         return Ok(());
     }
     let expected = match what {
-        "timeDate" => "an iso 8601 date-time like 2030-01-31T09:00:00Z",
+        "timeDate" => {
+            "an iso 8601 date-time like 2030-01-31T09:00:00Z (or a duration from now like PT1H)"
+        }
         "timeDuration" => "an iso 8601 duration like PT5M",
         _ => "an iso 8601 repeating interval like R3/PT10M or a cron expression",
     };

@@ -8,6 +8,7 @@
 
 use super::context::Ctx;
 use super::expr;
+use super::forms;
 use super::tree::{Element, Ns};
 use crate::expression::{Expression, Text};
 use crate::model::{FlowNodeKind, JobTask, Mapping, RetryCycle, UserTask};
@@ -184,21 +185,25 @@ pub(crate) fn user_task(ctx: &mut Ctx<'_, '_>, e: &Element) -> UserTask {
             format!("user task priority \"{p}\" is not a whole number"),
         );
     }
-    let form = find(&exts, &Ns::Zeebe, "formDefinition")
-        .and_then(|f| {
-            f.attr("formKey")
-                .or_else(|| f.attr("formId"))
-                .or_else(|| f.attr("externalReference"))
-        })
-        .or_else(|| e.ns_attr(&Ns::Camunda, "formKey"))
-        .or_else(|| e.ns_attr(&Ns::Camunda, "formRef"))
-        .map(str::trim)
-        .filter(|f| !f.is_empty());
+    let zeebe_form = find(&exts, &Ns::Zeebe, "formDefinition").and_then(|f| {
+        f.attr("formKey")
+            .or_else(|| f.attr("formId"))
+            .or_else(|| f.attr("externalReference"))
+    });
+    let camunda_form = forms::camunda(ctx, e);
+    let form = zeebe_form
+        .map(str::to_owned)
+        .or_else(|| camunda_form.form_key.clone())
+        .or_else(|| camunda_form.form_ref.as_ref().map(|r| r.key.clone()))
+        .filter(|f| !f.trim().is_empty());
     if let Some(f) = form {
-        if expr::is_camunda7(f) {
+        if expr::is_camunda7(&f) {
             ctx.exec_error(e, format!("form key: {}", expr::CAMUNDA7_EXPR));
         }
-        ut.form_key = Some(f.to_owned());
+        ut.form_key = Some(f.trim().to_owned());
+    }
+    if zeebe_form.is_none() {
+        ut.form_ref = camunda_form.form_ref;
     }
     ut
 }

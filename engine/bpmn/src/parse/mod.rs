@@ -14,7 +14,9 @@
 //!   execution rules, dialect refusals and warnings only apply to executable processes
 //!   (`isExecutable` absent counts as executable).
 //! - A `sequenceFlow` without an id gets `sequenceFlow@LINE:COLUMN`.
-//! - A condition without `language` uses `definitions expressionLanguage` when given, else FEEL.
+//! - A condition without `language` uses `definitions expressionLanguage` when given, else FEEL;
+//!   a definitions-level XPath (the spec's default, written out by modelers) is ignored, as
+//!   Camunda 7 ignores it.
 //! - Diagnostics are sorted by position and each message is one line (line breaks escaped).
 
 mod build;
@@ -23,9 +25,12 @@ mod context;
 mod continuations;
 mod data;
 mod encoding;
+mod errors;
 mod events;
 mod expr;
 mod extensions;
+mod forms;
+mod initiator;
 mod loops;
 mod message_throw;
 mod message_waits;

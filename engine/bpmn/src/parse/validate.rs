@@ -28,8 +28,11 @@ pub(crate) fn run(b: &mut Builder<'_, '_>) {
 
 /// An executable process has at most one none start event at its root, and exactly one unless
 /// it has a signal, message or timer start event (its message start events name distinct
-/// messages); each embedded sub-process has exactly one none start event; an
-/// event sub-process exactly one start event.
+/// messages) or no start event at all; each embedded sub-process has at most one, and only none
+/// start events. Without any start event, the elements without incoming sequence flows start
+/// with the (sub-)process (BPMN 2.0, 10.5.2; a warning says which); with none of those either it
+/// is an error (unless a sub-process holds event sub-processes). An event sub-process has
+/// exactly one start event.
 fn starts(b: &mut Builder<'_, '_>) {
     for s in 0..b.scopes.len() {
         let (Some(scope), Some(&e)) = (b.scopes.get(s), b.scope_elems.get(s)) else {
@@ -73,6 +76,14 @@ fn starts(b: &mut Builder<'_, '_>) {
         let what = if s == 0 { "process" } else { "sub-process" };
         // A process started only by signals, messages or timers needs no none start event.
         let event_started = s == 0 && scope.start_events.len() > nones.len();
+        let no_start_events = scope.start_events.is_empty();
+        let has_event_sub = !scope.event_sub_processes.is_empty();
+        let implicit: Vec<String> = scope
+            .implicit_starts
+            .iter()
+            .filter_map(|n| b.nodes.get(n.0 as usize))
+            .map(|n| n.id.clone())
+            .collect();
         if s == 0 {
             let starts = scope.start_events.clone();
             duplicate_message_starts(b, &starts, e);
@@ -80,6 +91,27 @@ fn starts(b: &mut Builder<'_, '_>) {
         let msg = match nones.as_slice() {
             [_] => continue,
             [] if event_started => continue,
+            // BPMN 2.0 (10.5.2): without start events, every node without incoming sequence
+            // flows starts with the scope.
+            [] if no_start_events && implicit.is_empty() && (s == 0 || !has_event_sub) => {
+                format!(
+                    "{what} has no start event and no element without incoming sequence flows that could start it"
+                )
+            }
+            [] if no_start_events => {
+                let msg = if implicit.is_empty() {
+                    format!(
+                        "{what} has no start event and nothing to start but event sub-processes: it completes as soon as it starts"
+                    )
+                } else {
+                    format!(
+                        "{what} has no start event: its elements without incoming sequence flows ({}) start when it starts",
+                        implicit.join(", ")
+                    )
+                };
+                b.ctx.warning(e, msg);
+                continue;
+            }
             [] => format!("{what} has no none start event (a startEvent without event definition)"),
             many => format!(
                 "{what} has {} none start events ({}); exactly one is allowed",
@@ -576,7 +608,11 @@ fn ends_and_dead_ends(b: &mut Builder<'_, '_>) {
             ),
             _ => {}
         }
-        let exempt = event_sub || compensation;
+        let implicit_start = b.scopes.get(node.scope.0 as usize).is_some_and(|s| {
+            s.implicit_starts
+                .contains(&crate::model::NodeIdx(index_u32(i)))
+        });
+        let exempt = event_sub || compensation || implicit_start;
         let in_ad_hoc = b
             .scopes
             .get(node.scope.0 as usize)

@@ -12,7 +12,7 @@
 //! completes when nothing runs in it any more. A null or non-boolean condition is an
 //! `expression_error` incident on the inner element that completed (resolving evaluates again).
 
-use keel_bpmn::{AdHocSubProcess, EventTrigger, FlowNode, FlowNodeKind};
+use keel_bpmn::{AdHocSubProcess, FlowNode, FlowNodeKind};
 use serde_json::{Map, Value as Json};
 
 use super::Activation;
@@ -63,17 +63,8 @@ pub fn activate(
 }
 
 /// Whether an inner element can be started by the ad-hoc sub-process itself.
-fn may_start(node: &FlowNode) -> bool {
-    !node.is_for_compensation
-        && !matches!(
-            node.kind,
-            FlowNodeKind::BoundaryEvent { .. }
-                | FlowNodeKind::EventSubProcess { .. }
-                | FlowNodeKind::StartEvent { .. }
-                | FlowNodeKind::IntermediateCatchEvent {
-                    trigger: EventTrigger::Link(_)
-                }
-        )
+pub fn may_start(node: &FlowNode) -> bool {
+    node.may_start_without_flow()
 }
 
 /// The element ids `activeElementsCollection` gives: a list of strings, each the id of an
@@ -143,4 +134,63 @@ pub fn completion_holds(run: &mut Run<'_>, scope: ElementKey) -> Result<bool, Fa
 pub fn complete(run: &mut Run<'_>, scope: ElementKey) {
     run.terminate_children(scope);
     run.check_scope_completion(scope);
+}
+
+/// An operator activates `elements` (inner element ids, in this order) in the oldest active
+/// instance of ad-hoc sub-process `element_id`, after setting `variables` local to it
+/// (`Engine::activate_ad_hoc_elements`, docs/decisions/0014). Each must be an inner element the
+/// sub-process may start (as for `activeElementsCollection`); an element already running
+/// starts once more. Fails, changing nothing, when no instance of it is active or an id does
+/// not qualify.
+pub fn activate_later(
+    run: &mut Run<'_>,
+    element_id: &str,
+    elements: &[String],
+    variables: Map<String, Json>,
+) -> Result<(), crate::runtime::Error> {
+    let def = run.def;
+    let not_waiting = |expected| crate::runtime::Error::NotWaiting {
+        element_id: element_id.to_owned(),
+        expected,
+    };
+    let Some(FlowNodeKind::AdHocSubProcess(ad_hoc)) =
+        def.node_by_id(element_id).map(|n| &def.node(n).kind)
+    else {
+        return Err(not_waiting("activations (it is no ad-hoc sub-process)"));
+    };
+    for id in elements {
+        let inner = def
+            .node_by_id(id)
+            .map(|n| def.node(n))
+            .filter(|n| n.scope == ad_hoc.scope && may_start(n));
+        if inner.is_none() {
+            return Err(crate::runtime::Error::NotWaiting {
+                element_id: id.clone(),
+                expected: "an activation (it is no inner element the ad-hoc sub-process can start)",
+            });
+        }
+    }
+    let key = run
+        .state
+        .active_elements()
+        .find(|(_, e)| {
+            e.element_id == element_id
+                && e.state == crate::runtime::state::ElementState::Active
+                && e.loop_state.is_none()
+                && !e.compensation
+                && e.triggered_by.is_none()
+        })
+        .map(|(k, _)| k)
+        .ok_or_else(|| not_waiting("activations (no instance of it is active)"))?;
+    for (name, value) in variables {
+        crate::runtime::variables::set_local(run.state, key, &name, value.clone());
+        run.out.variables_set.insert(name, value);
+    }
+    for id in elements {
+        run.state.agenda.push_back(Action::Activate {
+            scope: key,
+            element_id: id.clone(),
+        });
+    }
+    Ok(())
 }

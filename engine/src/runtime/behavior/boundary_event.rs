@@ -73,16 +73,19 @@ pub fn trigger(
     Ok(())
 }
 
-/// Throws error `code` from element instance `key`: the nearest catcher outward catches it: the
-/// element's own error boundary event, then an error event sub-process of the scope it runs in,
-/// then the boundary events of that scope's activity, and so on. Returns false when nothing
-/// catches it.
+/// Throws error `code` (with `message`, if any) from element instance `key`: the nearest
+/// catcher outward catches it: the element's own error boundary event, then an error event
+/// sub-process of the scope it runs in, then the boundary events of that scope's activity, and
+/// so on. `variables` and the catcher's code and message variables land in the catching scope.
+/// Returns false when nothing catches it.
 pub fn throw_error(
     run: &mut Run<'_>,
     key: ElementKey,
     code: &str,
+    message: Option<&str>,
     variables: Map<String, Json>,
 ) -> bool {
+    let thrown = Thrown::Error { code, message };
     let def = run.def;
     let mut current = key;
     for _ in 0..=run.state.elements.len() {
@@ -99,7 +102,12 @@ pub fn throw_error(
             && !inner
             && let Some(boundary) = matching_error_boundary(run, def.node(node), code)
         {
-            let boundary_id = def.node(boundary).id.clone();
+            let boundary_node = def.node(boundary);
+            let mut variables = variables;
+            if let FlowNodeKind::BoundaryEvent { trigger, .. } = &boundary_node.kind {
+                thrown.caught_into(trigger, &mut variables);
+            }
+            let boundary_id = boundary_node.id.clone();
             run.terminate(current);
             run.set_from_event(parent, variables);
             run.state.agenda.push_back(Action::Activate {
@@ -108,7 +116,6 @@ pub fn throw_error(
             });
             return true;
         }
-        let thrown = Thrown::Error(code);
         let from = element.element_id.clone();
         if event_sub_process::catch(run, parent, &from, &thrown, variables.clone()).is_some() {
             return true;

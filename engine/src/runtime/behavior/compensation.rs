@@ -12,8 +12,13 @@
 //! completed inside it the same way. With `waitForCompletion` (the default) the throw event
 //! completes once every handler and re-created sub-process has. A cancel end event compensates
 //! its transaction the same way (see `transaction`). Each inner instance of a completed
-//! multi-instance sub-process without a handler is recorded on its own. Not yet: data
-//! snapshots (handlers see the scope's current variables).
+//! multi-instance sub-process without a handler is recorded on its own.
+//!
+//! Data snapshots (Camunda 7's): a recorded sub-process keeps its local variables as they were
+//! when it completed, and the instance re-created to compensate it starts with them, so the
+//! handlers and the compensation event sub-process running in it see them (an inner instance of
+//! a multi-instance sub-process: its own input element and `loopCounter` too). A handler of an
+//! activity recorded directly in a scope that still runs sees that scope's current variables.
 
 use keel_bpmn::{CompensateRef, EventTrigger, FlowNode, FlowNodeKind, ScopeIdx};
 
@@ -31,6 +36,8 @@ pub struct Completed<'a> {
     pub body: bool,
     /// What could be compensated inside it (a sub-process).
     pub inner: Vec<Compensable>,
+    /// Its local variables when it completed.
+    pub variables: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Element instance `done` completed in scope instance `scope` (not an inner instance of a
@@ -50,6 +57,7 @@ pub fn completed(run: &mut Run<'_>, scope: ElementKey, done: Completed<'_>) {
             Some(Compensable::Scope {
                 id: node.id.clone(),
                 inner: done.inner,
+                variables: done.variables,
             })
         } else {
             None
@@ -113,6 +121,7 @@ pub fn iteration_completed(run: &mut Run<'_>, body: ElementKey, done: Completed<
         instance.compensable.push(Compensable::Scope {
             id: node.id.clone(),
             inner: done.inner,
+            variables: done.variables,
         });
     }
 }
@@ -170,11 +179,16 @@ pub fn start(run: &mut Run<'_>, scope: ElementKey, activity: Option<&str>) -> Ve
                     started.push(handler);
                 }
             }
-            Compensable::Scope { id, inner } => {
+            Compensable::Scope {
+                id,
+                inner,
+                variables,
+            } => {
                 run.state.agenda.push_back(Action::Compensate {
                     scope,
                     element_id: id.clone(),
                     inner,
+                    variables,
                 });
                 started.push(id);
             }

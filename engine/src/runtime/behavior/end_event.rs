@@ -8,7 +8,7 @@
 use keel_bpmn::EventTrigger;
 
 use super::{Activation, boundary_event};
-use crate::runtime::eval::Failure;
+use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 
@@ -39,13 +39,25 @@ pub fn activate(
         }
         EventTrigger::Error(error) => {
             let code = error.code.clone().unwrap_or_default();
-            if boundary_event::throw_error(run, key, &code, serde_json::Map::new()) {
+            // `camunda:errorMessage`, evaluated in the end event's scope as it throws.
+            let message = match &error.message {
+                Some(text) => Some(eval::text(
+                    run.state,
+                    key,
+                    &run.now,
+                    text,
+                    "camunda:errorMessage",
+                )?),
+                None => None,
+            };
+            let variables = serde_json::Map::new();
+            if boundary_event::throw_error(run, key, &code, message.as_deref(), variables) {
                 Ok(Activation::Done)
             } else if run.state.parent.is_some() {
                 // The calling instances may catch it; the end event waits for the verdict.
                 run.out
                     .effects
-                    .push(crate::runtime::Effect::PropagateError { key, code });
+                    .push(crate::runtime::Effect::PropagateError { key, code, message });
                 Ok(Activation::Wait)
             } else {
                 Err(Failure {

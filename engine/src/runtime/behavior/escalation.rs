@@ -38,6 +38,11 @@ pub fn throw(run: &mut Run<'_>, key: ElementKey, code: &str) -> Activation {
             if interrupting {
                 run.terminate(current);
             }
+            let mut variables = Map::new();
+            if let FlowNodeKind::BoundaryEvent { trigger, .. } = &def.node(boundary).kind {
+                Thrown::Escalation(code).caught_into(trigger, &mut variables);
+            }
+            run.set_from_event(parent, variables);
             run.state.agenda.push_back(Action::Activate {
                 scope: parent,
                 element_id: def.node(boundary).id.clone(),

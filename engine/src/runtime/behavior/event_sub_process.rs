@@ -204,10 +204,47 @@ fn run_event_sub_process(
 
 /// What a thrown error or escalation is.
 pub enum Thrown<'a> {
-    /// A BPMN error with this code.
-    Error(&'a str),
+    /// A BPMN error with this code and message.
+    Error {
+        /// `errorCode`.
+        code: &'a str,
+        /// The error's message, if it has one.
+        message: Option<&'a str>,
+    },
     /// An escalation with this code.
     Escalation(&'a str),
+}
+
+impl Thrown<'_> {
+    /// The thrown code.
+    pub fn code(&self) -> &str {
+        match self {
+            Thrown::Error { code, .. } | Thrown::Escalation(code) => code,
+        }
+    }
+
+    /// The variables a catch event defined by `trigger` stores what it caught in
+    /// (`camunda:errorCodeVariable`, `errorMessageVariable`, `escalationCodeVariable`), added
+    /// to `variables`.
+    pub fn caught_into(&self, trigger: &EventTrigger, variables: &mut Map<String, Json>) {
+        match (trigger, self) {
+            (EventTrigger::Error(error), Thrown::Error { code, message }) => {
+                if let Some(name) = &error.code_variable {
+                    variables.insert(name.clone(), Json::String((*code).to_owned()));
+                }
+                if let Some(name) = &error.message_variable {
+                    let message = message.map_or(Json::Null, |m| Json::String(m.to_owned()));
+                    variables.insert(name.clone(), message);
+                }
+            }
+            (EventTrigger::Escalation(escalation), Thrown::Escalation(code)) => {
+                if let Some(name) = &escalation.code_variable {
+                    variables.insert(name.clone(), Json::String((*code).to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// An error or escalation thrown inside the scope instance `key`: starts the event sub-process
@@ -220,7 +257,7 @@ pub fn catch(
     key: ElementKey,
     from: &str,
     thrown: &Thrown<'_>,
-    variables: Map<String, Json>,
+    mut variables: Map<String, Json>,
 ) -> Option<bool> {
     let def = run.def;
     let scope = scope_of(run, key)?;
@@ -237,13 +274,11 @@ pub fn catch(
             continue;
         };
         let code = match (trigger, thrown) {
-            (EventTrigger::Error(e), Thrown::Error(_)) => e.code.as_deref(),
+            (EventTrigger::Error(e), Thrown::Error { .. }) => e.code.as_deref(),
             (EventTrigger::Escalation(e), Thrown::Escalation(_)) => e.code.as_deref(),
             _ => continue,
         };
-        let thrown_code = match thrown {
-            Thrown::Error(c) | Thrown::Escalation(c) => *c,
-        };
+        let thrown_code = thrown.code();
         match code {
             Some(c) if c == thrown_code => {
                 found = Some((esp, start, interrupting));
@@ -254,6 +289,9 @@ pub fn catch(
         }
     }
     let (esp, start, interrupting) = found.or(catch_all)?;
+    if let Some((trigger, _)) = start_trigger(def, start) {
+        thrown.caught_into(trigger, &mut variables);
+    }
     run_event_sub_process(run, key, esp, start, interrupting, variables);
     Some(interrupting)
 }

@@ -29,6 +29,7 @@ mod sub_process;
 pub mod timer_cycle;
 pub mod transaction;
 mod user_task;
+pub mod wait_state;
 pub mod waits;
 
 use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};

@@ -1,8 +1,8 @@
 //! Receive tasks: wait for their message (`messageRef`), like a message intermediate catch
-//! event; without a message they are a plain wait state (Camunda 7's `runtimeService.signal`):
-//! a subscription named `trigger:<element id>` that correlates by instance id only, which
-//! `Engine::trigger_element` (`POST /api/v1/instances/{id}/elements/{element_id}/trigger`)
-//! continues. Either way the variables they receive land like a task's completion variables.
+//! event; without a message they are a plain wait state that only `Engine::trigger_element`
+//! (`POST /api/v1/instances/{id}/elements/{element_id}/trigger`, Camunda 7's
+//! `runtimeService.signal`; see `wait_state`) continues: no row waits for them, so no message
+//! reaches them. Either way the variables they receive land like a message's.
 
 use keel_bpmn::{FlowNode, MessageRef};
 
@@ -11,28 +11,16 @@ use super::intermediate_catch_event;
 use crate::runtime::eval::Failure;
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
-use crate::runtime::{Effect, TRIGGER_PREFIX};
 
-/// Activates a receive task: opens its message subscription, or its trigger subscription.
+/// Activates a receive task: opens its message subscription (a plain wait state opens nothing).
 pub fn activate(
     run: &mut Run<'_>,
     key: ElementKey,
     node: &FlowNode,
     message: Option<&MessageRef>,
 ) -> Result<Activation, Failure> {
-    match message {
-        Some(message) => intermediate_catch_event::open_subscription(run, key, &node.id, message)?,
-        None => run.out.effects.push(Effect::OpenSubscription {
-            key,
-            element_id: node.id.clone(),
-            message_name: trigger_name(&node.id),
-            correlation_key: None,
-        }),
+    if let Some(message) = message {
+        intermediate_catch_event::open_subscription(run, key, &node.id, message)?;
     }
     Ok(Activation::Wait)
-}
-
-/// The subscription name a plain wait state `element_id` waits under.
-pub fn trigger_name(element_id: &str) -> String {
-    format!("{TRIGGER_PREFIX}{element_id}")
 }

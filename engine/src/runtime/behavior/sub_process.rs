@@ -1,6 +1,7 @@
 //! Embedded sub-process: opens a variable scope and the waits of its event sub-processes, and
-//! starts its none start event; it completes when no token is left inside (see
-//! `flow::check_scope_completion`).
+//! starts its none start event, or without any start event every element without incoming
+//! sequence flows (BPMN 2.0, 10.5.2; none at all: it completes at once); it completes when no
+//! token is left inside (see `flow::check_scope_completion`).
 
 use keel_bpmn::ScopeIdx;
 use serde_json::Map;
@@ -17,21 +18,39 @@ pub fn activate(
     scope: ScopeIdx,
 ) -> Result<Activation, Failure> {
     let def = run.def;
-    let start = def
-        .get_scope(scope)
-        .and_then(|s| s.none_start)
-        .ok_or_else(|| Failure {
+    let Some(inner) = def.get_scope(scope) else {
+        return Err(Failure {
             kind: "expression_error",
-            message: "sub-process has no none start event".to_owned(),
-        })?;
+            message: "sub-process has no scope".to_owned(),
+        });
+    };
+    let starts: Vec<String> = match inner.none_start {
+        Some(start) => vec![def.node(start).id.clone()],
+        None if inner.start_events.is_empty() => inner
+            .implicit_starts
+            .iter()
+            .map(|n| def.node(*n).id.clone())
+            .collect(),
+        None => {
+            return Err(Failure {
+                kind: "expression_error",
+                message: "sub-process has no none start event".to_owned(),
+            });
+        }
+    };
     if let Some(instance) = run.state.elements.get_mut(&key) {
         instance.variables.get_or_insert_with(Map::new);
     }
     super::data_object::declare(run, key, scope);
     super::event_sub_process::open(run, key, scope)?;
-    run.state.agenda.push_back(Action::Activate {
-        scope: key,
-        element_id: def.node(start).id.clone(),
-    });
+    if starts.is_empty() {
+        return Ok(Activation::Complete);
+    }
+    for element_id in starts {
+        run.state.agenda.push_back(Action::Activate {
+            scope: key,
+            element_id,
+        });
+    }
     Ok(Activation::Wait)
 }
