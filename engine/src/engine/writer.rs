@@ -218,13 +218,14 @@ async fn commit(
 }
 
 /// True for commands that usually need no read (starting an instance of a cached definition;
-/// completing, failing or throwing from a job this writer locked, on a cached instance): a
-/// batch runs them first, so they execute while the batch before still commits. The others
-/// (activating jobs, firing timers...) read rows, and so wait for that commit.
+/// on SQLite, activating jobs and completing, failing or throwing from a job, all served by the
+/// job cache, on cached instances): a batch runs them first, so they execute while the batch
+/// before still commits. The others (firing timers, correlating messages...) read rows, and so
+/// wait for that commit.
 fn runs_from_cache(op: &Op) -> bool {
     matches!(
         op,
-        Op::Start(_) | Op::CompleteJob(_) | Op::FailJob(_) | Op::ThrowError(_)
+        Op::Start(_) | Op::Activate(_) | Op::CompleteJob(_) | Op::FailJob(_) | Op::ThrowError(_)
     )
 }
 

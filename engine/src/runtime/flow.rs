@@ -246,7 +246,7 @@ impl<'a> Run<'a> {
                 element_id,
                 variables,
             } => {
-                let key = behavior::wait_state::waiting(self, &element_id)?;
+                let key = behavior::operator_trigger::waiting(self, &element_id)?;
                 self.set_from_event(key, variables);
                 self.state.agenda.push_front(Action::Complete { key });
             }

@@ -316,6 +316,9 @@ impl Db {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
+            // An in-process file needs no liveness ping before each batch's transaction (it
+            // would cost a round trip to the connection's thread per batch).
+            .test_before_acquire(false)
             // Checkpoints run from `checkpoint()` instead of inside the writer's commits.
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;

@@ -20,6 +20,7 @@ mod job_task;
 mod link_event;
 mod message_event;
 pub mod multi_instance;
+pub mod operator_trigger;
 pub mod parallel_event;
 pub mod receive_task;
 mod script_task;
@@ -29,7 +30,6 @@ mod sub_process;
 pub mod timer_cycle;
 pub mod transaction;
 mod user_task;
-pub mod wait_state;
 pub mod waits;
 
 use keel_bpmn::{EventTrigger, FlowIdx, FlowNode, FlowNodeKind, NodeIdx, ProcessDefinition};

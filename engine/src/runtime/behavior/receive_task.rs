@@ -1,7 +1,7 @@
 //! Receive tasks: wait for their message (`messageRef`), like a message intermediate catch
 //! event; without a message they are a plain wait state that only `Engine::trigger_element`
 //! (`POST /api/v1/instances/{id}/elements/{element_id}/trigger`, Camunda 7's
-//! `runtimeService.signal`; see `wait_state`) continues: no row waits for them, so no message
+//! `runtimeService.signal`; see `operator_trigger`) continues: no row waits for them, so no message
 //! reaches them. Either way the variables they receive land like a message's.
 
 use keel_bpmn::{FlowNode, MessageRef};
