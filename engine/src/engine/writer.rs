@@ -84,6 +84,9 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Command>) {
         if !overlap && let Some(task) = in_flight.take() {
             let _ = task.await;
         }
+        // Let the new commit task hand its first statement to the database before the next
+        // batch executes (this thread runs both).
+        tokio::task::yield_now().await;
     }
     if let Some(task) = in_flight {
         let _ = task.await;
