@@ -254,6 +254,23 @@ impl<'c> Batch<'c> {
         Ok(())
     }
 
+    /// Adds to `rows` (subscriptions read from the table) those this batch opened and has not
+    /// flushed yet that `matches` accepts.
+    pub fn add_pending_subscriptions(
+        &self,
+        rows: &mut Vec<SubscriptionRow>,
+        matches: impl Fn(&SubscriptionRow) -> bool,
+    ) {
+        let stored: HashSet<String> = rows.iter().map(|s| s.id.clone()).collect();
+        rows.extend(
+            self.writes
+                .subscriptions
+                .iter()
+                .filter(|s| !stored.contains(&s.id) && matches(s))
+                .cloned(),
+        );
+    }
+
     /// True when this batch already deleted the work of that element instance.
     pub fn is_removed(&self, instance_id: &str, element_key: i64) -> bool {
         self.removed

@@ -71,6 +71,21 @@ pub(crate) async fn run_queued(batch: &mut Batch<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Counts one more thrown signal or message; true (and a warning) once one command has thrown
+/// more than [`MAX_THROWN`]: processes answering each other forever stop there.
+fn over_limit(thrown: &mut usize, what: &str, name: &str, instance: &str) -> bool {
+    *thrown += 1;
+    if *thrown <= MAX_THROWN {
+        return false;
+    }
+    tracing::warn!(
+        name,
+        instance,
+        "{what} dropped: more than {MAX_THROWN} signals and messages thrown by one command"
+    );
+    true
+}
+
 async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> Result<()> {
     match follow_up.effect {
         Effect::BroadcastSignal {
@@ -78,13 +93,7 @@ async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> 
             variables,
             caught_here,
         } => {
-            *thrown += 1;
-            if *thrown > MAX_THROWN {
-                tracing::warn!(
-                    signal = %name,
-                    instance = %follow_up.instance_id,
-                    "signal dropped: more than {MAX_THROWN} signals and messages thrown by one command"
-                );
+            if over_limit(thrown, "signal", &name, &follow_up.instance_id) {
                 return Ok(());
             }
             let by = signals::Thrown {
@@ -101,13 +110,7 @@ async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> 
             message_id,
             caught_here,
         } => {
-            *thrown += 1;
-            if *thrown > MAX_THROWN {
-                tracing::warn!(
-                    message = %name,
-                    instance = %follow_up.instance_id,
-                    "message dropped: more than {MAX_THROWN} signals and messages thrown by one command"
-                );
+            if over_limit(thrown, "message", &name, &follow_up.instance_id) {
                 return Ok(());
             }
             let message = messages::Thrown {

@@ -8,7 +8,6 @@
 //! `starts::after_ends`). A repeated `message_id` is answered with the
 //! first result and changes nothing (so one message id starts at most one instance).
 
-use std::collections::HashSet;
 
 use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
@@ -190,15 +189,7 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     .fetch_all(&mut *batch.conn)
     .await?;
     // And those opened earlier in this batch, not flushed yet.
-    let stored: HashSet<String> = subscriptions.iter().map(|s| s.id.clone()).collect();
-    subscriptions.extend(
-        batch
-            .writes
-            .subscriptions
-            .iter()
-            .filter(|s| !stored.contains(&s.id) && takes(s, &r))
-            .cloned(),
-    );
+    batch.add_pending_subscriptions(&mut subscriptions, |s| takes(s, &r));
     // The thrower's own waits had their chance at the throw.
     let (thrown_by, caught_here) = match &op.delivery {
         Delivery::Thrown { by, caught_here } if r.message_id.is_none() => {

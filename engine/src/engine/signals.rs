@@ -12,7 +12,6 @@
 //! definition version: `instance_id` is the definition id and `element_key` is
 //! [`START_EVENT_KEY`], opened at deployment by `starts::on_deploy`.
 
-use std::collections::HashSet;
 
 use serde_json::{Map, Value as Json, json};
 
@@ -101,15 +100,7 @@ pub(crate) async fn deliver(
             .bind(&full)
             .fetch_all(&mut *batch.conn)
             .await?;
-    let stored: HashSet<String> = subscriptions.iter().map(|s| s.id.clone()).collect();
-    subscriptions.extend(
-        batch
-            .writes
-            .subscriptions
-            .iter()
-            .filter(|s| s.message_name == full && !stored.contains(&s.id))
-            .cloned(),
-    );
+    batch.add_pending_subscriptions(&mut subscriptions, |s| s.message_name == full);
     let mut result = SignalResult::default();
     if let Some(Thrown {
         by,

@@ -294,6 +294,15 @@ pub struct ParentLink {
 }
 
 impl InstanceState {
+    /// The variables local to element instance `key` (its input mappings' results, for a
+    /// throw event what it throws), empty when it has none.
+    pub fn local_variables(&self, key: ElementKey) -> Map<String, Json> {
+        self.elements
+            .get(&key)
+            .and_then(|e| e.variables.clone())
+            .unwrap_or_default()
+    }
+
     /// A fresh instance: just the process scope with the start variables.
     pub fn new(variables: Map<String, Json>) -> Self {
         let mut elements = BTreeMap::new();

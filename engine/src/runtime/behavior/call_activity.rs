@@ -71,11 +71,7 @@ fn start(
     let mut variables = if call.pass_all_variables {
         ScopeView::new(run.state, key).collect()
     } else {
-        run.state
-            .elements
-            .get(&key)
-            .and_then(|e| e.variables.clone())
-            .unwrap_or_default()
+        run.state.local_variables(key)
     };
     for mapping in &call.in_mappings {
         let what = format!("camunda:in '{}'", mapping.target);

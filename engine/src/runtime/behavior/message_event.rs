@@ -66,12 +66,7 @@ pub fn evaluate(run: &Run<'_>, key: ElementKey, message: &MessageRef) -> Result<
         None => None,
         Some(text) => Some(eval::text(run.state, key, &run.now, text, "message id")?),
     };
-    let variables = run
-        .state
-        .elements
-        .get(&key)
-        .and_then(|e| e.variables.clone())
-        .unwrap_or_default();
+    let variables = run.state.local_variables(key);
     Ok(Message {
         name,
         correlation_key,

@@ -42,12 +42,7 @@ pub struct Signal {
 /// Evaluates the signal of throw event instance `key` (in its scope, after its input mappings).
 pub fn evaluate(run: &Run<'_>, key: ElementKey, signal: &SignalRef) -> Result<Signal, Failure> {
     let name = eval::text(run.state, key, &run.now, &signal.name, "signal name")?;
-    let variables = run
-        .state
-        .elements
-        .get(&key)
-        .and_then(|e| e.variables.clone())
-        .unwrap_or_default();
+    let variables = run.state.local_variables(key);
     Ok(Signal { name, variables })
 }
 
