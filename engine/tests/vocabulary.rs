@@ -249,7 +249,7 @@ async fn bpmn_multi_instance_data_maps_items_in_and_outputs_out() {
 }
 
 #[tokio::test]
-async fn bpmn_multi_instance_data_needs_plain_names_and_both_output_halves() {
+async fn bpmn_multi_instance_data_needs_variable_names_and_both_output_halves() {
     let h = Harness::new().await;
     let mi = |inner: &str| {
         model(
@@ -260,11 +260,19 @@ async fn bpmn_multi_instance_data_needs_plain_names_and_both_output_halves() {
             ),
         )
     };
-    assert_eq!(
-        h.deploy_errors(&mi("<loopDataInputRef>my-items</loopDataInputRef>"))
-            .await,
-        ["loopDataInputRef: \"my-items\" is not a variable name (letters, digits and _ only)"]
+    let errors = h
+        .deploy_errors(&mi("<loopDataInputRef>2items</loopDataInputRef>"))
+        .await;
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("loopDataInputRef: \"2items\" is not a variable name: "),
+        "{errors:?}"
     );
+    // Any other id names a variable, hyphens included (as modelers write data ids).
+    h.deploy(&mi(
+        "<loopDataInputRef>my-items</loopDataInputRef><inputDataItem id=\"_a1-b2\"/>",
+    ))
+    .await;
     assert_eq!(
         h.deploy_errors(&mi(
             "<loopDataInputRef>items</loopDataInputRef><loopDataOutputRef>out</loopDataOutputRef>"
@@ -304,6 +312,30 @@ fn data_object_model() -> String {
         flow("ship", "end"),
     ];
     model("data", &body.join("\n"))
+}
+
+#[tokio::test]
+async fn data_associations_map_ids_with_hyphens_as_modelers_write_them() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<dataObject id="_order-1"><extensionElements><camunda:value>book</camunda:value></extensionElements></dataObject>
+<dataObjectReference id="_ref-1" dataObjectRef="_order-1"/>
+<startEvent id="start"/>
+<serviceTask id="ship"><extensionElements><zeebe:taskDefinition type="ship"/></extensionElements>
+  <ioSpecification><dataInput id="_parcel-1"/><inputSet><dataInputRefs>_parcel-1</dataInputRefs></inputSet><outputSet/></ioSpecification>
+  <dataInputAssociation><sourceRef>_ref-1</sourceRef><targetRef>_parcel-1</targetRef></dataInputAssociation>
+</serviceTask>
+<endEvent id="end"/>"#
+            .to_owned(),
+        flow("start", "ship"),
+        flow("ship", "end"),
+    ];
+    h.deploy(&model("hyphens", &body.join("\n"))).await;
+    let inst = h.start("hyphens", json!({})).await;
+    let jobs = h.jobs("ship").await;
+    assert_eq!(jobs[0].variables["_parcel-1"], json!("book"));
+    h.complete_job(&jobs[0], json!({})).await;
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
 }
 
 #[tokio::test]

@@ -200,3 +200,44 @@ fn an_item_subject_ref_names_an_item_definition() {
     );
     assert_eq!(d.element_id.as_deref(), Some("total"));
 }
+
+#[test]
+fn associations_may_name_process_data_inputs_outputs_and_stores_of_other_pools() {
+    // As ARIS, GenMyModel and the Camunda Eclipse plugin export them: a task reads the
+    // process's data input and writes its data output; a reference without `dataObjectRef`
+    // stands for a variable of its own; a data store drawn in another pool is ignored.
+    let xml = defs(
+        r#"<collaboration id="c"><participant id="a" processRef="p"/><participant id="b" processRef="other"/></collaboration>
+<process id="p" isExecutable="true">
+<ioSpecification><dataInput id="ID-request"/><dataOutput id="ID-itinerary"/><inputSet><dataInputRefs>ID-request</dataInputRefs></inputSet><outputSet><dataOutputRefs>ID-itinerary</dataOutputRefs></outputSet></ioSpecification>
+<dataObjectReference id="loose"/>
+<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+<task id="t"><ioSpecification><dataInput id="t_in"/><dataInput id="t_in2"/><dataOutput id="t_out"/><inputSet><dataInputRefs>t_in</dataInputRefs><dataInputRefs>t_in2</dataInputRefs></inputSet><outputSet><dataOutputRefs>t_out</dataOutputRefs></outputSet></ioSpecification>
+<dataInputAssociation><sourceRef>ID-request</sourceRef><targetRef>t_in</targetRef></dataInputAssociation>
+<dataInputAssociation><sourceRef>loose</sourceRef><targetRef>t_in2</targetRef></dataInputAssociation>
+<dataOutputAssociation><sourceRef>t_out</sourceRef><targetRef>ID-itinerary</targetRef></dataOutputAssociation>
+<dataOutputAssociation><sourceRef>t_out</sourceRef><targetRef>archive</targetRef></dataOutputAssociation></task>
+<sequenceFlow id="f2" sourceRef="t" targetRef="e"/><endEvent id="e"/></process>
+<process id="other" isExecutable="false"><dataStoreReference id="archive"/></process>"#,
+    );
+    let parsed = parse_str(&xml);
+    assert!(parsed.diagnostics.is_empty(), "{}", dump(&parsed));
+    let p = parsed
+        .processes
+        .iter()
+        .find(|p| p.key == "p")
+        .expect("process p");
+    let t = node(p, "t");
+    let inputs: Vec<(&str, &str)> = t
+        .inputs
+        .iter()
+        .map(|m| (m.target.as_str(), m.source.source()))
+        .collect();
+    assert_eq!(inputs, [("t_in", "ID-request"), ("t_in2", "loose")]);
+    let outputs: Vec<(&str, &str)> = t
+        .outputs
+        .iter()
+        .map(|m| (m.target.as_str(), m.source.source()))
+        .collect();
+    assert_eq!(outputs, [("ID-itinerary", "t_out")]);
+}

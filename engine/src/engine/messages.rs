@@ -8,7 +8,6 @@
 //! `starts::after_ends`). A repeated `message_id` is answered with the
 //! first result and changes nothing (so one message id starts at most one instance).
 
-
 use crate::store::{built, query};
 use serde_json::{Map, Value as Json, json};
 

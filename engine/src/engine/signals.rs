@@ -12,7 +12,6 @@
 //! definition version: `instance_id` is the definition id and `element_key` is
 //! [`START_EVENT_KEY`], opened at deployment by `starts::on_deploy`.
 
-
 use serde_json::{Map, Value as Json, json};
 
 use super::Engine;

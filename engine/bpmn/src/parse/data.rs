@@ -4,9 +4,11 @@
 //! `id`, initialised from a `value` extension element or null), and so is a `property` of a
 //! process or sub-process (null); the process's own `ioSpecification` lists the data inputs a
 //! calling call activity must pass in and the data outputs it gets back (by id, as
-//! SpiffWorkflow reads them); a `dataObjectReference` stands
-//! for its data object; a `dataStoreReference` is accepted and ignored (Keel has no data
-//! stores). On an activity, a `dataInputAssociation` from a data object to one of the
+//! SpiffWorkflow reads them), variables of the process that data associations may name like
+//! data objects; a `dataObjectReference` stands
+//! for its data object (one without `dataObjectRef` for a variable named by its own id); a
+//! `dataStoreReference` is accepted and ignored (Keel has no data stores), also when an
+//! association names one drawn in another pool. On an activity, a `dataInputAssociation` from a data object to one of the
 //! activity's `ioSpecification` data inputs becomes an input mapping (`dataInput id` :=
 //! data object), a `dataOutputAssociation` from a data output to a data object an output
 //! mapping (data object := `dataOutput id`); an association without the data input or output
@@ -18,7 +20,6 @@
 use std::collections::HashMap;
 
 use super::build::Builder;
-use super::expr;
 use super::tree::{Element, Ns};
 use crate::model::{DataObject, Mapping, ScopeIdx};
 
@@ -112,7 +113,13 @@ impl<'t> Builder<'t, '_> {
                 _ => continue,
             };
             match d.id() {
-                Some(id) => list.push(id.to_owned()),
+                Some(id) => {
+                    list.push(id.to_owned());
+                    // A variable of the process, so activities' data associations may read
+                    // (data input) or write (data output) it, as BPMN tools draw them.
+                    self.data_refs
+                        .insert(id.to_owned(), DataRef::Object(id.to_owned()));
+                }
                 None => self.ctx.error(d, format!("{} has no id", d.local)),
             }
         }
@@ -122,6 +129,12 @@ impl<'t> Builder<'t, '_> {
     /// into mappings (see the module documentation).
     pub(crate) fn resolve_data(&mut self) {
         for (id, target, e) in std::mem::take(&mut self.pending_data_refs) {
+            if target.is_empty() {
+                // A reference to no data object (`dataObjectRef` is optional): a variable of
+                // its own, named by its id, undefined until written.
+                self.data_refs.insert(id.clone(), DataRef::Object(id));
+                continue;
+            }
             match self.data_refs.get(&target) {
                 Some(DataRef::Object(var)) => {
                     let var = var.clone();
@@ -146,6 +159,23 @@ impl<'t> Builder<'t, '_> {
                 node.outputs.extend(outputs);
             }
         }
+    }
+
+    /// True when `id` names a `dataStoreReference` or `dataStore` anywhere in the document
+    /// (asked only for a reference this process does not know).
+    fn is_data_store_anywhere(&self, id: &str) -> bool {
+        let tree = self.ctx.doc.tree;
+        let mut stack: Vec<&Element> = tree.root().into_iter().collect();
+        while let Some(e) = stack.pop() {
+            if e.ns == Ns::Bpmn
+                && matches!(e.local.as_str(), "dataStoreReference" | "dataStore")
+                && e.id() == Some(id)
+            {
+                return true;
+            }
+            stack.extend(tree.children(e));
+        }
+        false
     }
 
     fn associations(
@@ -191,6 +221,8 @@ impl<'t> Builder<'t, '_> {
                 let var = match refs.get(r) {
                     Some(DataRef::Object(var)) => var.clone(),
                     Some(DataRef::Store) => continue,
+                    // A data store reference drawn in another pool: ignored like any.
+                    None if self.is_data_store_anywhere(r) => continue,
                     None => {
                         self.ctx.error(
                             e,
@@ -229,20 +261,31 @@ impl<'t> Builder<'t, '_> {
     }
 }
 
-/// A variable reference as an expression; the name must be plain (letters, digits, `_`).
+/// A variable reference as an expression. Any id names a variable (e.g. a data input id with
+/// hyphens, as Signavio and Trisotech write them: `_0fa2af52-a3d6-...`); a name FEEL cannot
+/// hold (such as one with a space at its end) is an error.
 pub(crate) fn plain_variable(
     name: &str,
     what: &str,
 ) -> Result<crate::expression::Expression, String> {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if !plain {
-        return Err(format!(
-            "{what}: \"{name}\" is not a variable name (letters, digits and _ only)"
-        ));
+    if name.trim() != name || name.is_empty() {
+        return Err(format!("{what}: \"{name}\" is not a variable name"));
     }
-    expr::feel(name, what)
+    crate::expression::Expression::variable(name)
+        .map_err(|e| format!("{what}: \"{name}\" is not a variable name: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_variable;
+
+    #[test]
+    fn any_id_names_a_variable_but_an_empty_or_padded_one() {
+        for name in ["items", "_0fa2af52-a3d6-4be6", "Data Object 1", "a.b"] {
+            assert!(plain_variable(name, "x").is_ok(), "{name}");
+        }
+        for name in ["", " items", "2items"] {
+            assert!(plain_variable(name, "x").is_err(), "{name}");
+        }
+    }
 }
