@@ -165,6 +165,12 @@ fn several_definitions_are_refused_where_they_cannot_run() {
         let d = error_with(&parsed, message);
         assert_eq!(d.element_id.as_deref(), Some("a"), "{}", dump(&parsed));
     }
+    // A problem of the element itself is reported once, however many definitions it has.
+    let parsed = parse_str(&with_messages(
+        r#"<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="sub"/><subProcess id="sub"><startEvent id="in"><messageEventDefinition messageRef="m1"/><messageEventDefinition messageRef="m2"/></startEvent><sequenceFlow id="g" sourceRef="in" targetRef="ie"/><endEvent id="ie"/></subProcess><sequenceFlow id="f2" sourceRef="sub" targetRef="e"/><endEvent id="e"/>"#,
+    ));
+    let d = error_with(&parsed, "must be a none start event");
+    assert_eq!(d.element_id.as_deref(), Some("in"));
     // A process's start event needs fixed timers, in a multiple start event too.
     let parsed = parse_str(&with_messages(
         r#"<startEvent id="s"><messageEventDefinition messageRef="m1"/><timerEventDefinition><timeDuration>=d</timeDuration></timerEventDefinition></startEvent><sequenceFlow id="f1" sourceRef="s" targetRef="e"/><endEvent id="e"/>"#,

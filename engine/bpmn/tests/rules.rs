@@ -94,9 +94,9 @@ fn process_start_events_need_fixed_names_and_values() {
     assert_eq!(d.element_id.as_deref(), Some("ts"));
     let d = error_with(
         &parsed,
-        "message start events a and b wait for the same message 'go'",
+        "message start events of the process: a and b wait for the same message \"go\"",
     );
-    assert_eq!(d.element_id.as_deref(), Some("p"));
+    assert_eq!(d.element_id.as_deref(), Some("b"));
 }
 
 #[test]

@@ -6,7 +6,6 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::batch::Batch;
-use super::job_cache::JobChange;
 use super::jobs::{self, FailOp, FailRequest, ThrowErrorRequest, ThrowOp};
 use super::writer::Reply;
 use crate::audit::Actor;
@@ -102,7 +101,7 @@ async fn release(batch: &mut Batch<'_>, op: ReleaseOp) -> Result<Reply> {
     .fetch_all(&mut *batch.conn)
     .await?;
     for row in &released {
-        batch.job_changed(JobChange::Put(row.clone()));
+        batch.job_written(row.clone());
     }
     if !released.is_empty() {
         // Ready jobs: wake this node's waiters and, on PostgreSQL, every other node.

@@ -20,7 +20,6 @@ use tokio::task::JoinSet;
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
-use super::job_cache::JobChange;
 use super::jobs;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
@@ -167,8 +166,7 @@ pub(crate) async fn execute(batch: &mut Batch<'_>, op: ContinuationOp) -> Result
 
 async fn lock(batch: &mut Batch<'_>, owner: &str, lock_ms: i64, max: i64) -> Result<Reply> {
     let lock_until = batch.now_ms.saturating_add(lock_ms);
-    let mut rows = batch.lock_jobs(JOB_TYPE, owner, lock_until, max).await?;
-    rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let rows = batch.lock_jobs(JOB_TYPE, owner, lock_until, max).await?;
     let jobs = rows
         .into_iter()
         .filter(|r| !batch.is_removed(&r.instance_id, r.element_key))
@@ -200,7 +198,7 @@ async fn apply(batch: &mut Batch<'_>, job_id: &str, owner: &str) -> Result<Reply
         .bind(&job.id)
         .execute(&mut *batch.conn)
         .await?;
-    batch.job_changed(JobChange::Remove(job.id.clone()));
+    batch.job_removed(&job.id);
     let Some(instance) = batch.instance(&job.instance_id).await? else {
         return Ok(Reply::Empty);
     };

@@ -7,7 +7,6 @@ use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
-use super::job_cache::JobChange;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -112,7 +111,7 @@ pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Repl
         .fetch_optional(&mut *batch.conn)
         .await?;
         if let Some(row) = ready {
-            batch.job_changed(JobChange::Put(row));
+            batch.job_written(row);
         }
         batch.jobs_created = true;
     }

@@ -39,16 +39,14 @@ pub(crate) struct JobCache {
     load_after: Option<Instant>,
 }
 
-/// One change of a job row, as the database sees it.
+/// One change a statement made to a job row, by id.
 #[derive(Debug, Clone)]
 pub(crate) enum JobChange {
     /// The row as it now is: created, locked, made ready again. A row in any other state
     /// (`failed`: parked with an incident) leaves the cache.
-    Put(JobRow),
+    Put(Box<JobRow>),
     /// Deleted by id.
     Remove(String),
-    /// Deleted with its element instance: (instance id, element key).
-    Cancel(String, i64),
 }
 
 /// What a batch did to job rows, in the order the database applies it.
@@ -124,8 +122,10 @@ impl JobCache {
         for row in created.iter().chain(changes.locked.iter()) {
             self.put(row.clone());
         }
-        for (instance, key) in changes.cancelled {
-            self.change(JobChange::Cancel(instance, key));
+        for element in changes.cancelled {
+            for id in self.by_element.remove(&element).unwrap_or_default() {
+                self.remove(&id);
+            }
         }
         for row in continuations {
             self.put(row.clone());
@@ -148,13 +148,8 @@ impl JobCache {
 
     fn change(&mut self, change: JobChange) {
         match change {
-            JobChange::Put(row) => self.put(row),
+            JobChange::Put(row) => self.put(*row),
             JobChange::Remove(id) => self.remove(&id),
-            JobChange::Cancel(instance, key) => {
-                for id in self.by_element.remove(&(instance, key)).unwrap_or_default() {
-                    self.remove(&id);
-                }
-            }
         }
     }
 
@@ -262,7 +257,7 @@ mod tests {
         failed.state = "failed".into();
         cache.apply(
             JobChanges {
-                direct: vec![JobChange::Put(failed)],
+                direct: vec![JobChange::Put(Box::new(failed))],
                 locked: vec![locked],
                 cancelled: vec![("i2".into(), 1)],
             },

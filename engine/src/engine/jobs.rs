@@ -8,7 +8,6 @@ use serde_json::{Map, Value as Json, json};
 
 use super::Engine;
 use super::batch::{ApplyCtx, Batch};
-use super::job_cache::JobChange;
 use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -213,12 +212,10 @@ pub(crate) async fn activate(batch: &mut Batch<'_>, op: ActivateOp) -> Result<Re
     let r = op.request;
     let max = r.max_jobs.clamp(1, 1000);
     let lock_until = batch.now_ms.saturating_add(r.lock_ms.max(1));
-    let mut rows = batch
+    let rows = batch
         .lock_jobs(&r.job_type, &r.worker, lock_until, max)
         .await?;
     batch.jobs_activated += rows.len() as u64;
-    // `RETURNING` follows no order: hand jobs out oldest first (ids are time-ordered UUIDv7).
-    rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let ids: Vec<String> = rows.iter().map(|r| r.instance_id.clone()).collect();
     batch.prefetch_instances(&ids).await?;
     let mut jobs = Vec::with_capacity(rows.len());
@@ -357,7 +354,7 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
         .bind(&job.id)
         .execute(&mut *batch.conn)
         .await?;
-        batch.job_changed(JobChange::Put(JobRow {
+        batch.job_written(JobRow {
             state: "ready".into(),
             retries,
             available_at,
@@ -365,7 +362,7 @@ pub(crate) async fn fail(batch: &mut Batch<'_>, op: FailOp) -> Result<Reply> {
             error_message: Some(op.request.error_message.clone()),
             version: job.version + 1,
             ..job.clone()
-        }));
+        });
         if available_at <= batch.now_ms {
             // Ready again at once: wake waiting workers (here and on other nodes).
             batch.jobs_created = true;
@@ -422,6 +419,6 @@ async fn park_job(batch: &mut Batch<'_>, job_id: &str, retries: i64, message: &s
     .execute(&mut *batch.conn)
     .await?;
     // Failed: out of circulation, so out of the job cache.
-    batch.job_changed(JobChange::Remove(job_id.to_owned()));
+    batch.job_removed(job_id);
     Ok(())
 }

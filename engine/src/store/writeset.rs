@@ -1,9 +1,9 @@
 //! Rows a batch of triggers produced, flushed with a few multi-row statements before the
 //! batch's single commit.
 //!
-//! Flush order matters and is fixed: inserts first, then job locks, then element-scoped deletes and updates
-//! (an element instance key is never reused, so a delete never hits a row inserted for a later
-//! element instance), then continuation jobs, audit last. A continuation job is created for an
+//! Flush order matters and is fixed: inserts first, then job locks, then element-scoped deletes
+//! and updates (an element instance key is never reused, so a delete never hits a row inserted
+//! for a later element instance), then continuation jobs, audit last. A continuation job is created for an
 //! element instance whose own work the same step cancels (it waits after completing), so it is
 //! inserted after the deletes; the batch drops a pending one when it terminates its element.
 

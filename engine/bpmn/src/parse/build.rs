@@ -84,15 +84,17 @@ fn check_duplicate_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Every `itemSubjectRef` (of a data object, property, data input or output, data store...)
-/// must name an `itemDefinition` of the document. Types are not checked: an item definition's
+/// Every unprefixed `itemSubjectRef` (of a data object, property, data input or output, data
+/// store...) must name an `itemDefinition` of the document. A prefixed one that names none
+/// names a type from elsewhere (`xsd:string`, as Flowable and Activiti write them, or an
+/// imported definition) and is accepted. Types are not checked: an item definition's
 /// `structureRef` is free-form (an XML Schema type, a Java class...).
 fn check_item_refs(tree: &Tree, doc: &Doc<'_>, diags: &mut Vec<Diagnostic>) {
     for e in tree.elements.iter().filter(|e| e.ns == Ns::Bpmn) {
         let Some(r) = e.attr("itemSubjectRef") else {
             continue;
         };
-        if doc.item_definition(r).is_none() {
+        if doc.item_definition(r).is_none() && !r.contains(':') {
             diags.push(Diagnostic::error(
                 e.pos,
                 e.id(),

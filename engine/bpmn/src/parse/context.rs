@@ -114,7 +114,15 @@ impl<'t, 'd> Ctx<'t, 'd> {
 
     /// An error whatever the process (invalid BPMN).
     pub(crate) fn error(&mut self, e: &Element, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::error(e.pos, e.id(), msg));
+        self.push(Diagnostic::error(e.pos, e.id(), msg));
+    }
+
+    /// Records `d` once: a check that runs for several parts of one element (each definition of
+    /// an event with several, say) reports a problem of the element only once.
+    fn push(&mut self, d: Diagnostic) {
+        if !self.diags.contains(&d) {
+            self.diags.push(d);
+        }
     }
 
     /// An error that only matters when the process is executable.
@@ -127,7 +135,7 @@ impl<'t, 'd> Ctx<'t, 'd> {
     /// A warning, for executable processes only.
     pub(crate) fn warning(&mut self, e: &Element, msg: impl Into<String>) {
         if self.exec {
-            self.diags.push(Diagnostic::warning(e.pos, e.id(), msg));
+            self.push(Diagnostic::warning(e.pos, e.id(), msg));
         }
     }
 

@@ -1,6 +1,7 @@
 //! One owner never waits twice for the same message: the boundary events of one activity, the
-//! catch events after one event-based gateway and the event sub-process start events of one
-//! scope each wait for messages of distinct (fixed) names. A message reaches at most one wait
+//! catch events after one event-based gateway, the event sub-process start events of one
+//! scope and the message start events of the process each wait for messages of distinct
+//! (fixed) names (for start events: which one would start?). A message reaches at most one wait
 //! of an instance, so a second one could never be told apart (Camunda 7 refuses these models
 //! too; Zeebe refuses them for event-based gateways and boundary events).
 
@@ -31,6 +32,14 @@ pub(crate) fn check(b: &mut Builder<'_, '_>) {
             ));
         }
     }
+    if let Some(root) = b.scopes.first()
+        && root.start_events.len() > 1
+    {
+        groups.push((
+            "message start events of the process".to_owned(),
+            root.start_events.clone(),
+        ));
+    }
     for scope in &b.scopes {
         let starts: Vec<NodeIdx> = scope
             .event_sub_processes
@@ -46,10 +55,11 @@ pub(crate) fn check(b: &mut Builder<'_, '_>) {
             })
             .collect();
         if starts.len() > 1 {
-            groups.push((
-                "event sub-process start events of one scope".to_owned(),
-                starts,
-            ));
+            let of = match scope.owner.and_then(|n| b.nodes.get(n.0 as usize)) {
+                Some(owner) => format!("sub-process {}", owner.id),
+                None => "the process".to_owned(),
+            };
+            groups.push((format!("event sub-process start events of {of}"), starts));
         }
     }
     for (what, members) in groups {

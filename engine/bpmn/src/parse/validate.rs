@@ -84,10 +84,6 @@ fn starts(b: &mut Builder<'_, '_>) {
             .filter_map(|n| b.nodes.get(n.0 as usize))
             .map(|n| n.id.clone())
             .collect();
-        if s == 0 {
-            let starts = scope.start_events.clone();
-            duplicate_message_starts(b, &starts, e);
-        }
         let msg = match nones.as_slice() {
             [_] => continue,
             [] if event_started => continue,
@@ -120,40 +116,6 @@ fn starts(b: &mut Builder<'_, '_>) {
             ),
         };
         b.ctx.exec_error(e, msg);
-    }
-}
-
-/// Two message start events of one process may not wait for the same message (which one would
-/// start?).
-fn duplicate_message_starts(
-    b: &mut Builder<'_, '_>,
-    starts: &[crate::model::NodeIdx],
-    process: &super::tree::Element,
-) {
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    let mut problems = Vec::new();
-    for node in starts.iter().filter_map(|&n| b.nodes.get(n.0 as usize)) {
-        let FlowNodeKind::StartEvent { trigger, .. } = &node.kind else {
-            continue;
-        };
-        for definition in trigger.definitions() {
-            let EventTrigger::Message(m) = definition else {
-                continue;
-            };
-            let name = m.name.source();
-            match seen.iter().find(|(n, _)| *n == name) {
-                // Two definitions of one event are `multiple`'s to report.
-                Some((_, first)) if *first == node.id => {}
-                Some((_, first)) => problems.push(format!(
-                    "message start events {first} and {} wait for the same message '{name}'; each needs its own",
-                    node.id
-                )),
-                None => seen.push((name, node.id.as_str())),
-            }
-        }
-    }
-    for p in problems {
-        b.ctx.exec_error(process, p);
     }
 }
 

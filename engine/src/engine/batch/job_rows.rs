@@ -13,8 +13,9 @@ use crate::store::{Dialect, JobLock};
 
 impl Batch<'_> {
     /// Locks up to `max` jobs of `job_type` that may be activated now (ready, or with an
-    /// expired lock) for `owner` until `lock_until`, oldest `available_at` first, and returns
-    /// them as locked. SQLite: picked from the writer's job cache and locked by the batch's
+    /// expired lock) for `owner` until `lock_until`, chosen by oldest `available_at`, and
+    /// returns them as locked, oldest created first (the order workers get them; ids are
+    /// time-ordered UUIDv7). SQLite: picked from the writer's job cache and locked by the batch's
     /// flush, so no statement runs now; the database when the cache is incomplete, and always
     /// on PostgreSQL (`FOR UPDATE SKIP LOCKED`: other nodes race for the same rows).
     pub async fn lock_jobs(
@@ -25,9 +26,24 @@ impl Batch<'_> {
         max: i64,
     ) -> Result<Vec<JobRow>> {
         let max = usize::try_from(max.clamp(1, 1000)).unwrap_or(1);
-        if self.conn.dialect() == Dialect::Sqlite && self.job_cache_complete().await? {
-            return Ok(self.lock_cached(job_type, owner, lock_until, max));
-        }
+        let mut rows =
+            if self.conn.dialect() == Dialect::Sqlite && self.job_cache_complete().await? {
+                self.lock_cached(job_type, owner, lock_until, max)
+            } else {
+                self.lock_stored(job_type, owner, lock_until, max).await?
+            };
+        rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(rows)
+    }
+
+    /// Locks jobs with one statement (`RETURNING` follows no order).
+    async fn lock_stored(
+        &mut self,
+        job_type: &str,
+        owner: &str,
+        lock_until: i64,
+        max: usize,
+    ) -> Result<Vec<JobRow>> {
         let rows: Vec<JobRow> = built(format!(
             "UPDATE jobs SET state = 'locked', lock_owner = $1, available_at = $2, \
              version = version + 1 WHERE id IN (SELECT id FROM jobs WHERE type = $3 \
@@ -47,7 +63,9 @@ impl Batch<'_> {
             self.touched_jobs.insert(row.id.clone());
             self.locked_jobs.insert(row.id.clone());
             if self.conn.dialect() == Dialect::Sqlite {
-                self.job_changes.direct.push(JobChange::Put(row.clone()));
+                self.job_changes
+                    .direct
+                    .push(JobChange::Put(Box::new(row.clone())));
             }
         }
         Ok(rows)
@@ -187,22 +205,30 @@ impl Batch<'_> {
         }
     }
 
-    /// Records a change a statement of this batch just made to a job row: later commands of
-    /// the batch read the row again, and the job cache takes the change at the seal (SQLite).
-    pub fn job_changed(&mut self, change: JobChange) {
-        let id = match &change {
-            JobChange::Put(row) => &row.id,
-            JobChange::Remove(id) => id,
-            JobChange::Cancel(..) => {
-                // Deleted by the flush; `translate` records those.
-                return;
-            }
-        };
-        self.jobs.remove(id);
-        self.touched_jobs.insert(id.clone());
+    /// Records that a statement of this batch just wrote job `row` as it now is (made ready
+    /// again, with a backoff...): later commands of the batch read it again, and the job cache
+    /// takes the row at the seal (SQLite). A row no longer ready or locked leaves the cache.
+    pub fn job_written(&mut self, row: JobRow) {
+        self.job_touched(&row.id);
         if self.conn.dialect() == Dialect::Sqlite {
-            self.job_changes.direct.push(change);
+            self.job_changes.direct.push(JobChange::Put(Box::new(row)));
         }
+    }
+
+    /// Records that a statement of this batch just deleted job `id`, or took it out of
+    /// circulation (parked with an incident).
+    pub fn job_removed(&mut self, id: &str) {
+        self.job_touched(id);
+        if self.conn.dialect() == Dialect::Sqlite {
+            self.job_changes
+                .direct
+                .push(JobChange::Remove(id.to_owned()));
+        }
+    }
+
+    fn job_touched(&mut self, id: &str) {
+        self.jobs.remove(id);
+        self.touched_jobs.insert(id.to_owned());
     }
 }
 
