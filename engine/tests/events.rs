@@ -830,6 +830,128 @@ fn gateway_model(id: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_conditional_boundary_event_still_interrupts_an_activity_with_an_incident() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<startEvent id="start"/><endEvent id="end"/><endEvent id="stopped"/>"#.to_owned(),
+        service("work"),
+        format!(
+            r#"<boundaryEvent id="stop" attachedToRef="work">{}</boundaryEvent>"#,
+            conditional("=stop = true")
+        ),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("stop", "stopped"),
+    ];
+    h.deploy(&events_model("guarded", &body)).await;
+    let inst = h.start("guarded", json!({"stop": false})).await;
+    // The job fails for good: an incident on the task...
+    let job = h.jobs("work").await.remove(0);
+    h.engine
+        .fail_job(
+            &job.id,
+            keel_engine::FailRequest {
+                worker: "w".into(),
+                error_message: "down".into(),
+                retries: Some(0),
+                retry_backoff_ms: 0,
+            },
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.open_incidents(&inst.id).await.len(), 1);
+    // ...whose conditional boundary event still waits, as its message or timer would.
+    h.engine
+        .set_variables(&inst.id, vars(json!({"stop": true})), &admin())
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert!(h.open_incidents(&inst.id).await.is_empty());
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "guarded:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_work:taken",
+                    "work:activated",
+                ],
+            ),
+            ("job_failed", &[]),
+            (
+                "variables_set",
+                &[
+                    "work:terminated",
+                    "stop:activated",
+                    "stop:completed",
+                    "stop_stopped:taken",
+                    "stopped:activated",
+                    "stopped:completed",
+                    "guarded:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn when_two_conditions_after_an_event_based_gateway_hold_at_once_the_first_wins() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<startEvent id="start"/><eventBasedGateway id="gw"/><endEvent id="big_end"/><endEvent id="huge_end"/>"#.to_owned(),
+        format!(r#"<intermediateCatchEvent id="big">{}</intermediateCatchEvent>"#, conditional("=x > 5")),
+        format!(r#"<intermediateCatchEvent id="huge">{}</intermediateCatchEvent>"#, conditional("=x > 10")),
+        flow("start", "gw"),
+        flow("gw", "big"),
+        flow("gw", "huge"),
+        flow("big", "big_end"),
+        flow("huge", "huge_end"),
+    ];
+    h.deploy(&events_model("sizes", &body)).await;
+    let inst = h.start("sizes", json!({"x": 0})).await;
+    h.engine
+        .set_variables(&inst.id, vars(json!({"x": 20})), &admin())
+        .await
+        .unwrap();
+    assert_eq!(h.instance(&inst.id).await.state, "completed");
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "sizes:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_gw:taken",
+                    "gw:activated",
+                ],
+            ),
+            (
+                "variables_set",
+                &[
+                    "gw:completed",
+                    "gw_big:taken",
+                    "big:activated",
+                    "big:completed",
+                    "big_big_end:taken",
+                    "big_end:activated",
+                    "big_end:completed",
+                    "sizes:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_conditional_event_after_an_event_based_gateway_wins_when_its_condition_holds() {
     let h = Harness::new().await;
     h.deploy(&gateway_model("approval")).await;
@@ -1143,6 +1265,69 @@ async fn a_parallel_multiple_start_event_started_by_a_signal_waits_for_its_messa
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_thrown_message_nobody_takes_leaves_its_message_id_free() {
+    let h = Harness::new().await;
+    let ping = r#"<messageEventDefinition messageRef="m_ping"><extensionElements><zeebe:publishMessage messageId="=&quot;ping-1&quot;"/></extensionElements></messageEventDefinition>"#;
+    let thrower = [
+        format!(
+            r#"<startEvent id="start"/><intermediateThrowEvent id="say">{ping}</intermediateThrowEvent><endEvent id="end"/>"#
+        ),
+        flow("start", "say"),
+        flow("say", "end"),
+    ];
+    h.deploy(&events_model("thrower", &thrower)).await;
+    h.deploy(&events_model("catcher", &catcher(PING))).await;
+    // Nothing waits and there is no time to live: the message is dropped...
+    let first = h.start_keyed("thrower", "k", json!({})).await;
+    assert_eq!(h.instance(&first.id).await.state, "completed");
+    // ...and its id is no duplicate later: a message with that id reaches a wait opened since.
+    let waiting = h.start_keyed("catcher", "k", json!({})).await;
+    let result = h
+        .engine
+        .correlate_message(
+            CorrelateRequest {
+                name: "ping".into(),
+                business_key: Some("k".into()),
+                message_id: Some("ping-1".into()),
+                ..Default::default()
+            },
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.correlated, std::slice::from_ref(&waiting.id));
+    assert_eq!(h.instance(&waiting.id).await.state, "completed");
+}
+
+#[tokio::test]
+async fn an_instance_answering_its_own_buffered_message_stops_after_the_bound() {
+    let h = Harness::new().await;
+    // It throws ping with a time to live before its catch is open (so the message is buffered),
+    // then the catch opens and takes it from the buffer, and it throws again: every pass of the
+    // command's follow-ups counts against the same bound.
+    let ping = r#"<messageEventDefinition messageRef="m_ping"><extensionElements><zeebe:publishMessage timeToLive="PT1H"/></extensionElements></messageEventDefinition>"#;
+    let body = [
+        format!(
+            r#"<startEvent id="start"/><exclusiveGateway id="again"/><intermediateThrowEvent id="say">{ping}</intermediateThrowEvent><intermediateCatchEvent id="hear">{PING}</intermediateCatchEvent>"#
+        ),
+        flow("start", "again"),
+        flow("again", "say"),
+        flow("say", "hear"),
+        flow("hear", "again"),
+    ];
+    h.deploy(&events_model("echo", &body)).await;
+    let inst = h.start_keyed("echo", "loop", json!({})).await;
+    assert_eq!(active(&h.instance(&inst.id).await), ["hear"]);
+    let trail = h.trail(&inst.id).await;
+    assert_eq!(trail.len(), 1001, "the start and 1000 messages taken");
+    assert!(
+        trail[1..]
+            .iter()
+            .all(|(kind, _)| kind == "message_correlated")
+    );
 }
 
 #[tokio::test]

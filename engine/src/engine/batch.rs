@@ -84,6 +84,12 @@ pub struct Batch<'c> {
     pub jobs_created: bool,
     /// Jobs handed to workers in this batch (for metrics after the commit).
     pub jobs_activated: u64,
+    /// Signals and messages thrown by the follow-ups of the current command (the writer resets
+    /// it per command; bounded by `follow_up::MAX_THROWN`).
+    pub thrown: usize,
+    /// The current command buffered a message since `follow_up::after_command` last handed
+    /// buffered messages out (the waits it opened before must look again).
+    pub buffered_messages: bool,
     /// Effects that reach beyond their instance (signals, call activities), run after the
     /// command by `follow_up::after_command`.
     pub follow_ups: std::collections::VecDeque<super::follow_up::FollowUp>,
@@ -125,6 +131,8 @@ impl<'c> Batch<'c> {
             deployed: Vec::new(),
             jobs_created: false,
             jobs_activated: 0,
+            thrown: 0,
+            buffered_messages: false,
             follow_ups: std::collections::VecDeque::new(),
             ended: Vec::new(),
         })

@@ -28,7 +28,7 @@ pub(crate) fn called_instance_id(caller: &str, key: ElementKey) -> String {
 pub(crate) async fn start_called(
     batch: &mut Batch<'_>,
     caller: &str,
-    spec: CallSpec,
+    mut spec: CallSpec,
     actor: &Actor,
 ) -> Result<()> {
     let Some(caller_row) = batch.instance(caller).await? else {
@@ -52,40 +52,42 @@ pub(crate) async fn start_called(
                 format!("process '{}' has no version {v}", spec.process_id)
             }
         }),
-        Some((definition_id, version)) => match data_inputs(batch, &definition_id, &spec).await? {
-            Err(message) => Some(message),
-            Ok(variables) => {
-                let new = NewInstance {
-                    id,
-                    definition_id,
-                    definition_key: spec.process_id.clone(),
-                    version,
-                    business_key: None,
-                    variables,
-                    started_by: caller_row.started_by.clone(),
-                    parent: Some(ParentLink {
-                        instance_id: caller.to_owned(),
-                        key: spec.key,
-                        element_id: spec.element_id.clone(),
-                        depth: spec.depth,
-                    }),
-                };
-                let mut ctx = ApplyCtx::new(actor.clone());
-                ctx.data.insert(
-                    "called_by".into(),
-                    json!({"instance_id": caller, "element_id": spec.element_id}),
-                );
-                match create_instance(batch, new, Trigger::Start, ctx).await {
-                    Ok(_) => None,
-                    // The called process cannot start (no none start event...).
-                    Err(Error::Conflict(e)) => Some(format!(
-                        "process '{}' could not be started: {e}",
-                        spec.process_id
-                    )),
-                    Err(e) => return Err(e),
+        Some((definition_id, version)) => {
+            match data_inputs(batch, &definition_id, &mut spec).await? {
+                Err(message) => Some(message),
+                Ok(variables) => {
+                    let new = NewInstance {
+                        id,
+                        definition_id,
+                        definition_key: spec.process_id.clone(),
+                        version,
+                        business_key: None,
+                        variables,
+                        started_by: caller_row.started_by.clone(),
+                        parent: Some(ParentLink {
+                            instance_id: caller.to_owned(),
+                            key: spec.key,
+                            element_id: spec.element_id.clone(),
+                            depth: spec.depth,
+                        }),
+                    };
+                    let mut ctx = ApplyCtx::new(actor.clone());
+                    ctx.data.insert(
+                        "called_by".into(),
+                        json!({"instance_id": caller, "element_id": spec.element_id}),
+                    );
+                    match create_instance(batch, new, Trigger::Start, ctx).await {
+                        Ok(_) => None,
+                        // The called process cannot start (no none start event...).
+                        Err(Error::Conflict(e)) => Some(format!(
+                            "process '{}' could not be started: {e}",
+                            spec.process_id
+                        )),
+                        Err(e) => return Err(e),
+                    }
                 }
             }
-        },
+        }
     };
     let Some(message) = failure else {
         return Ok(());
@@ -112,11 +114,12 @@ pub(crate) async fn start_called(
 async fn data_inputs(
     batch: &mut Batch<'_>,
     definition_id: &str,
-    spec: &CallSpec,
+    spec: &mut CallSpec,
 ) -> Result<std::result::Result<Map<String, Json>, String>> {
     let def = batch.definition(definition_id).await?;
     if def.data_inputs.is_empty() {
-        return Ok(Ok(spec.variables.clone()));
+        // Taken, not copied: the call passes them on and needs them no more.
+        return Ok(Ok(std::mem::take(&mut spec.variables)));
     }
     let mut variables = Map::new();
     for input in &def.data_inputs {

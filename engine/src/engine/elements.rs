@@ -171,9 +171,7 @@ fn check_activation(
         return Err(invalid("give at least one element id to activate".into()));
     }
     for id in elements {
-        let inner = def.node_by_id(id).map(|n| def.node(n));
-        let ok = inner.is_some_and(|n| n.scope == ad_hoc.scope && n.may_start_without_flow());
-        if !ok {
+        if crate::runtime::ad_hoc_startable(def, ad_hoc, id).is_none() {
             return Err(invalid(format!(
                 "'{id}' is not an element of ad-hoc sub-process '{}' that it can start (boundary events, event sub-processes, start events, compensation handlers and link catch events cannot be)",
                 node.id

@@ -48,11 +48,21 @@ pub(crate) async fn after_command(
     batch: &mut Batch<'_>,
     subscriptions_before: usize,
 ) -> Result<()> {
-    let mut from = subscriptions_before;
+    // Subscriptions from index `checked` on have not yet been offered the buffered messages.
+    let mut checked = subscriptions_before;
+    batch.buffered_messages = false;
     loop {
         run_queued(batch).await?;
+        // A message the follow-ups just buffered may be for a wait the command opened earlier
+        // (say, one a buffered message continued into): every wait of the command looks again
+        // (those already ended are skipped without a query).
+        let from = if std::mem::take(&mut batch.buffered_messages) {
+            subscriptions_before
+        } else {
+            checked
+        };
         messages::deliver_buffered(batch, from).await?;
-        from = batch.writes.subscriptions.len();
+        checked = batch.writes.subscriptions.len();
         // Each start consumes a buffered message: this ends.
         starts::after_ends(batch).await?;
         if batch.follow_ups.is_empty() && batch.ended.is_empty() {
@@ -64,15 +74,17 @@ pub(crate) async fn after_command(
 /// Runs the queued follow-ups (and those they cause) until none is left; a command that answers
 /// with a view of what it changed calls this first, so the view includes them.
 pub(crate) async fn run_queued(batch: &mut Batch<'_>) -> Result<()> {
-    let mut thrown = 0usize;
     while let Some(follow_up) = batch.follow_ups.pop_front() {
-        run(batch, follow_up, &mut thrown).await?;
+        run(batch, follow_up).await?;
     }
     Ok(())
 }
 
 /// Counts one more thrown signal or message; true (and a warning) once one command has thrown
 /// more than [`MAX_THROWN`]: processes answering each other forever stop there.
+/// The count is the batch's, reset by the writer for each command: it spans every pass of
+/// [`after_command`] (a thrown message may be buffered, handed to a wait the same command
+/// opened, and so cause the next throw).
 fn over_limit(thrown: &mut usize, what: &str, name: &str, instance: &str) -> bool {
     *thrown += 1;
     if *thrown <= MAX_THROWN {
@@ -86,14 +98,14 @@ fn over_limit(thrown: &mut usize, what: &str, name: &str, instance: &str) -> boo
     true
 }
 
-async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> Result<()> {
+async fn run(batch: &mut Batch<'_>, follow_up: FollowUp) -> Result<()> {
     match follow_up.effect {
         Effect::BroadcastSignal {
             name,
             variables,
             caught_here,
         } => {
-            if over_limit(thrown, "signal", &name, &follow_up.instance_id) {
+            if over_limit(&mut batch.thrown, "signal", &name, &follow_up.instance_id) {
                 return Ok(());
             }
             let by = signals::Thrown {
@@ -110,7 +122,7 @@ async fn run(batch: &mut Batch<'_>, follow_up: FollowUp, thrown: &mut usize) -> 
             message_id,
             caught_here,
         } => {
-            if over_limit(thrown, "message", &name, &follow_up.instance_id) {
+            if over_limit(&mut batch.thrown, "message", &name, &follow_up.instance_id) {
                 return Ok(());
             }
             let message = messages::Thrown {

@@ -82,6 +82,13 @@ pub(crate) async fn resolve(batch: &mut Batch<'_>, op: ResolveOp) -> Result<Repl
             incident.id
         )));
     }
+    if incident.kind == crate::runtime::CALLED_INCIDENT {
+        // Its message names the called instance, where the incident to resolve is.
+        return Err(Error::Conflict(format!(
+            "incident {} cannot be resolved here: {}",
+            incident.id, incident.message
+        )));
+    }
     let mut instance = super::instances::load_active(batch, &incident.instance_id).await?;
     if !op.variables.is_empty() {
         let ctx = ApplyCtx::new(op.actor.clone());

@@ -265,13 +265,13 @@ pub(crate) async fn start(batch: &mut Batch<'_>, op: StartOp) -> Result<Reply> {
     // incoming flows.
     let api_start = def
         .get_scope(keel_bpmn::ScopeIdx::ROOT)
-        .is_some_and(|s| s.none_start.is_some() || !s.implicit_starts.is_empty());
+        .is_some_and(|s| !s.entry_nodes().is_empty());
     if !api_start {
         return Err(Error::Invalid {
             code: "no_none_start_event",
             message: format!(
-                "process {} has no none start event: it starts only by its message, timer or \
-                 signal start events",
+                "process {} has no none start event: it starts only by its message, timer, \
+                 signal or conditional start events",
                 request.definition_key
             ),
         });

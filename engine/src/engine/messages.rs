@@ -18,7 +18,7 @@ use super::writer::{Op, Reply};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::principal::Principal;
-use crate::runtime::{CONDITION_PREFIX, ElementKey, SIGNAL_PREFIX, TRIGGER_PREFIX, Trigger};
+use crate::runtime::{CONDITION_PREFIX, ElementKey, Trigger};
 use crate::store::rows::SubscriptionRow;
 
 /// `POST /messages`.
@@ -137,13 +137,10 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
             buffered: false,
         }));
     }
-    let reserved = [SIGNAL_PREFIX, TRIGGER_PREFIX, CONDITION_PREFIX];
-    if reserved.iter().any(|p| r.name.starts_with(p)) {
+    if let Some(why) = crate::runtime::reserved_message_name(&r.name) {
         return Err(Error::Invalid {
             code: "invalid_message",
-            message: format!(
-                "message names starting with '{SIGNAL_PREFIX}', '{TRIGGER_PREFIX}' or '{CONDITION_PREFIX}' are reserved"
-            ),
+            message: why,
         });
     }
     let dedupe_ttl = r.ttl_ms.max(24 * 3600 * 1000);
@@ -253,19 +250,26 @@ pub(crate) async fn correlate(batch: &mut Batch<'_>, op: CorrelateOp) -> Result<
     correlated.extend(started.iter().cloned());
     let mut buffered = false;
     if correlated.is_empty() {
-        if r.ttl_ms <= 0 && thrown_by.is_some() {
-            // A thrown message nothing takes is gone (Camunda 7 passes such an event; Zeebe drops
-            // a published message without a time to live).
-            tracing::debug!(message = %r.name, "thrown message taken by no one");
-        } else if r.ttl_ms <= 0 {
+        if r.ttl_ms <= 0 {
             if let Some(id) = &r.message_id {
-                // Release the claim: the message was not accepted.
+                // Release the claim: nobody took the message, so the same id may come again
+                // (thrown again, or published through the API) and be taken then.
                 query("DELETE FROM message_ids WHERE message_id = $1")
                     .bind(id)
                     .execute(&mut *batch.conn)
                     .await?;
             }
-            return Err(Error::NoSubscription(r.name));
+            if thrown_by.is_none() {
+                return Err(Error::NoSubscription(r.name));
+            }
+            // A thrown message nothing takes is gone (Camunda 7 passes such an event; Zeebe
+            // drops a published message without a time to live).
+            tracing::debug!(message = %r.name, "thrown message taken by no one");
+            return Ok(Reply::Correlated(CorrelateResult {
+                correlated,
+                started,
+                buffered: false,
+            }));
         } else {
             buffer(batch, &r).await?;
             buffered = true;
@@ -304,6 +308,8 @@ async fn waits_to_start(
 
 /// Buffers message `r` for its time to live.
 async fn buffer(batch: &mut Batch<'_>, r: &CorrelateRequest) -> Result<()> {
+    // A wait this command opened before may take it (`follow_up::after_command`).
+    batch.buffered_messages = true;
     query(
             "INSERT INTO buffered_messages (id, name, correlation_key, business_key, instance_id, \
              variables, message_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -387,9 +393,7 @@ pub(crate) async fn deliver_buffered(batch: &mut Batch<'_>, from: usize) -> Resu
         let sub = batch.writes.subscriptions[index].clone();
         index += 1;
         if batch.is_removed(&sub.instance_id, sub.element_key)
-            || sub.message_name.starts_with(SIGNAL_PREFIX)
-            || sub.message_name.starts_with(TRIGGER_PREFIX)
-            || sub.message_name.starts_with(CONDITION_PREFIX)
+            || crate::runtime::is_engine_subscription(&sub.message_name)
         {
             continue;
         }

@@ -272,6 +272,7 @@ async fn prepare(
             continue;
         }
         let subscriptions_before = batch.writes.subscriptions.len();
+        batch.thrown = 0;
         let mut result = execute(&mut batch, command.op).await;
         if !matches!(result, Err(Error::Store(_)))
             && let Err(e) = follow_up::after_command(&mut batch, subscriptions_before).await

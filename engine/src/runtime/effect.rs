@@ -18,6 +18,24 @@ pub const TRIGGER_PREFIX: &str = "trigger:";
 /// names may not start with it either).
 pub const CONDITION_PREFIX: &str = "condition:";
 
+/// Why `name` may not be a message's name (it starts with one of the prefixes the engine keeps
+/// for its own subscriptions), or `None` when it may.
+pub fn reserved_message_name(name: &str) -> Option<String> {
+    is_engine_subscription(name).then(|| {
+            format!(
+            "message name '{name}': names starting with '{SIGNAL_PREFIX}', '{TRIGGER_PREFIX}' or '{CONDITION_PREFIX}' are reserved for signals, wait states and conditional starts"
+        )
+    })
+}
+
+/// True for a subscription name the engine keeps for its own waits (signals, wait states,
+/// conditional starts), never a message's.
+pub fn is_engine_subscription(name: &str) -> bool {
+    [SIGNAL_PREFIX, TRIGGER_PREFIX, CONDITION_PREFIX]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
 /// The job type of the engine's asynchronous continuations ([`Effect::CreateContinuation`]):
 /// reserved, like every `keel:` type, and never a built-in connector.
 pub const CONTINUATION_JOB_TYPE: &str = "keel:async";

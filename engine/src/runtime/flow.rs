@@ -89,15 +89,11 @@ impl<'a> Run<'a> {
     pub fn apply(&mut self, trigger: Trigger) -> Result<(), Error> {
         match trigger {
             Trigger::Start => {
-                let root = self.def.get_scope(ScopeIdx::ROOT);
-                // Without any start event, every node without incoming flows starts.
-                let starts = match root.and_then(|s| s.none_start) {
-                    Some(start) => vec![start],
-                    None => root
-                        .filter(|s| s.start_events.is_empty())
-                        .map(|s| s.implicit_starts.clone())
-                        .unwrap_or_default(),
-                };
+                let starts = self
+                    .def
+                    .get_scope(ScopeIdx::ROOT)
+                    .map(keel_bpmn::Scope::entry_nodes)
+                    .unwrap_or_default();
                 if starts.is_empty() {
                     return Err(Error::NoStartEvent(self.def.key.clone()));
                 }

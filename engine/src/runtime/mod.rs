@@ -19,10 +19,12 @@ pub mod variables;
 
 use keel_bpmn::ProcessDefinition;
 
-pub use behavior::call_activity::MAX_CALL_DEPTH;
+pub use behavior::ad_hoc_sub_process::startable as ad_hoc_startable;
+pub use behavior::call_activity::{CALLED_INCIDENT, MAX_CALL_DEPTH};
 pub use effect::{
     AsyncPoint, CONDITION_PREFIX, CONTINUATION_JOB_TYPE, CallSpec, CalledVersion, Effect, Outcome,
     SIGNAL_PREFIX, TRIGGER_PREFIX, Transition, TransitionKind, UserTaskSpec, Work,
+    is_engine_subscription, reserved_message_name,
 };
 pub use state::{ElementKey, ElementState, InstanceState, InstanceStatus, ROOT_KEY};
 pub use timer::{Cycle, TimerError, TimerKind, parse_due};

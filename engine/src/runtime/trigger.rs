@@ -7,7 +7,8 @@ use super::state::ElementKey;
 /// An input to [`super::step`]. Who caused it (the actor) is recorded by the engine, not here.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
-    /// Start the instance at the process's none start event (its state is fresh).
+    /// Start the instance where the process is entered: its none start event, or without any
+    /// start event every node without incoming flows (`Scope::entry_nodes`; its state is fresh).
     Start,
     /// Start the instance at one of the process's start events (a message, signal, timer or
     /// conditional start event; its state is fresh).

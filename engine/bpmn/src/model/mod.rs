@@ -129,6 +129,18 @@ pub struct Scope {
     pub implicit_starts: Vec<NodeIdx>,
 }
 
+impl Scope {
+    /// Where the scope starts when it is entered (not by an event): its none start event, or,
+    /// without any start event, the nodes without incoming sequence flows. Empty when neither
+    /// exists (a scope started only by its events).
+    pub fn entry_nodes(&self) -> Vec<NodeIdx> {
+        match self.none_start {
+            Some(start) => vec![start],
+            None => self.implicit_starts.clone(),
+        }
+    }
+}
+
 /// A sequence flow between two nodes of the same scope.
 #[derive(Debug, Clone)]
 pub struct SequenceFlow {

@@ -20,6 +20,8 @@ pub(crate) struct Doc<'t> {
     escalations: HashMap<&'t str, &'t Element>,
     signals: HashMap<&'t str, &'t Element>,
     item_definitions: HashMap<&'t str, &'t Element>,
+    /// Ids of every `dataStore` and `dataStoreReference` of the document (any pool).
+    data_stores: std::collections::HashSet<&'t str>,
     /// `definitions expressionLanguage`: the language of formal expressions without one
     /// (`None` for XPath, the spec's default, which is ignored).
     pub expression_language: Option<&'t str>,
@@ -44,8 +46,17 @@ impl<'t> Doc<'t> {
                 _ => continue,
             };
         }
+        let data_stores = tree
+            .elements
+            .iter()
+            .filter(|e| {
+                e.ns == Ns::Bpmn && matches!(e.local.as_str(), "dataStore" | "dataStoreReference")
+            })
+            .filter_map(|e| e.id())
+            .collect();
         Doc {
             tree,
+            data_stores,
             messages,
             errors,
             escalations,
@@ -75,6 +86,16 @@ impl<'t> Doc<'t> {
     /// The `itemDefinition` an `itemSubjectRef` names.
     pub(crate) fn item_definition(&self, qref: &str) -> Option<&'t Element> {
         lookup(&self.item_definitions, qref)
+    }
+
+    /// True when `id` names a `dataStore` or `dataStoreReference` anywhere in the document
+    /// (a data association may name one drawn in another pool).
+    pub(crate) fn is_data_store(&self, id: &str) -> bool {
+        let id = id.trim();
+        self.data_stores.contains(id)
+            || id
+                .split_once(':')
+                .is_some_and(|(_, local)| self.data_stores.contains(local))
     }
 
     /// The `escalation` an `escalationRef` names.

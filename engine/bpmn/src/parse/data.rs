@@ -161,23 +161,6 @@ impl<'t> Builder<'t, '_> {
         }
     }
 
-    /// True when `id` names a `dataStoreReference` or `dataStore` anywhere in the document
-    /// (asked only for a reference this process does not know).
-    fn is_data_store_anywhere(&self, id: &str) -> bool {
-        let tree = self.ctx.doc.tree;
-        let mut stack: Vec<&Element> = tree.root().into_iter().collect();
-        while let Some(e) = stack.pop() {
-            if e.ns == Ns::Bpmn
-                && matches!(e.local.as_str(), "dataStoreReference" | "dataStore")
-                && e.id() == Some(id)
-            {
-                return true;
-            }
-            stack.extend(tree.children(e));
-        }
-        false
-    }
-
     fn associations(
         &mut self,
         e: &Element,
@@ -222,7 +205,7 @@ impl<'t> Builder<'t, '_> {
                     Some(DataRef::Object(var)) => var.clone(),
                     Some(DataRef::Store) => continue,
                     // A data store reference drawn in another pool: ignored like any.
-                    None if self.is_data_store_anywhere(r) => continue,
+                    None if self.ctx.doc.is_data_store(r) => continue,
                     None => {
                         self.ctx.error(
                             e,

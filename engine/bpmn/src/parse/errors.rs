@@ -92,8 +92,14 @@ pub(crate) fn escalation(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element) -> Esc
     out
 }
 
-/// A `camunda:<attr>` variable name on event definition `d`: fixed and non-empty.
-fn variable(ctx: &mut Ctx<'_, '_>, e: &Element, d: &Element, attr: &str) -> Option<String> {
+/// A `camunda:<attr>` variable name on `d` (an event definition, or the event `e` itself):
+/// fixed and non-empty; problems are reported at `e`. `None` when absent or refused.
+pub(super) fn variable(
+    ctx: &mut Ctx<'_, '_>,
+    e: &Element,
+    d: &Element,
+    attr: &str,
+) -> Option<String> {
     let value = d.ns_attr(&Ns::Camunda, attr)?.trim();
     if value.is_empty() {
         ctx.exec_error(e, format!("camunda:{attr} is empty"));

@@ -648,7 +648,8 @@ fn check_static_timer(what: &str, v: &str) -> Result<(), String> {
     Err(format!("{what} \"{v}\" is not {expected}"))
 }
 
-fn is_duration(v: &str) -> bool {
+/// An ISO 8601 duration (`PT5M`, `-P1D`), as `jiff` reads it.
+pub(super) fn is_duration(v: &str) -> bool {
     v.starts_with(['P', 'p', '-', '+']) && v.parse::<jiff::Span>().is_ok()
 }
 

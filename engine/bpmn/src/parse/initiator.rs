@@ -4,8 +4,6 @@
 //! means nothing (a warning says so). The value names a variable: a fixed, non-empty name.
 
 use super::build::Builder;
-use super::expr;
-use super::tree::Ns;
 use crate::model::{FlowNodeKind, ScopeIdx};
 
 /// The initiator variable of the process being built (the last start event naming one wins,
@@ -19,28 +17,18 @@ pub(crate) fn read(b: &mut Builder<'_, '_>) -> Option<String> {
         if !matches!(node.kind, FlowNodeKind::StartEvent { .. }) {
             continue;
         }
-        let Some(value) = e.ns_attr(&Ns::Camunda, "initiator").map(str::trim) else {
+        let at_process = node.scope == ScopeIdx::ROOT;
+        let id = node.id.clone();
+        let Some(value) = super::errors::variable(&mut b.ctx, e, e, "initiator") else {
             continue;
         };
-        let at_process = node.scope == ScopeIdx::ROOT;
-        if value.is_empty() {
-            b.ctx.exec_error(e, "camunda:initiator is empty");
-        } else if expr::is_camunda7(value) {
-            b.ctx.exec_error(
-                e,
-                format!(
-                    "camunda:initiator names a variable: {}",
-                    expr::CAMUNDA7_EXPR
-                ),
-            );
-        } else if !at_process {
+        if !at_process {
             let msg = format!(
-                "camunda:initiator on {} is ignored: only a start event of the process names the variable that receives the starting user",
-                node.id
+                "camunda:initiator on {id} is ignored: only a start event of the process names the variable that receives the starting user"
             );
             b.ctx.warning(e, msg);
         } else {
-            found = Some(value.to_owned());
+            found = Some(value);
         }
     }
     found

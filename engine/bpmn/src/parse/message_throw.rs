@@ -60,7 +60,10 @@ pub(crate) fn publish(
     if let Some(ttl) = attribute(p, "timeToLive") {
         let parsed = match ttl.strip_prefix('=') {
             Some(src) => expr::feel(src, "zeebe:publishMessage timeToLive").map(Text::Expr),
-            None if is_duration(ttl) => Ok(Text::Static(ttl.to_owned())),
+            // A time to live is never negative.
+            None if !ttl.starts_with('-') && super::events::is_duration(ttl) => {
+                Ok(Text::Static(ttl.to_owned()))
+            }
             None => Err(format!(
                 "zeebe:publishMessage timeToLive \"{ttl}\" is not an iso 8601 duration like PT1H"
             )),
@@ -127,8 +130,4 @@ fn attribute<'t>(p: &'t Element, name: &str) -> Option<&'t str> {
         .or_else(|| p.ns_attr(&Ns::Zeebe, name))
         .map(str::trim)
         .filter(|v| !v.is_empty())
-}
-
-fn is_duration(v: &str) -> bool {
-    v.starts_with(['P', 'p']) && v.parse::<jiff::Span>().is_ok()
 }

@@ -45,7 +45,7 @@ pub fn activate(
             .unwrap_or_default()
             .iter()
             .map(|n| def.node(*n))
-            .filter(|node| node.incoming.is_empty() && may_start(node))
+            .filter(|node| node.incoming.is_empty() && node.may_start_without_flow())
             .map(|node| node.id.clone())
             .collect(),
     };
@@ -62,9 +62,18 @@ pub fn activate(
     })
 }
 
-/// Whether an inner element can be started by the ad-hoc sub-process itself.
-pub fn may_start(node: &FlowNode) -> bool {
-    node.may_start_without_flow()
+/// The inner element `id` of ad-hoc sub-process `ad_hoc` if the sub-process may start it (by
+/// `activeElementsCollection` or an operator's activation): an element of its scope that can
+/// start without a flow (not a boundary event, event sub-process, start event, compensation
+/// handler or link catch event).
+pub fn startable<'d>(
+    def: &'d keel_bpmn::ProcessDefinition,
+    ad_hoc: &AdHocSubProcess,
+    id: &str,
+) -> Option<&'d FlowNode> {
+    def.node_by_id(id)
+        .map(|n| def.node(n))
+        .filter(|n| n.scope == ad_hoc.scope && n.may_start_without_flow())
 }
 
 /// The element ids `activeElementsCollection` gives: a list of strings, each the id of an
@@ -91,11 +100,7 @@ fn active_elements(
     let mut ids = Vec::with_capacity(items.len());
     for item in items {
         let id = item.as_str().unwrap_or_default();
-        let inner = def
-            .node_by_id(id)
-            .map(|n| def.node(n))
-            .filter(|n| n.scope == ad_hoc.scope && may_start(n));
-        if inner.is_none() {
+        if startable(def, ad_hoc, id).is_none() {
             return Err(Failure::expression(format!(
                 "{what}: {item} is not the id of an element of this ad-hoc sub-process that it can start"
             )));
@@ -159,11 +164,7 @@ pub fn activate_later(
         return Err(not_waiting("activations (it is no ad-hoc sub-process)"));
     };
     for id in elements {
-        let inner = def
-            .node_by_id(id)
-            .map(|n| def.node(n))
-            .filter(|n| n.scope == ad_hoc.scope && may_start(n));
-        if inner.is_none() {
+        if startable(def, ad_hoc, id).is_none() {
             return Err(crate::runtime::Error::NotWaiting {
                 element_id: id.clone(),
                 expected: "an activation (it is no inner element the ad-hoc sub-process can start)",

@@ -246,8 +246,6 @@ fn compensation_event_sub_process(run: &Run<'_>, node: &FlowNode) -> Option<Stri
         .map(|esp| def.node(*esp).id.clone())
 }
 
-/// True when element instance `key` is an event sub-process started by a compensation start
-/// event.
 /// The scope instance a compensation throw event instance `key` compensates: the one it runs
 /// in, or, from inside event sub-processes, the first scope around them that is none.
 fn compensated_scope(run: &Run<'_>, key: ElementKey) -> ElementKey {
@@ -261,6 +259,7 @@ fn compensated_scope(run: &Run<'_>, key: ElementKey) -> ElementKey {
     scope
 }
 
+/// True when element instance `key` is an event sub-process (of any start event).
 fn is_event_sub_process(run: &Run<'_>, key: ElementKey) -> bool {
     let def = run.def;
     run.state

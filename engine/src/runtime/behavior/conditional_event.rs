@@ -104,18 +104,23 @@ pub fn settle(run: &mut Run<'_>) -> bool {
                 Some(name) => changed.get(name).is_some_and(counts),
                 None => changed.values().any(counts),
             };
-        // An earlier firing may have ended the owner.
-        let live = run
-            .state
-            .elements
-            .get(&key)
-            .is_some_and(|e| e.state == ElementState::Active && e.incident.is_none());
+        // An earlier firing may have ended the owner. An activity with an incident (a failed
+        // job, a called instance's incident) still takes its boundary events, as it does
+        // messages, timers and signals; other owners wait for the resolution.
+        let Some(owner) = run.state.elements.get(&key) else {
+            continue;
+        };
+        let has_incident = owner.incident.is_some();
+        let live = owner.state == ElementState::Active
+            && (!has_incident || wait.open.kind == waits::WaitKind::Boundary);
         if !relevant || !live {
             continue;
         }
         match holds(run, key, &node.id, conditional) {
             Ok(false) => {}
             Ok(true) => fired |= fire(run, &wait),
+            // The owner's incident stands; this condition is evaluated again at the next change.
+            Err(_) if has_incident => {}
             Err(failure) => {
                 if wait.own_catch
                     && let Some(element) = run.state.elements.get_mut(&key)

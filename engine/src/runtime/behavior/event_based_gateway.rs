@@ -81,7 +81,13 @@ pub fn trigger(
         .node_by_id(&element.element_id)
         .ok_or_else(|| Error::UnknownElement(element.element_id.clone()))?;
     let follows = flow_to(def, def.node(gateway), &event_id).is_some();
-    if !follows || element.state != ElementState::Active || element.incident.is_some() {
+    // The first event wins: once one has occurred (earlier in this same step, say two
+    // conditions that hold at once) the gateway takes no other.
+    if !follows
+        || element.state != ElementState::Active
+        || element.incident.is_some()
+        || element.triggered_by.is_some()
+    {
         return Err(Error::NotWaiting {
             element_id: event_id,
             expected: "an event",

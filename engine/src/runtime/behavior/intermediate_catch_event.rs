@@ -9,7 +9,7 @@ use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 use crate::runtime::timer::{self, TimerKind};
-use crate::runtime::{Effect, SIGNAL_PREFIX, TRIGGER_PREFIX};
+use crate::runtime::{Effect, reserved_message_name};
 
 /// Activates an intermediate catch event.
 pub fn activate(
@@ -101,10 +101,8 @@ pub fn open_subscription(
     message: &MessageRef,
 ) -> Result<(), Failure> {
     let message_name = eval::text(run.state, owner, &run.now, &message.name, "message name")?;
-    if message_name.starts_with(SIGNAL_PREFIX) || message_name.starts_with(TRIGGER_PREFIX) {
-        return Err(Failure::expression(format!(
-            "message name '{message_name}' of '{element_id}': names starting with '{SIGNAL_PREFIX}' or '{TRIGGER_PREFIX}' are reserved for signals and wait states"
-        )));
+    if let Some(why) = reserved_message_name(&message_name) {
+        return Err(Failure::expression(format!("{why} (at '{element_id}')")));
     }
     let correlation_key = match &message.correlation_key {
         None => None,

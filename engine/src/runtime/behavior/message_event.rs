@@ -17,7 +17,7 @@ use crate::runtime::eval::{self, Failure};
 use crate::runtime::flow::Run;
 use crate::runtime::state::ElementKey;
 use crate::runtime::timer::{TimerKind, parse_due};
-use crate::runtime::{CONDITION_PREFIX, Effect, Occurrence, SIGNAL_PREFIX, TRIGGER_PREFIX};
+use crate::runtime::{Effect, Occurrence, reserved_message_name};
 
 /// A message a throw event publishes, its expressions evaluated.
 pub struct Message {
@@ -32,13 +32,8 @@ pub struct Message {
 /// mappings).
 pub fn evaluate(run: &Run<'_>, key: ElementKey, message: &MessageRef) -> Result<Message, Failure> {
     let name = eval::text(run.state, key, &run.now, &message.name, "message name")?;
-    if [SIGNAL_PREFIX, TRIGGER_PREFIX, CONDITION_PREFIX]
-        .iter()
-        .any(|p| name.starts_with(p))
-    {
-        return Err(Failure::expression(format!(
-            "message name '{name}': names starting with '{SIGNAL_PREFIX}', '{TRIGGER_PREFIX}' or '{CONDITION_PREFIX}' are reserved"
-        )));
+    if let Some(why) = reserved_message_name(&name) {
+        return Err(Failure::expression(why));
     }
     let correlation_key = match &message.correlation_key {
         None => None,

@@ -22,20 +22,26 @@ pub fn waiting(run: &Run<'_>, element_id: &str) -> Result<ElementKey, Error> {
     let kind_waits = def
         .node_by_id(element_id)
         .is_some_and(|n| triggerable(&def.node(n).kind));
+    let mut with_incident = false;
     let found = kind_waits
         .then(|| {
             run.state.active_elements().find(|(_, e)| {
-                e.element_id == element_id
+                let waits = e.element_id == element_id
                     && e.state == ElementState::Active
-                    && e.incident.is_none()
                     && e.loop_state.is_none()
-                    && !e.compensation
+                    && !e.compensation;
+                with_incident |= waits && e.incident.is_some();
+                waits && e.incident.is_none()
             })
         })
         .flatten();
     found.map(|(key, _)| key).ok_or_else(|| Error::NotWaiting {
         element_id: element_id.to_owned(),
-        expected: "a trigger (only a waiting receive task or intermediate message, timer, signal or conditional catch event can be triggered)",
+        expected: if with_incident {
+            "a trigger, but it has an open incident: resolve that first"
+        } else {
+            "a trigger (only a waiting receive task or intermediate message, timer, signal or conditional catch event can be triggered)"
+        },
     })
 }
 

@@ -24,20 +24,19 @@ pub fn activate(
             message: "sub-process has no scope".to_owned(),
         });
     };
-    let starts: Vec<String> = match inner.none_start {
-        Some(start) => vec![def.node(start).id.clone()],
-        None if inner.start_events.is_empty() => inner
-            .implicit_starts
-            .iter()
-            .map(|n| def.node(*n).id.clone())
-            .collect(),
-        None => {
-            return Err(Failure {
-                kind: "expression_error",
-                message: "sub-process has no none start event".to_owned(),
-            });
-        }
-    };
+    if inner.none_start.is_none() && !inner.start_events.is_empty() {
+        // The parser refuses this; a definition that got here anyway gets an incident.
+        let id = inner.owner.map_or("?", |n| def.node(n).id.as_str());
+        return Err(Failure {
+            kind: "expression_error",
+            message: format!("sub-process {id} has start events but no none start event"),
+        });
+    }
+    let starts: Vec<String> = inner
+        .entry_nodes()
+        .into_iter()
+        .map(|n| def.node(n).id.clone())
+        .collect();
     if let Some(instance) = run.state.elements.get_mut(&key) {
         instance.variables.get_or_insert_with(Map::new);
     }

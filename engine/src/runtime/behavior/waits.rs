@@ -9,7 +9,8 @@
 //! compensate); a scope instance (process, sub-process, event sub-process) owns its event
 //! sub-processes' start events while it takes events; an event-based gateway owns those of the
 //! catch events after it. Only active owners wait; one with an incident only for its boundary
-//! events (a failed job's task can still be interrupted).
+//! events and its event sub-processes (a failed job's task can still be interrupted), as the
+//! subscription rows that other instances' messages and signals find stay open too.
 
 use keel_bpmn::{EventTrigger, FlowNode, FlowNodeKind, MessageRef, NodeIdx};
 
@@ -91,8 +92,9 @@ pub fn open(run: &Run<'_>) -> Vec<OpenWait> {
             continue;
         }
         let healthy = element.incident.is_none();
-        if healthy
-            && element.triggered_by.is_none()
+        // A scope's event sub-processes take events whatever incident the scope instance has
+        // (their subscription rows stay open, so another instance's message reaches them too).
+        if element.triggered_by.is_none()
             && !element.compensation
             && let Some(scope) = super::event_sub_process::scope_of(run, key)
         {
@@ -135,12 +137,13 @@ pub fn open(run: &Run<'_>) -> Vec<OpenWait> {
                 });
             }
             FlowNodeKind::EventBasedGateway if healthy => {
-                let mut targets: Vec<NodeIdx> = node
-                    .outgoing
-                    .iter()
-                    .filter_map(|f| def.get_flow(*f).map(|f| f.target))
-                    .collect();
-                targets.dedup();
+                // Two flows may lead to one event, not only side by side: it waits once.
+                let mut targets: Vec<NodeIdx> = Vec::new();
+                for target in node.outgoing.iter().filter_map(|f| def.get_flow(*f)) {
+                    if !targets.contains(&target.target) {
+                        targets.push(target.target);
+                    }
+                }
                 waits.extend(targets.into_iter().map(|event| OpenWait {
                     owner: key,
                     event,
