@@ -9,7 +9,6 @@
 
 mod support;
 
-use keel_engine::{FailRequest, ThrowErrorRequest};
 use support::*;
 
 // ----- camunda:initiator ------------------------------------------------------------------------
@@ -57,18 +56,23 @@ async fn initiator_is_null_when_no_user_started_the_instance() {
     ];
     h.deploy(&model("timed", &body.join("\n"))).await;
     assert_eq!(h.advance(3_600_000).await, 1);
-    let started = h
-        .engine
-        .list_instances(&keel_engine::InstanceFilter {
-            definition_key: Some("timed".into()),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .items;
+    let started = h.instances_of("timed").await;
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].variables["starter"], Value::Null);
+    h.assert_trail(
+        &started[0].id,
+        &[(
+            "instance_started",
+            &[
+                "timed:activated",
+                "tick:activated",
+                "tick:completed",
+                "tick_look:taken",
+                "look:activated",
+            ],
+        )],
+    )
+    .await;
 }
 
 // ----- error and escalation variables -------------------------------------------------------------
@@ -145,6 +149,38 @@ async fn an_error_message_that_cannot_be_evaluated_is_an_incident_at_the_end_eve
     let view = h.instance(&inst.id).await;
     assert_eq!(active(&view), ["handle"]);
     assert_eq!(view.variables["message"], json!("late happened"));
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "erring:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_sub:taken",
+                    "sub:activated",
+                    "in:activated",
+                    "in:completed",
+                    "in_boom:taken",
+                    "boom:activated",
+                ],
+            ),
+            ("variables_set", &[]),
+            (
+                "incident_resolved",
+                &[
+                    "boom:terminated",
+                    "sub:terminated",
+                    "caught:activated",
+                    "caught:completed",
+                    "caught_handle:taken",
+                    "handle:activated",
+                ],
+            ),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -163,19 +199,8 @@ async fn an_error_event_sub_process_gets_a_job_error_code_and_message() {
     h.deploy(&model("charging", &body.join("\n"))).await;
     let inst = h.start("charging", json!({})).await;
     let job = h.jobs("charge").await.remove(0);
-    h.engine
-        .throw_job_error(
-            &job.id,
-            ThrowErrorRequest {
-                worker: "w".into(),
-                error_code: "NO_FUNDS".into(),
-                error_message: "card declined".into(),
-                variables: Map::new(),
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.throw_job_error(&job, "NO_FUNDS", "card declined", json!({}))
+        .await;
     let view = h.instance(&inst.id).await;
     assert_eq!(active(&view), ["fix", "on_error"]);
     assert_eq!(view.variables["code"], json!("NO_FUNDS"));
@@ -229,6 +254,31 @@ async fn an_escalation_boundary_event_leaves_the_code_in_the_named_variable() {
     let inst = h.start("escalating", json!({})).await;
     assert_eq!(active(&inst), ["inner", "outer", "sub"]);
     assert_eq!(inst.variables["escalated"], json!("LATE"));
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "escalating:activated",
+                "start:activated",
+                "start:completed",
+                "start_sub:taken",
+                "sub:activated",
+                "in:activated",
+                "in:completed",
+                "in_shout:taken",
+                "shout:activated",
+                "shout:completed",
+                "shout_inner:taken",
+                "heard:activated",
+                "heard:completed",
+                "heard_outer:taken",
+                "inner:activated",
+                "outer:activated",
+            ],
+        )],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -290,6 +340,20 @@ async fn a_due_date_given_as_a_duration_is_that_long_from_now() {
     let due: jiff::Timestamp = "2030-01-03T02:30:00Z".parse().unwrap();
     assert_eq!(task.due_at, Some(due.as_millisecond()));
     assert_eq!(task.follow_up_at, Some(now.as_millisecond() + 3_600_000));
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "dated:activated",
+                "start:activated",
+                "start:completed",
+                "start_t:taken",
+                "t:activated",
+            ],
+        )],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -351,6 +415,22 @@ async fn xpath_on_the_definitions_is_ignored() {
     h.deploy(&xml).await;
     let inst = h.start("xpath", json!({})).await;
     assert_eq!(h.open_tasks(&inst.id).await.len(), 2);
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "xpath:activated",
+                "start:activated",
+                "start:completed",
+                "start_review:taken",
+                "review[body]:activated",
+                "review:activated",
+                "review:activated",
+            ],
+        )],
+    )
+    .await;
 }
 
 // ----- camunda:formRef -----------------------------------------------------------------------------
@@ -381,6 +461,22 @@ async fn a_task_shows_its_form_reference() {
         Some("embedded:app:forms/x.html")
     );
     assert!(detail.form_ref.is_none());
+    h.assert_trail(
+        &inst.id,
+        &[(
+            "instance_started",
+            &[
+                "forms:activated",
+                "start:activated",
+                "start:completed",
+                "start_fill:taken",
+                "start_plain:taken",
+                "fill:activated",
+                "plain:activated",
+            ],
+        )],
+    )
+    .await;
 }
 
 // ----- incidents of called instances ---------------------------------------------------------------
@@ -404,19 +500,7 @@ async fn a_called_instance_incident_is_mirrored_on_the_call_activity_until_resol
     h.deploy(&model("boss", &caller.join("\n"))).await;
     let inst = h.start("boss", json!({})).await;
     let job = h.jobs("c_work").await.remove(0);
-    h.engine
-        .fail_job(
-            &job.id,
-            FailRequest {
-                worker: "w".into(),
-                error_message: "down".into(),
-                retries: Some(0),
-                retry_backoff_ms: 0,
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.fail_job(&job.id, "w", 0, 0).await;
     let view = h.instance(&inst.id).await;
     assert_eq!(view.incidents, 1);
     let mirrored = h.open_incidents(&inst.id).await;

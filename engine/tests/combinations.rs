@@ -144,19 +144,8 @@ async fn a_later_failure_compensates_the_activity_that_completed_before() {
     let book = h.jobs("book").await;
     h.complete_job(&book[0], json!({"booking": "B-1"})).await;
     let charge = h.jobs("charge").await;
-    h.engine
-        .throw_job_error(
-            &charge[0].id,
-            keel_engine::ThrowErrorRequest {
-                worker: "w".into(),
-                error_code: "DECLINED".into(),
-                error_message: "card declined".into(),
-                variables: Map::new(),
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.throw_job_error(&charge[0], "DECLINED", "card declined", json!({}))
+        .await;
     // The compensation handler runs; the throw event waits for it.
     assert_eq!(
         active(&h.instance(&inst.id).await),
@@ -250,19 +239,8 @@ async fn an_error_event_sub_process_compensates_what_completed_before_the_failur
     let book = h.jobs("book").await;
     h.complete_job(&book[0], json!({})).await;
     let charge = h.jobs("charge").await;
-    h.engine
-        .throw_job_error(
-            &charge[0].id,
-            keel_engine::ThrowErrorRequest {
-                worker: "w".into(),
-                error_code: "DECLINED".into(),
-                error_message: String::new(),
-                variables: Map::new(),
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.throw_job_error(&charge[0], "DECLINED", "", json!({}))
+        .await;
     assert_eq!(
         active(&h.instance(&inst.id).await),
         ["cancel_booking", "on_decline", "roll_back"]

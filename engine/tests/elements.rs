@@ -1161,19 +1161,7 @@ async fn error_from_an_inner_job_is_caught_by_the_multi_instance_activity() {
     jobs.sort_by_key(|j| j.variables["n"].as_i64());
     let items: Vec<&Value> = jobs.iter().map(|j| &j.variables["n"]).collect();
     assert_eq!(items, [&json!(1), &json!(2)]);
-    h.engine
-        .throw_job_error(
-            &jobs[1].id,
-            keel_engine::ThrowErrorRequest {
-                worker: "w".into(),
-                error_code: "BROKEN".into(),
-                error_message: String::new(),
-                variables: Map::new(),
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.throw_job_error(&jobs[1], "BROKEN", "", json!({})).await;
     assert_eq!(h.instance(&inst.id).await.state, "completed");
     assert!(h.jobs("work").await.is_empty());
     h.assert_trail(
@@ -1915,19 +1903,13 @@ async fn job_error_and_escalation_reach_the_event_sub_processes_of_the_process()
     let inst = h.start("esp_throw", json!({})).await;
     assert_eq!(active(&inst), ["charge"]);
     let jobs = h.jobs("charge").await;
-    h.engine
-        .throw_job_error(
-            &jobs[0].id,
-            keel_engine::ThrowErrorRequest {
-                worker: "w".into(),
-                error_code: "DECLINED".into(),
-                error_message: "card declined".into(),
-                variables: vars(json!({"reason": "declined"})),
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.throw_job_error(
+        &jobs[0],
+        "DECLINED",
+        "card declined",
+        json!({"reason": "declined"}),
+    )
+    .await;
     let view = h.instance(&inst.id).await;
     assert_eq!(active(&view), ["on_error", "refund"]);
     assert_eq!(view.variables["reason"], json!("declined"));
@@ -3265,19 +3247,8 @@ async fn transaction_completes_normally_and_its_error_boundary_catches_like_a_su
 
     let failing = h.start("trip", json!({})).await;
     let job = h.jobs("pay").await;
-    h.engine
-        .throw_job_error(
-            &job[0].id,
-            keel_engine::ThrowErrorRequest {
-                worker: "w".into(),
-                error_code: "NO_FUNDS".into(),
-                error_message: "card declined".into(),
-                variables: Map::new(),
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.throw_job_error(&job[0], "NO_FUNDS", "card declined", json!({}))
+        .await;
     assert_eq!(h.instance(&failing.id).await.state, "completed");
     let trail = h.trail(&failing.id).await;
     assert_eq!(

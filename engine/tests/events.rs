@@ -1192,12 +1192,15 @@ async fn deploy_errors_name_the_element() {
         flow("b1", "e1"),
         flow("b2", "e2"),
     ];
+    let xml = events_model("twice", &body);
     assert_eq!(
-        h.deploy_errors(&events_model("twice", &body)).await,
+        h.deploy_errors(&xml).await,
         [
             "boundary events of activity work: b1 and b2 wait for the same message \"ping\"; a message reaches only one wait of an instance, so each needs its own"
         ]
     );
+    // The second of the two boundary events is the one named.
+    assert_eq!(element_ids(&h.deploy_diagnostics(&xml).await), [Some("b2")]);
     let body = [
         format!(
             r#"<startEvent id="start"/><intermediateCatchEvent id="wait" parallelMultiple="true">{PING}<errorEventDefinition/></intermediateCatchEvent><endEvent id="end"/>"#
@@ -1205,13 +1208,23 @@ async fn deploy_errors_name_the_element() {
         flow("start", "wait"),
         flow("wait", "end"),
     ];
+    let xml = events_model("bad_multiple", &body);
     assert_eq!(
-        h.deploy_errors(&events_model("bad_multiple", &body)).await,
+        h.deploy_errors(&xml).await,
         [
             "an event with several event definitions can wait for messages, signals, a timer and a condition, not an errorEventDefinition",
             "an intermediate catch event cannot have an errorEventDefinition",
         ]
     );
+    assert_eq!(
+        element_ids(&h.deploy_diagnostics(&xml).await),
+        [Some("wait"), Some("wait")]
+    );
+}
+
+/// The element ids of deploy diagnostics, in order.
+fn element_ids(diagnostics: &[(Option<String>, String)]) -> Vec<Option<&str>> {
+    diagnostics.iter().map(|(id, _)| id.as_deref()).collect()
 }
 
 #[tokio::test]

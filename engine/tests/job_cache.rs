@@ -7,7 +7,7 @@
 
 mod support;
 
-use keel_engine::{Error, FailRequest, JobFilter};
+use keel_engine::{Error, JobFilter};
 use support::*;
 
 fn chain(key: &str) -> String {
@@ -42,22 +42,6 @@ async fn activate(engine: &Engine, job_type: &str, worker: &str, max: i64) -> Ve
 
 async fn complete(engine: &Engine, job: &str, worker: &str) -> keel_engine::Result<()> {
     engine.complete_job(job, worker, Map::new(), &admin()).await
-}
-
-async fn fail(engine: &Engine, job: &str, retries: i64, backoff_ms: i64) {
-    engine
-        .fail_job(
-            job,
-            FailRequest {
-                worker: "w1".into(),
-                error_message: "down".into(),
-                retries: Some(retries),
-                retry_backoff_ms: backoff_ms,
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
@@ -121,7 +105,7 @@ async fn failed_jobs_wait_for_their_backoff_and_parked_ones_for_the_resolution()
     h.deploy(&chain("p")).await;
     let id = h.start("p", json!({})).await.id;
     let job = activate(&h.engine, "a", "w1", 1).await.remove(0);
-    fail(&h.engine, &job, 2, 5_000).await;
+    h.fail_job(&job, "w1", 2, 5_000).await;
     h.engine.verify_job_cache().await.unwrap();
     assert!(
         activate(&h.engine, "a", "w1", 1).await.is_empty(),
@@ -134,7 +118,7 @@ async fn failed_jobs_wait_for_their_backoff_and_parked_ones_for_the_resolution()
     );
 
     // No retries left: an incident, and the job is out of circulation.
-    fail(&h.engine, &job, 0, 0).await;
+    h.fail_job(&job, "w1", 0, 0).await;
     h.engine.verify_job_cache().await.unwrap();
     h.clock.advance_ms(120_000);
     assert!(activate(&h.engine, "a", "w1", 1).await.is_empty());
@@ -178,50 +162,26 @@ async fn cancelling_an_instance_takes_its_jobs_out_of_circulation() {
 
 #[tokio::test]
 async fn after_a_restart_locks_hold_and_ready_jobs_are_handed_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new("2030-01-01T00:00:00Z".parse().unwrap());
-    let url = keel_engine::store::scratch::database_url(dir.path())
-        .await
-        .unwrap();
-    let open = || {
-        let mut config = EngineConfig::new(&url);
-        config.clock = Arc::new(clock.clone());
-        Engine::open(config)
-    };
-    let engine = open().await.unwrap();
-    engine
-        .deploy(
-            vec![DeployFile {
-                name: "m.bpmn".into(),
-                content: chain("p").into_bytes(),
-            }],
-            &admin(),
-        )
-        .await
-        .unwrap();
+    let h = Harness::new().await;
+    h.deploy(&chain("p")).await;
     for _ in 0..2 {
-        let request = StartRequest {
-            definition_key: "p".into(),
-            ..Default::default()
-        };
-        engine.start_instance(request, &admin()).await.unwrap();
-        clock.advance_ms(1);
+        h.start("p", json!({})).await;
+        h.clock.advance_ms(1);
     }
-    let held = activate(&engine, "a", "w1", 1).await.remove(0);
-    engine.close().await;
+    let held = activate(&h.engine, "a", "w1", 1).await.remove(0);
 
-    let engine = open().await.unwrap();
+    let h = h.restart().await;
     // The lock taken before the restart still holds: only the other job is handed out, and the
     // holder completes its job.
-    let other = activate(&engine, "a", "w2", 10).await;
+    let other = activate(&h.engine, "a", "w2", 10).await;
     assert_eq!(other.len(), 1);
     assert_ne!(other[0], held);
-    engine.verify_job_cache().await.unwrap();
-    complete(&engine, &held, "w1").await.unwrap();
-    complete(&engine, &other[0], "w2").await.unwrap();
-    assert_eq!(activate(&engine, "b", "w1", 10).await.len(), 2);
-    engine.verify_job_cache().await.unwrap();
-    engine.close().await;
+    h.engine.verify_job_cache().await.unwrap();
+    complete(&h.engine, &held, "w1").await.unwrap();
+    complete(&h.engine, &other[0], "w2").await.unwrap();
+    assert_eq!(activate(&h.engine, "b", "w1", 10).await.len(), 2);
+    h.engine.verify_job_cache().await.unwrap();
+    h.engine.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -155,31 +155,114 @@ async fn a_receive_task_with_a_message_can_be_triggered_and_no_message_reaches_i
     // The message now reaches only the catch event.
     h.correlate_key("paid", "o-2", json!({})).await.unwrap();
     assert_eq!(active(&h.instance(&inst.id).await), ["nap", "work"]);
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "waits:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_fork:taken",
+                    "fork:activated",
+                    "fork:completed",
+                    "fork_msg:taken",
+                    "fork_nap:taken",
+                    "fork_recv:taken",
+                    "fork_work:taken",
+                    "msg:activated",
+                    "nap:activated",
+                    "recv:activated",
+                    "work:activated",
+                ],
+            ),
+            (
+                "element_triggered",
+                &[
+                    "recv:completed",
+                    "recv_e3:taken",
+                    "e3:activated",
+                    "e3:completed",
+                ],
+            ),
+            (
+                "message_correlated",
+                &[
+                    "msg:completed",
+                    "msg_e1:taken",
+                    "e1:activated",
+                    "e1:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn the_oldest_waiting_instance_of_the_element_is_triggered() {
     let h = Harness::new().await;
+    // One inner instance per item, each with its own `item`; completing writes it to `done`.
     let body = [
-        r#"<startEvent id="start"/><receiveTask id="wait"><multiInstanceLoopCharacteristics isSequential="false"><loopCardinality>2</loopCardinality></multiInstanceLoopCharacteristics></receiveTask><endEvent id="end"/>"#.to_owned(),
+        r#"<startEvent id="start"/><receiveTask id="wait"><extensionElements><zeebe:ioMapping><zeebe:output source="=item" target="done"/></zeebe:ioMapping></extensionElements><multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="=items" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics></receiveTask><endEvent id="end"/>"#.to_owned(),
         flow("start", "wait"),
         flow("wait", "end"),
     ];
     h.deploy(&model("twice", &body.join("\n"))).await;
-    let inst = h.start("twice", json!({})).await;
-    for _ in 0..2 {
-        h.engine
-            .trigger_element(&inst.id, "wait", Map::new(), &admin())
-            .await
-            .unwrap();
-    }
-    assert_eq!(h.instance(&inst.id).await.state, "completed");
-    let trail = h.trail(&inst.id).await;
-    assert_eq!(trail[1].0, "element_triggered");
-    assert_eq!(trail[1].1, ["wait:completed"]);
-    assert_eq!(trail[2].0, "element_triggered");
-    assert_eq!(trail[2].1[0], "wait:completed");
-    assert_eq!(trail[2].1[1], "wait[body]:completed");
+    let inst = h
+        .start("twice", json!({"items": ["first", "second"]}))
+        .await;
+    // The body and its two inner instances.
+    assert_eq!(active(&inst), ["wait", "wait", "wait"]);
+    // The first trigger completes the inner instance of the first item, the older one.
+    h.engine
+        .trigger_element(&inst.id, "wait", Map::new(), &admin())
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.variables["done"], json!("first"));
+    assert_eq!(active(&view), ["wait", "wait"]);
+    h.engine
+        .trigger_element(&inst.id, "wait", Map::new(), &admin())
+        .await
+        .unwrap();
+    let view = h.instance(&inst.id).await;
+    assert_eq!(view.state, "completed");
+    assert_eq!(view.variables["done"], json!("second"));
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "twice:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_wait:taken",
+                    "wait[body]:activated",
+                    "wait:activated",
+                    "wait:activated",
+                ],
+            ),
+            ("element_triggered", &["wait:completed"]),
+            (
+                "element_triggered",
+                &[
+                    "wait:completed",
+                    "wait[body]:completed",
+                    "wait_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "twice:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
+    let audit = h.engine.instance_audit(&inst.id).await.unwrap();
+    assert_eq!(audit[1].data["variables"], json!({"done": "first"}));
+    assert_eq!(audit[2].data["variables"], json!({"done": "second"}));
 }
 
 #[tokio::test]
@@ -198,18 +281,32 @@ async fn a_conditional_catch_event_can_be_triggered_before_its_condition_holds()
         .await
         .unwrap();
     assert_eq!(h.instance(&inst.id).await.state, "completed");
-    let trail = h.trail(&inst.id).await;
-    assert_eq!(trail[1].0, "element_triggered");
-    assert_eq!(
-        trail[1].1,
-        [
-            "until:completed",
-            "until_end:taken",
-            "end:activated",
-            "end:completed",
-            "conditional:completed"
-        ]
-    );
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "conditional:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_until:taken",
+                    "until:activated",
+                ],
+            ),
+            (
+                "element_triggered",
+                &[
+                    "until:completed",
+                    "until_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "conditional:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
 }
 
 // ----- activating elements of an ad-hoc sub-process --------------------------------------------
@@ -348,4 +445,32 @@ async fn activations_are_refused_with_a_reason() {
     ));
     // Only the start and the completion are in the trail: the refusals changed nothing.
     assert_eq!(h.trail(&inst.id).await.len(), 2);
+    h.assert_trail(
+        &inst.id,
+        &[
+            (
+                "instance_started",
+                &[
+                    "ad_hoc:activated",
+                    "start:activated",
+                    "start:completed",
+                    "start_pick:taken",
+                    "pick:activated",
+                    "a:activated",
+                ],
+            ),
+            (
+                "task_completed",
+                &[
+                    "a:completed",
+                    "pick:completed",
+                    "pick_end:taken",
+                    "end:activated",
+                    "end:completed",
+                    "ad_hoc:completed",
+                ],
+            ),
+        ],
+    )
+    .await;
 }

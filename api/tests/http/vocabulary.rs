@@ -122,6 +122,15 @@ async fn ad_hoc_elements_are_activated_and_catch_events_triggered_over_http() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = api.post(&path, &admin, json!({})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // An empty list is refused too (the schema says `minItems: 1`).
+    let r = api.post(&path, &admin, json!({"element_ids": []})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "invalid_element");
+    let doc = api.get("/api/v1/openapi.json", &admin).await.json();
+    assert_eq!(
+        doc["components"]["schemas"]["ActivateElements"]["properties"]["element_ids"]["minItems"],
+        1
+    );
     let r = api.post(&path, &admin, json!({"element_ids": ["e"]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert_eq!(r.json()["error"]["code"], "invalid_element");

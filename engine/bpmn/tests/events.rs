@@ -6,7 +6,7 @@
 mod common;
 
 use common::{around, clean, defs, dump, error_with, errors, node, parse_str, process};
-use keel_bpmn::{EventTrigger, FlowNodeKind, Text};
+use keel_bpmn::{EventTrigger, FlowNodeKind, Text, TimerDefinition};
 
 const MESSAGES: &str = r#"<message id="m1" name="one"><extensionElements><zeebe:subscription correlationKey="=orderId"/></extensionElements></message><message id="m2" name="two"/><signal id="s1" name="alarm"/>"#;
 
@@ -103,6 +103,11 @@ fn catch_events_with_several_definitions() {
     };
     assert!(trigger.is_parallel());
     assert_eq!(trigger.definitions().len(), 3);
+    // In document order.
+    assert_eq!(
+        kinds(trigger.definitions()),
+        ["message one", "signal alarm", "timer duration PT1H"]
+    );
     // Without parallelMultiple, any one definition triggers.
     let p = clean(&around_with_messages(&format!(
         r#"<userTask id="a"/><boundaryEvent id="b" attachedToRef="a"><messageEventDefinition messageRef="m2"/>{TIMER}</boundaryEvent><sequenceFlow id="f3" sourceRef="b" targetRef="e"/>"#
@@ -112,6 +117,10 @@ fn catch_events_with_several_definitions() {
     };
     assert!(!trigger.is_parallel());
     assert_eq!(trigger.definitions().len(), 2);
+    assert_eq!(
+        kinds(trigger.definitions()),
+        ["message two", "timer duration PT1H"]
+    );
     // A process starts on either message.
     let p = clean(&with_messages(
         r#"<startEvent id="s"><messageEventDefinition messageRef="m1"/><messageEventDefinition messageRef="m2"/></startEvent><sequenceFlow id="f1" sourceRef="s" targetRef="e"/><endEvent id="e"/>"#,
@@ -123,6 +132,33 @@ fn catch_events_with_several_definitions() {
         },
         2
     );
+    let FlowNodeKind::StartEvent { trigger, .. } = &node(&p, "s").kind else {
+        panic!("not a start event");
+    };
+    assert!(!trigger.is_parallel());
+    assert_eq!(kinds(trigger.definitions()), ["message one", "message two"]);
+}
+
+/// Each definition as its kind and what it names (`message one`, `timer duration PT1H`, ...;
+/// an expression shown with its `=`).
+fn kinds(definitions: &[EventTrigger]) -> Vec<String> {
+    let text = |t: &Text| match t {
+        Text::Static(s) => s.clone(),
+        Text::Expr(e) => format!("={}", e.source()),
+    };
+    definitions
+        .iter()
+        .map(|d| match d {
+            EventTrigger::Message(m) => format!("message {}", text(&m.name)),
+            EventTrigger::Signal(s) => format!("signal {}", text(&s.name)),
+            EventTrigger::Timer(TimerDefinition::Date(t)) => format!("timer date {}", text(t)),
+            EventTrigger::Timer(TimerDefinition::Duration(t)) => {
+                format!("timer duration {}", text(t))
+            }
+            EventTrigger::Timer(TimerDefinition::Cycle(t)) => format!("timer cycle {}", text(t)),
+            other => format!("{other:?}"),
+        })
+        .collect()
 }
 
 const TIMER: &str =

@@ -147,7 +147,7 @@ pub struct Step {
     pub start_process: Option<String>,
     /// The business key of the instance `start_process` starts (default
     /// `conformance-<process>`): the same as the case's instance lets the two exchange
-    /// messages that correlate by business key.
+    /// messages that correlate by business key. Refused on any other step.
     pub business_key: Option<String>,
     /// Variables of the completion, error or message.
     #[serde(default)]
@@ -200,6 +200,11 @@ impl Step {
         if set.iter().filter(|s| **s).count() != 1 {
             return Err(format!(
                 "a step needs exactly one of task, all_tasks, job, message, trigger, signal, conditions, advance, start_process: {self:?}"
+            ));
+        }
+        if self.business_key.is_some() && self.start_process.is_none() {
+            return Err(format!(
+                "business_key names the business key of the instance a start_process step starts; this step starts none (a message correlates by its key, or by the case's business key without one): {self:?}"
             ));
         }
         if let Some(t) = &self.task {
@@ -327,7 +332,7 @@ pub fn load(path: &Path) -> SourceFile {
 
 #[cfg(test)]
 mod tests {
-    use super::duration_ms;
+    use super::{Action, Step, duration_ms};
 
     #[test]
     fn durations() {
@@ -335,5 +340,25 @@ mod tests {
         assert_eq!(duration_ms("P1DT1M"), Ok(86_460_000));
         assert_eq!(duration_ms("PT0.5S"), Ok(500));
         assert!(duration_ms("P1Y").is_err());
+    }
+
+    #[test]
+    fn a_business_key_belongs_to_a_start_process_step_only() {
+        let started = Step {
+            start_process: Some("other".into()),
+            business_key: Some("bk".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            started.action(),
+            Ok(Action::StartProcess(p, Some(k))) if p == "other" && k == "bk"
+        ));
+        let message = Step {
+            message: Some("paid".into()),
+            business_key: Some("bk".into()),
+            ..Default::default()
+        };
+        let refused = message.action().unwrap_err();
+        assert!(refused.starts_with("business_key names"), "{refused}");
     }
 }

@@ -25,6 +25,8 @@ pub use serde_json::{Map, Value, json};
 pub struct Harness {
     pub engine: Engine,
     pub clock: ManualClock,
+    /// The database the engine runs on (a restart opens another engine on it).
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -105,14 +107,28 @@ impl Harness {
         let url = keel_engine::store::scratch::database_url(dir.path())
             .await
             .unwrap();
-        let mut config = EngineConfig::new(&url);
-        config.clock = Arc::new(clock.clone());
-        let engine = Engine::open(config).await.unwrap();
+        let engine = Self::open(&url, &clock).await;
         Harness {
             engine,
             clock,
+            url,
             _dir: dir,
         }
+    }
+
+    /// An engine on the database at `url` with `clock`.
+    pub async fn open(url: &str, clock: &ManualClock) -> Engine {
+        let mut config = EngineConfig::new(url);
+        config.clock = Arc::new(clock.clone());
+        Engine::open(config).await.unwrap()
+    }
+
+    /// Closes the engine and opens another on the same database with the same clock (a
+    /// restart).
+    pub async fn restart(self) -> Harness {
+        self.engine.close().await;
+        let engine = Self::open(&self.url, &self.clock).await;
+        Harness { engine, ..self }
     }
 
     pub async fn deploy(&self, xml: &str) {
@@ -132,31 +148,31 @@ impl Harness {
             .map(|_| ())
     }
 
-    /// The deploy error messages of `xml`.
-    pub async fn deploy_errors(&self, xml: &str) -> Vec<String> {
+    /// The deploy errors of `xml`, each as the id of the element it names (if any) and its
+    /// message; panics unless the deploy is refused as invalid BPMN.
+    pub async fn deploy_diagnostics(&self, xml: &str) -> Vec<(Option<String>, String)> {
         match self.try_deploy(xml).await {
             Err(keel_engine::Error::InvalidBpmn(diagnostics)) => diagnostics
                 .into_iter()
                 .filter(|(_, d)| d.is_error())
-                .map(|(_, d)| d.message)
+                .map(|(_, d)| (d.element_id, d.message))
                 .collect(),
             other => panic!("expected invalid_bpmn, got {other:?}"),
         }
     }
 
-    pub async fn start(&self, key: &str, variables: Value) -> InstanceView {
-        self.engine
-            .start_instance(
-                StartRequest {
-                    definition_key: key.into(),
-                    variables: vars(variables),
-                    business_key: Some(format!("bk-{key}")),
-                    ..Default::default()
-                },
-                &admin(),
-            )
+    /// The deploy error messages of `xml` ([`Harness::deploy_diagnostics`] without the ids).
+    pub async fn deploy_errors(&self, xml: &str) -> Vec<String> {
+        self.deploy_diagnostics(xml)
             .await
-            .unwrap()
+            .into_iter()
+            .map(|(_, message)| message)
+            .collect()
+    }
+
+    /// Starts `key` with business key `bk-{key}` (what [`Harness::correlate`] publishes to).
+    pub async fn start(&self, key: &str, variables: Value) -> InstanceView {
+        self.start_keyed(key, &format!("bk-{key}"), variables).await
     }
 
     /// Starts `key` with business key `business_key` (instances sharing one exchange messages
@@ -258,6 +274,48 @@ impl Harness {
     pub async fn complete_job(&self, job: &keel_engine::views::JobView, variables: Value) {
         self.engine
             .complete_job(&job.id, "w", vars(variables), &admin())
+            .await
+            .unwrap();
+    }
+
+    /// Throws BPMN error `code` with `message` and `variables` from `job` (activated by
+    /// [`Harness::jobs`]).
+    pub async fn throw_job_error(
+        &self,
+        job: &keel_engine::views::JobView,
+        code: &str,
+        message: &str,
+        variables: Value,
+    ) {
+        self.engine
+            .throw_job_error(
+                &job.id,
+                keel_engine::ThrowErrorRequest {
+                    worker: "w".into(),
+                    error_code: code.into(),
+                    error_message: message.into(),
+                    variables: vars(variables),
+                },
+                &admin(),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Fails job `job_id`, locked by `worker`, with error message `down`, leaving `retries`
+    /// retries after `backoff_ms` (no retries left: an incident).
+    pub async fn fail_job(&self, job_id: &str, worker: &str, retries: i64, backoff_ms: i64) {
+        self.engine
+            .fail_job(
+                job_id,
+                keel_engine::FailRequest {
+                    worker: worker.into(),
+                    error_message: "down".into(),
+                    retries: Some(retries),
+                    retry_backoff_ms: backoff_ms,
+                },
+                &admin(),
+            )
             .await
             .unwrap();
     }

@@ -265,7 +265,10 @@ pub fn components() -> Json {
             "ActivateElements",
             object(
                 &["element_ids"],
-                json!({"element_ids": strings(), "variables": vars()}),
+                json!({
+                    "element_ids": {"type": "array", "items": s(), "minItems": 1},
+                    "variables": vars(),
+                }),
             ),
         ),
         (
