@@ -847,19 +847,7 @@ async fn a_conditional_boundary_event_still_interrupts_an_activity_with_an_incid
     let inst = h.start("guarded", json!({"stop": false})).await;
     // The job fails for good: an incident on the task...
     let job = h.jobs("work").await.remove(0);
-    h.engine
-        .fail_job(
-            &job.id,
-            keel_engine::FailRequest {
-                worker: "w".into(),
-                error_message: "down".into(),
-                retries: Some(0),
-                retry_backoff_ms: 0,
-            },
-            &admin(),
-        )
-        .await
-        .unwrap();
+    h.fail_job(&job.id, "w", 0, 0).await;
     assert_eq!(h.open_incidents(&inst.id).await.len(), 1);
     // ...whose conditional boundary event still waits, as its message or timer would.
     h.engine

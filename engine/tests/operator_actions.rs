@@ -309,6 +309,29 @@ async fn a_conditional_catch_event_can_be_triggered_before_its_condition_holds()
     .await;
 }
 
+#[tokio::test]
+async fn a_wait_state_with_an_incident_is_not_triggered_and_the_refusal_says_why() {
+    let h = Harness::new().await;
+    let body = [
+        r#"<startEvent id="start"/><intermediateCatchEvent id="until"><conditionalEventDefinition><condition>=ready = true</condition></conditionalEventDefinition></intermediateCatchEvent><endEvent id="end"/>"#.to_owned(),
+        flow("start", "until"),
+        flow("until", "end"),
+    ];
+    h.deploy(&model("conditional", &body.join("\n"))).await;
+    // A condition that is no boolean: an incident on the catch event.
+    let inst = h.start("conditional", json!({"ready": "yes"})).await;
+    assert_eq!(h.open_incidents(&inst.id).await.len(), 1);
+    let refused = h
+        .engine
+        .trigger_element(&inst.id, "until", Map::new(), &admin())
+        .await;
+    assert!(
+        matches!(&refused, Err(keel_engine::Error::Conflict(m)) if m.contains("open incident")),
+        "{refused:?}"
+    );
+    assert_eq!(active(&h.instance(&inst.id).await), ["until"]);
+}
+
 // ----- activating elements of an ad-hoc sub-process --------------------------------------------
 
 fn ad_hoc_model() -> String {

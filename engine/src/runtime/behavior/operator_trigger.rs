@@ -30,7 +30,8 @@ pub fn waiting(run: &Run<'_>, element_id: &str) -> Result<ElementKey, Error> {
                     && e.state == ElementState::Active
                     && e.loop_state.is_none()
                     && !e.compensation;
-                with_incident |= waits && e.incident.is_some();
+                // (A catch event whose condition failed waits to be evaluated again.)
+                with_incident |= e.element_id == element_id && e.incident.is_some();
                 waits && e.incident.is_none()
             })
         })
